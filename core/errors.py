@@ -1,0 +1,26 @@
+"""Our own error types. Each subclasses ValueError and carries a message fit to show a user.
+
+Pages and the CLI catch `PersonaLensError` and show its text; anything else is a bug.
+"""
+
+from __future__ import annotations
+
+
+class PersonaLensError(ValueError):
+    """Base of every error whose message is meant for the user."""
+
+
+class WorkspaceNotFoundError(PersonaLensError):
+    """The named workspace folder does not exist or is not a workspace."""
+
+
+class WorkspaceExistsError(PersonaLensError):
+    """A workspace is being created where one already is."""
+
+
+class WorkspaceBusyError(PersonaLensError):
+    """Another process holds the workspace database for writing."""
+
+
+class DataError(PersonaLensError):
+    """Data handed to the store does not fit the canonical schema."""

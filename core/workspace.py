@@ -1,0 +1,371 @@
+"""The workspace: a folder holding one store's data, its raw uploads and its model artifacts.
+
+Layout::
+
+    NAME/
+      workspace.json      marker: format version, name, creation time
+      workspace.duckdb    canonical tables (see core.schema) + bookkeeping tables
+      raw/                every uploaded file exactly as received (sha256 recorded)
+      models/             versioned model artifacts
+
+DuckDB is the store because it reads CSV/Parquet natively, runs analytical SQL over millions of
+rows in-process, and needs no server. Connections are short-lived (open, work, close) so the
+dashboard and the CLI can take turns on the same file; a writer that finds the file locked by
+another process retries for a while, then says so in plain words.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+import time
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from core import schema
+from core.config import workspaces_home
+from core.errors import (
+    DataError,
+    WorkspaceBusyError,
+    WorkspaceExistsError,
+    WorkspaceNotFoundError,
+)
+
+FORMAT_VERSION = 1
+MARKER = "workspace.json"
+DB_FILE = "workspace.duckdb"
+LOCK_WAIT_S = 15.0
+
+_BOOKKEEPING_DDL = (
+    "CREATE TABLE IF NOT EXISTS workspace_meta (key VARCHAR PRIMARY KEY, value VARCHAR)",
+    """CREATE TABLE IF NOT EXISTS raw_files (
+        file_id VARCHAR PRIMARY KEY, original_name VARCHAR, stored_path VARCHAR,
+        sha256 VARCHAR, size_bytes BIGINT, received_at TIMESTAMP, note VARCHAR)""",
+)
+
+
+@dataclass(frozen=True)
+class RawFile:
+    """An uploaded file kept byte-for-byte in `raw/`."""
+
+    file_id: str
+    original_name: str
+    stored_path: str
+    sha256: str
+    size_bytes: int
+    received_at: datetime
+
+
+@dataclass(frozen=True)
+class WorkspaceInfo:
+    """A line of the workspace list."""
+
+    name: str
+    path: Path
+    created_at: str
+
+
+def resolve_path(workspace: str | Path) -> Path:
+    """A bare name lives under the workspaces home; anything with a slash is a path."""
+    text = str(workspace).strip()
+    if not text:
+        raise WorkspaceNotFoundError("no workspace given: pass a name such as 'demo' or a folder path")
+    if isinstance(workspace, Path) or "/" in text or "\\" in text or text in {".", ".."}:
+        return Path(text).expanduser().resolve()
+    return (workspaces_home() / text).resolve()
+
+
+def sha256_of(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+class Workspace:
+    """An opened workspace folder. Create with `create_workspace`, open with `open_workspace`."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def __repr__(self) -> str:
+        return f"Workspace({str(self.path)!r})"
+
+    @property
+    def name(self) -> str:
+        return self.path.name
+
+    @property
+    def db_path(self) -> Path:
+        return self.path / DB_FILE
+
+    @property
+    def raw_dir(self) -> Path:
+        return self.path / "raw"
+
+    @property
+    def models_dir(self) -> Path:
+        return self.path / "models"
+
+    # -- connections -------------------------------------------------------------------------
+
+    @contextmanager
+    def connect(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """A short-lived connection; waits up to LOCK_WAIT_S if another process holds the file."""
+        deadline = time.monotonic() + LOCK_WAIT_S
+        delay = 0.05
+        while True:
+            try:
+                con = duckdb.connect(str(self.db_path))
+                break
+            except duckdb.IOException as exc:
+                if "lock" not in str(exc).lower() or time.monotonic() > deadline:
+                    raise WorkspaceBusyError(
+                        f"workspace '{self.name}' is busy in another program (training or an "
+                        "import); try again when it has finished"
+                    ) from exc
+                time.sleep(delay)
+                delay = min(delay * 2, 1.0)
+        try:
+            yield con
+        finally:
+            con.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """All or nothing: any exception rolls every statement back."""
+        with self.connect() as con:
+            con.execute("BEGIN TRANSACTION")
+            try:
+                yield con
+            except BaseException:
+                con.execute("ROLLBACK")
+                raise
+            con.execute("COMMIT")
+
+    # -- reading -----------------------------------------------------------------------------
+
+    def query(self, sql: str, params: Sequence[object] | None = None) -> pd.DataFrame:
+        """Run a read query and return its result as a DataFrame."""
+        with self.connect() as con:
+            return con.execute(sql, params or []).df()
+
+    def read_table(self, name: str, limit: int | None = None) -> pd.DataFrame:
+        """A canonical table with its documented columns, in schema order."""
+        table = schema.table(name)
+        cols = ", ".join(f'"{c}"' for c in table.column_names)
+        sql = f'SELECT {cols} FROM "{table.name}"' + (f" LIMIT {int(limit)}" if limit else "")
+        return self.query(sql)
+
+    def row_counts(self) -> dict[str, int]:
+        with self.connect() as con:
+            return {name: con.execute(f'SELECT count(*) FROM "{name}"').fetchone()[0] for name in schema.TABLES}
+
+    def data_version(self) -> int:
+        """Increases with every commit; caches key on it so new data is never served stale."""
+        with self.connect() as con:
+            row = con.execute("SELECT value FROM workspace_meta WHERE key = 'data_version'").fetchone()
+        return int(row[0]) if row else 0
+
+    def raw_files(self) -> pd.DataFrame:
+        return self.query("SELECT * FROM raw_files ORDER BY received_at, file_id")
+
+    def verify_raw(self) -> list[str]:
+        """Names of kept uploads whose bytes no longer match the recorded checksum."""
+        bad = []
+        for row in self.raw_files().itertuples():
+            stored = self.path / row.stored_path
+            if not stored.is_file() or sha256_of(stored) != row.sha256:
+                bad.append(row.original_name)
+        return bad
+
+    # -- writing -----------------------------------------------------------------------------
+
+    def commit(
+        self,
+        frames: Mapping[str, pd.DataFrame],
+        mode: str = "replace",
+        raw: Sequence[Path] = (),
+        note: str = "",
+    ) -> list[RawFile]:
+        """Write tables and keep raw files in one step: either all of it lands or none does.
+
+        Parameters
+        ----------
+        frames : canonical table name -> DataFrame holding (at least) its required columns.
+        mode : "replace" empties each given table first; "append" adds only rows whose natural
+            key (see `schema.Table.key`) is not already stored.
+        raw : files to keep byte-for-byte in `raw/`.
+        """
+        if mode not in {"replace", "append"}:
+            raise DataError(f"unknown write mode {mode!r}: use 'replace' or 'append'")
+        conformed = {name: conform(df, schema.table(name)) for name, df in frames.items()}
+        staged = [self._stage_raw(Path(p)) for p in raw]
+        try:
+            with self.transaction() as con:
+                for name, df in conformed.items():
+                    _write_table(con, schema.table(name), df, mode)
+                for record, _ in staged:
+                    con.execute(
+                        "INSERT INTO raw_files VALUES (?, ?, ?, ?, ?, ?, ?)",
+                        [
+                            record.file_id,
+                            record.original_name,
+                            record.stored_path,
+                            record.sha256,
+                            record.size_bytes,
+                            record.received_at,
+                            note,
+                        ],
+                    )
+                _bump_data_version(con)
+        except BaseException:
+            for _, tmp in staged:
+                tmp.unlink(missing_ok=True)
+            raise
+        for record, tmp in staged:
+            tmp.rename(self.path / record.stored_path)
+        return [record for record, _ in staged]
+
+    def _stage_raw(self, source: Path) -> tuple[RawFile, Path]:
+        """Copy an upload next to its final place; it is renamed in only after the commit."""
+        if not source.is_file():
+            raise DataError(f"file not found: {source}")
+        digest = sha256_of(source)
+        now = datetime.now(UTC).replace(tzinfo=None)
+        file_id = f"{now:%Y%m%dT%H%M%S%f}-{digest[:12]}"
+        stored = Path("raw") / f"{file_id}-{_safe_name(source.name)}"
+        tmp = self.path / f"{stored}.partial"
+        tmp.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(source, tmp)
+        record = RawFile(file_id, source.name, str(stored), digest, source.stat().st_size, now)
+        return record, tmp
+
+
+def conform(df: pd.DataFrame, table: schema.Table) -> pd.DataFrame:
+    """Columns of `table` in order, missing optional ones as nulls, values coerced to type.
+
+    Raises DataError when a required column is absent or has empty values.
+    """
+    missing = [c for c in table.required_columns if c not in df.columns]
+    if missing:
+        raise DataError(f"table '{table.name}' needs column(s) {', '.join(missing)}")
+    out = pd.DataFrame(index=df.index)
+    for col in table.columns:
+        values = df[col.name] if col.name in df.columns else pd.Series(None, index=df.index)
+        out[col.name] = _coerce(values, col.sql_type)
+    for name in table.required_columns:
+        empty = int(out[name].isna().sum())
+        if empty:
+            raise DataError(f"table '{table.name}': {empty} row(s) have no {name}")
+    return out.reset_index(drop=True)
+
+
+def _coerce(values: pd.Series, sql_type: str) -> pd.Series:
+    if sql_type == schema.TEXT:
+        text = values.astype("string")
+        return text.where(text.str.strip().ne("").fillna(False), None)
+    if sql_type in (schema.INT, schema.FLOAT):
+        return pd.to_numeric(values, errors="coerce").astype("float64")
+    if sql_type == schema.TS:
+        return pd.to_datetime(values, errors="coerce")
+    raise AssertionError(f"unhandled type {sql_type}")
+
+
+def _write_table(con: duckdb.DuckDBPyConnection, table: schema.Table, df: pd.DataFrame, mode: str) -> None:
+    con.register("incoming", df)
+    try:
+        cols = ", ".join(f'CAST("{c.name}" AS {c.sql_type}) AS "{c.name}"' for c in table.columns)
+        select = f"SELECT {cols} FROM incoming"
+        if mode == "replace":
+            con.execute(f'DELETE FROM "{table.name}"')
+            con.execute(f'INSERT INTO "{table.name}" {select}')
+        else:
+            same_key = " AND ".join(f'old."{k}" IS NOT DISTINCT FROM new."{k}"' for k in table.key)
+            con.execute(
+                f'INSERT INTO "{table.name}" SELECT * FROM ({select}) AS new '
+                f'WHERE NOT EXISTS (SELECT 1 FROM "{table.name}" AS old WHERE {same_key})'
+            )
+    finally:
+        con.unregister("incoming")
+
+
+def _bump_data_version(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute(
+        "INSERT INTO workspace_meta VALUES ('data_version', '1') ON CONFLICT (key) DO UPDATE "
+        "SET value = CAST(CAST(workspace_meta.value AS BIGINT) + 1 AS VARCHAR)"
+    )
+
+
+def _safe_name(name: str) -> str:
+    keep = "".join(ch if ch.isalnum() or ch in "._-" else "_" for ch in name)
+    return keep[-120:] or "upload"
+
+
+# -- workspace lifecycle ---------------------------------------------------------------------
+
+
+def create_workspace(workspace: str | Path, exist_ok: bool = False) -> Workspace:
+    """Make a new empty workspace folder with the canonical tables."""
+    path = resolve_path(workspace)
+    if (path / MARKER).is_file():
+        if exist_ok:
+            return open_workspace(path)
+        raise WorkspaceExistsError(f"a workspace already exists at {path}")
+    if path.exists() and any(path.iterdir()):
+        raise WorkspaceExistsError(f"{path} is a folder with other files in it, not a workspace")
+    path.mkdir(parents=True, exist_ok=True)
+    ws = Workspace(path)
+    ws.raw_dir.mkdir(exist_ok=True)
+    ws.models_dir.mkdir(exist_ok=True)
+    with ws.transaction() as con:
+        for ddl in _BOOKKEEPING_DDL:
+            con.execute(ddl)
+        for table in schema.TABLES.values():
+            con.execute(table.ddl())
+        con.execute("INSERT INTO workspace_meta VALUES ('data_version', '0')")
+    marker = {
+        "format": FORMAT_VERSION,
+        "name": path.name,
+        "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
+    }
+    (path / MARKER).write_text(json.dumps(marker, indent=2) + "\n")
+    return ws
+
+
+def open_workspace(workspace: str | Path) -> Workspace:
+    """An existing workspace; WorkspaceNotFoundError says what was looked for and where."""
+    path = resolve_path(workspace)
+    if not (path / MARKER).is_file() or not (path / DB_FILE).is_file():
+        where = "no such folder" if not path.exists() else "the folder is not a PersonaLens workspace"
+        raise WorkspaceNotFoundError(f"no workspace at {path} ({where})")
+    return Workspace(path)
+
+
+def list_workspaces(home: Path | None = None) -> list[WorkspaceInfo]:
+    """Workspaces under the home folder, sorted by name."""
+    root = home or workspaces_home()
+    found = []
+    if root.is_dir():
+        for marker in sorted(root.glob(f"*/{MARKER}")):
+            try:
+                created = json.loads(marker.read_text()).get("created_at", "")
+            except (OSError, ValueError):
+                continue
+            found.append(WorkspaceInfo(marker.parent.name, marker.parent, created))
+    return found
+
+
+def delete_workspace(workspace: str | Path) -> Path:
+    """Remove a workspace folder; refuses folders that are not workspaces."""
+    ws = open_workspace(workspace)
+    shutil.rmtree(ws.path)
+    return ws.path

@@ -1,0 +1,46 @@
+"""Shared fixtures: one demo workspace per test session, in a temporary workspaces home."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from core.demo import build_demo_workspace
+from core.workspace import Workspace
+
+SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
+
+
+@pytest.fixture(scope="session")
+def demo_home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """A workspaces home holding the demo workspace; PERSONALENS_HOME points at it meanwhile."""
+    home = tmp_path_factory.mktemp("home")
+    build_demo_workspace(home / "demo")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("PERSONALENS_HOME", str(home))
+        yield home
+
+
+@pytest.fixture(scope="session")
+def demo_ws(demo_home: Path) -> Workspace:
+    from core.workspace import open_workspace
+
+    return open_workspace(demo_home / "demo")
+
+
+@pytest.fixture
+def empty_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A workspaces home with nothing in it."""
+    home = tmp_path / "home"
+    monkeypatch.setenv("PERSONALENS_HOME", str(home))
+    return home
+
+
+def chromium_path() -> str | None:
+    for candidate in ("/usr/bin/chromium", "/usr/bin/chromium-browser"):
+        if os.path.exists(candidate):
+            return candidate
+    return None
