@@ -1,0 +1,136 @@
+"""`python -m core`: the headless twin of the dashboard.
+
+Each subcommand is a thin wrapper over the same `core` functions the pages call. Errors print
+one plain line on stderr and exit non-zero; a traceback is shown only with PERSONALENS_DEBUG=1.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+from collections.abc import Callable, Sequence
+
+from core.config import DEMO_ASSETS_DIR, DEMO_SEED, workspaces_home
+from core.errors import PersonaLensError
+
+Handler = Callable[[argparse.Namespace], int]
+
+
+def _print_json(payload: object) -> None:
+    print(json.dumps(payload, indent=2, default=str))
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from core.demo import build_demo_workspace
+
+    started = time.perf_counter()
+
+    def report(fraction: float, message: str) -> None:
+        if not args.quiet:
+            print(f"[{fraction:4.0%}] {message}", file=sys.stderr)
+
+    assets = DEMO_ASSETS_DIR if args.write_assets else None
+    ws = build_demo_workspace(args.workspace, seed=args.seed, progress=report, assets_dir=assets)
+    seconds = time.perf_counter() - started
+    counts = ws.row_counts()
+    if args.json:
+        _print_json({"workspace": str(ws.path), "seconds": round(seconds, 2), "tables": counts})
+    else:
+        print(
+            f"demo workspace ready at {ws.path} in {seconds:.1f} s: "
+            + ", ".join(f"{n:,} {t}" for t, n in counts.items())
+        )
+    return 0
+
+
+def cmd_info(args: argparse.Namespace) -> int:
+    from core.overview import summarize
+    from core.workspace import open_workspace
+
+    summary = summarize(open_workspace(args.workspace))
+    if args.json:
+        _print_json(summary.to_dict())
+        return 0
+    print(f"workspace {summary.workspace} ({summary.path})")
+    for table, n in summary.tables.items():
+        print(f"  {table:<13} {n:>10,} rows")
+    print(f"  dates         {summary.date_start or '-'} .. {summary.date_end or '-'}")
+    revenue = "-" if summary.revenue is None else f"{summary.revenue:,.2f}"
+    print(
+        f"  customers {summary.customers:,}  products {summary.products:,}  orders {summary.orders:,}"
+        f"  revenue {revenue}"
+    )
+    for cat in summary.categories:
+        print(f"  category      {cat['category']} ({cat['products']} products)")
+    return 0
+
+
+def cmd_workspaces(args: argparse.Namespace) -> int:
+    from core.workspace import create_workspace, delete_workspace, list_workspaces
+
+    if args.action == "create":
+        print(f"created {create_workspace(_need_name(args)).path}")
+    elif args.action == "delete":
+        print(f"deleted {delete_workspace(_need_name(args))}")
+    else:
+        found = list_workspaces()
+        if args.json:
+            _print_json([{"name": w.name, "path": str(w.path), "created_at": w.created_at} for w in found])
+            return 0
+        if not found:
+            print(f"no workspaces under {workspaces_home()}")
+        for w in found:
+            print(f"{w.name:<20} {w.created_at:<26} {w.path}")
+    return 0
+
+
+def _need_name(args: argparse.Namespace) -> str:
+    if not args.name:
+        raise PersonaLensError(f"'workspaces {args.action}' needs a workspace name or path")
+    return args.name
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m core", description="PersonaLens from the command line.")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    demo = sub.add_parser("demo", help="build (or rebuild) the demo workspace from the seeded simulator")
+    demo.add_argument("--workspace", default="demo", help="name under the workspaces home, or a folder path")
+    demo.add_argument("--seed", type=int, default=DEMO_SEED)
+    demo.add_argument("--write-assets", action="store_true", help="also write the CSVs to assets/demo/")
+    demo.add_argument("--json", action="store_true")
+    demo.add_argument("--quiet", action="store_true")
+    demo.set_defaults(func=cmd_demo)
+
+    info = sub.add_parser("info", help="tables, row counts, date range and categories of a workspace")
+    info.add_argument("--workspace", required=True)
+    info.add_argument("--json", action="store_true")
+    info.set_defaults(func=cmd_info)
+
+    wss = sub.add_parser("workspaces", help="list, create or delete workspaces")
+    wss.add_argument("action", nargs="?", choices=["list", "create", "delete"], default="list")
+    wss.add_argument("name", nargs="?")
+    wss.add_argument("--json", action="store_true")
+    wss.set_defaults(func=cmd_workspaces)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    handler: Handler = args.func
+    try:
+        return handler(args)
+    except PersonaLensError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("error: interrupted", file=sys.stderr)
+        return 130
+    except Exception as exc:  # a bug: still one line, unless asked for details
+        if os.environ.get("PERSONALENS_DEBUG"):
+            raise
+        print(f"error: unexpected {type(exc).__name__}: {exc} (set PERSONALENS_DEBUG=1 for details)", file=sys.stderr)
+        return 1
