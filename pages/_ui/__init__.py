@@ -1,0 +1,1 @@
+"""Streamlit-aware helpers shared by the pages: state keys, cached core calls, charts."""

@@ -1,0 +1,56 @@
+"""Cached calls into core, keyed by workspace path and data version.
+
+The data version grows with every commit to a workspace, so a new upload is never served from a
+stale cache. Cached values are shared by all sessions: callers must not mutate them.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import streamlit as st
+
+from core import overview
+from core.workspace import Workspace, list_workspaces, open_workspace
+
+
+def workspace_names() -> list[str]:
+    return [w.name for w in list_workspaces()]
+
+
+def open_selected(name: str | None) -> Workspace | None:
+    """The selected workspace, or None when it does not exist (any more)."""
+    if not name:
+        return None
+    try:
+        return open_workspace(name)
+    except ValueError:
+        return None
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def _summary(path: str, version: int) -> overview.WorkspaceSummary:
+    return overview.summarize(Workspace(Path(path)))
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def _monthly(path: str, version: int) -> pd.DataFrame:
+    return overview.monthly_activity(Workspace(Path(path)))
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def _category_revenue(path: str, version: int) -> pd.DataFrame:
+    return overview.category_revenue(Workspace(Path(path)))
+
+
+def summary(ws: Workspace) -> overview.WorkspaceSummary:
+    return _summary(str(ws.path), ws.data_version())
+
+
+def monthly_activity(ws: Workspace) -> pd.DataFrame:
+    return _monthly(str(ws.path), ws.data_version())
+
+
+def category_revenue(ws: Workspace) -> pd.DataFrame:
+    return _category_revenue(str(ws.path), ws.data_version())
