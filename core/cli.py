@@ -68,6 +68,48 @@ def cmd_info(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_ingest(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from core.ingest.pipeline import ingest
+    from core.workspace import open_workspace
+
+    overrides = {}
+    for item in args.map or []:
+        source, sep, field = item.partition("=")
+        if not sep:
+            raise PersonaLensError(f"--map takes SOURCE=FIELD (or SOURCE= to ignore a column), not {item!r}")
+        overrides[source] = field
+    result = ingest(
+        open_workspace(args.workspace),
+        [Path(f) for f in args.files],
+        role=args.role,
+        overrides=overrides or None,
+        mode=args.mode,
+        dry_run=args.dry_run,
+    )
+    if args.json:
+        _print_json(
+            {"committed": result.committed, "files": [r.to_dict() for r in result.reports], "health": result.health}
+        )
+        return 0
+    verb = "committed" if result.committed else "checked (nothing written)"
+    for r in result.reports:
+        print(
+            f"{r.source}: {r.role}, {r.rows_read:,} rows read, {r.rows_accepted:,} accepted, "
+            f"{r.rows_rejected:,} rejected; {verb}"
+        )
+        for column, field in r.proposal.mapping().items():
+            print(f"  {column} -> {field}")
+        for table, n in (r.written or r.tables).items():
+            print(f"  {table}: {n:,} rows {'written' if r.written else 'ready'}")
+        for warning in r.warnings:
+            print(f"  note: {warning}")
+    for note in result.health:
+        print(f"health: {note}")
+    return 0
+
+
 def cmd_workspaces(args: argparse.Namespace) -> int:
     from core.workspace import create_workspace, delete_workspace, list_workspaces
 
@@ -109,6 +151,25 @@ def build_parser() -> argparse.ArgumentParser:
     info.add_argument("--workspace", required=True)
     info.add_argument("--json", action="store_true")
     info.set_defaults(func=cmd_info)
+
+    ing = sub.add_parser("ingest", help="read, map, validate and commit exports into a workspace")
+    ing.add_argument("--workspace", required=True)
+    ing.add_argument("files", nargs="+", metavar="FILE")
+    ing.add_argument(
+        "--role",
+        choices=["interactions", "reviews", "products", "customers"],
+        help="what the file holds (detected when omitted)",
+    )
+    ing.add_argument(
+        "--map",
+        action="append",
+        metavar="SRC=FIELD",
+        help="map a source column to a field; SRC= ignores the column (repeatable)",
+    )
+    ing.add_argument("--mode", choices=["append", "replace"], default="append")
+    ing.add_argument("--dry-run", action="store_true", help="validate only; write nothing")
+    ing.add_argument("--json", action="store_true", help="print the validation report as JSON")
+    ing.set_defaults(func=cmd_ingest)
 
     wss = sub.add_parser("workspaces", help="list, create or delete workspaces")
     wss.add_argument("action", nargs="?", choices=["list", "create", "delete"], default="list")

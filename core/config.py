@@ -18,3 +18,8 @@ def workspaces_home() -> Path:
     """Folder that holds named workspaces: `$PERSONALENS_HOME`, else `./workspaces` in the project."""
     env = os.environ.get("PERSONALENS_HOME", "").strip()
     return Path(env).expanduser() if env else PROJECT_ROOT / "workspaces"
+
+
+def max_upload_bytes() -> int:
+    """Largest file accepted on upload: `$PERSONALENS_MAX_UPLOAD_MB` (default 500 MB)."""
+    return int(float(os.environ.get("PERSONALENS_MAX_UPLOAD_MB", "500")) * 1024 * 1024)

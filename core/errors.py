@@ -24,3 +24,7 @@ class WorkspaceBusyError(PersonaLensError):
 
 class DataError(PersonaLensError):
     """Data handed to the store does not fit the canonical schema."""
+
+
+class IngestError(PersonaLensError):
+    """An uploaded file cannot be read or mapped; nothing was written."""

@@ -40,7 +40,7 @@ def summarize(ws: Workspace) -> WorkspaceSummary:
     """Row counts, distinct customers/products/orders, revenue, ratings and the date range."""
     with ws.connect() as con:
         tables = {
-            t: con.execute(f'SELECT count(*) FROM "{t}"').fetchone()[0]
+            t: con.execute(f'SELECT count(*) FROM "{t}"').fetchall()[0][0]
             for t in ("customers", "products", "interactions", "reviews")
         }
         customers, products = con.execute("""
@@ -51,7 +51,7 @@ def summarize(ws: Workspace) -> WorkspaceSummary:
               (SELECT count(DISTINCT product_id) FROM (
                   SELECT product_id FROM products UNION ALL SELECT product_id FROM interactions
                   UNION ALL SELECT product_id FROM reviews WHERE product_id IS NOT NULL))
-        """).fetchone()
+        """).fetchall()[0]
         orders, lines, returns, revenue = con.execute("""
             SELECT count(DISTINCT coalesce(order_id, customer_id || '@' || CAST(timestamp AS VARCHAR)))
                      FILTER (WHERE coalesce(quantity, 1) > 0 AND coalesce(event_type, 'purchase') = 'purchase'),
@@ -59,14 +59,14 @@ def summarize(ws: Workspace) -> WorkspaceSummary:
                    count(*) FILTER (WHERE quantity < 0 OR event_type = 'return'),
                    sum(quantity * unit_price)
             FROM interactions
-        """).fetchone()
-        reviews, avg_rating = con.execute("SELECT count(*), avg(rating) FROM reviews").fetchone()
+        """).fetchall()[0]
+        reviews, avg_rating = con.execute("SELECT count(*), avg(rating) FROM reviews").fetchall()[0]
         if not reviews:
-            avg_rating = con.execute("SELECT avg(rating) FROM interactions").fetchone()[0]
+            avg_rating = con.execute("SELECT avg(rating) FROM interactions").fetchall()[0][0]
         start, end = con.execute("""
             SELECT min(ts), max(ts) FROM (
               SELECT timestamp AS ts FROM interactions UNION ALL SELECT timestamp FROM reviews)
-        """).fetchone()
+        """).fetchall()[0]
         categories = con.execute("""
             SELECT category, count(*) AS products FROM (
               SELECT trim(unnest(string_split(category, '|'))) AS category FROM products

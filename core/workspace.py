@@ -167,13 +167,13 @@ class Workspace:
 
     def row_counts(self) -> dict[str, int]:
         with self.connect() as con:
-            return {name: con.execute(f'SELECT count(*) FROM "{name}"').fetchone()[0] for name in schema.TABLES}
+            return {name: con.execute(f'SELECT count(*) FROM "{name}"').fetchall()[0][0] for name in schema.TABLES}
 
     def data_version(self) -> int:
         """Increases with every commit; caches key on it so new data is never served stale."""
         with self.connect() as con:
-            row = con.execute("SELECT value FROM workspace_meta WHERE key = 'data_version'").fetchone()
-        return int(row[0]) if row else 0
+            rows = con.execute("SELECT value FROM workspace_meta WHERE key = 'data_version'").fetchall()
+        return int(rows[0][0]) if rows else 0
 
     def raw_files(self) -> pd.DataFrame:
         return self.query("SELECT * FROM raw_files ORDER BY received_at, file_id")
@@ -208,45 +208,36 @@ class Workspace:
         if mode not in {"replace", "append"}:
             raise DataError(f"unknown write mode {mode!r}: use 'replace' or 'append'")
         conformed = {name: conform(df, schema.table(name)) for name, df in frames.items()}
-        staged = [self._stage_raw(Path(p)) for p in raw]
+        staged = [self.stage_raw(Path(p)) for p in raw]
         try:
             with self.transaction() as con:
                 for name, df in conformed.items():
-                    _write_table(con, schema.table(name), df, mode)
+                    con.register("incoming", df)
+                    try:
+                        write_rows(con, schema.table(name), "incoming", mode)
+                    finally:
+                        con.unregister("incoming")
                 for record, _ in staged:
-                    con.execute(
-                        "INSERT INTO raw_files VALUES (?, ?, ?, ?, ?, ?, ?)",
-                        [
-                            record.file_id,
-                            record.original_name,
-                            record.stored_path,
-                            record.sha256,
-                            record.size_bytes,
-                            record.received_at,
-                            note,
-                        ],
-                    )
-                _bump_data_version(con)
+                    record_raw(con, record, note)
+                bump_data_version(con)
         except BaseException:
-            for _, tmp in staged:
-                tmp.unlink(missing_ok=True)
+            discard_raw(staged)
             raise
-        for record, tmp in staged:
-            tmp.rename(self.path / record.stored_path)
+        publish_raw(self, staged)
         return [record for record, _ in staged]
 
-    def _stage_raw(self, source: Path) -> tuple[RawFile, Path]:
+    def stage_raw(self, source: Path, name: str | None = None) -> tuple[RawFile, Path]:
         """Copy an upload next to its final place; it is renamed in only after the commit."""
         if not source.is_file():
             raise DataError(f"file not found: {source}")
         digest = sha256_of(source)
         now = datetime.now(UTC).replace(tzinfo=None)
         file_id = f"{now:%Y%m%dT%H%M%S%f}-{digest[:12]}"
-        stored = Path("raw") / f"{file_id}-{_safe_name(source.name)}"
+        stored = Path("raw") / f"{file_id}-{_safe_name(name or source.name)}"
         tmp = self.path / f"{stored}.partial"
         tmp.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(source, tmp)
-        record = RawFile(file_id, source.name, str(stored), digest, source.stat().st_size, now)
+        record = RawFile(file_id, name or source.name, str(stored), digest, source.stat().st_size, now)
         return record, tmp
 
 
@@ -280,25 +271,54 @@ def _coerce(values: pd.Series, sql_type: str) -> pd.Series:
     raise AssertionError(f"unhandled type {sql_type}")
 
 
-def _write_table(con: duckdb.DuckDBPyConnection, table: schema.Table, df: pd.DataFrame, mode: str) -> None:
-    con.register("incoming", df)
-    try:
-        cols = ", ".join(f'CAST("{c.name}" AS {c.sql_type}) AS "{c.name}"' for c in table.columns)
-        select = f"SELECT {cols} FROM incoming"
-        if mode == "replace":
-            con.execute(f'DELETE FROM "{table.name}"')
-            con.execute(f'INSERT INTO "{table.name}" {select}')
-        else:
-            same_key = " AND ".join(f'old."{k}" IS NOT DISTINCT FROM new."{k}"' for k in table.key)
-            con.execute(
-                f'INSERT INTO "{table.name}" SELECT * FROM ({select}) AS new '
-                f'WHERE NOT EXISTS (SELECT 1 FROM "{table.name}" AS old WHERE {same_key})'
-            )
-    finally:
-        con.unregister("incoming")
+def write_rows(con: duckdb.DuckDBPyConnection, table: schema.Table, source: str, mode: str) -> int:
+    """Insert canonical rows from `source` (a table or view with the table's columns).
+
+    "replace" empties the table first; "append" skips rows whose natural key is already stored.
+    Returns the number of rows inserted.
+    """
+    cols = ", ".join(f'CAST("{c.name}" AS {c.sql_type}) AS "{c.name}"' for c in table.columns)
+    select = f"SELECT {cols} FROM {source}"
+    before = con.execute(f'SELECT count(*) FROM "{table.name}"').fetchall()[0][0]
+    if mode == "replace":
+        con.execute(f'DELETE FROM "{table.name}"')
+        con.execute(f'INSERT INTO "{table.name}" {select}')
+        return con.execute(f'SELECT count(*) FROM "{table.name}"').fetchall()[0][0]
+    same_key = " AND ".join(f'old."{k}" IS NOT DISTINCT FROM new."{k}"' for k in table.key)
+    con.execute(
+        f'INSERT INTO "{table.name}" SELECT * FROM ({select}) AS new '
+        f'WHERE NOT EXISTS (SELECT 1 FROM "{table.name}" AS old WHERE {same_key})'
+    )
+    return con.execute(f'SELECT count(*) FROM "{table.name}"').fetchall()[0][0] - before
 
 
-def _bump_data_version(con: duckdb.DuckDBPyConnection) -> None:
+def record_raw(con: duckdb.DuckDBPyConnection, record: RawFile, note: str = "") -> None:
+    con.execute(
+        "INSERT INTO raw_files VALUES (?, ?, ?, ?, ?, ?, ?)",
+        [
+            record.file_id,
+            record.original_name,
+            record.stored_path,
+            record.sha256,
+            record.size_bytes,
+            record.received_at,
+            note,
+        ],
+    )
+
+
+def discard_raw(staged: Sequence[tuple[RawFile, Path]]) -> None:
+    for _, tmp in staged:
+        tmp.unlink(missing_ok=True)
+
+
+def publish_raw(ws: Workspace, staged: Sequence[tuple[RawFile, Path]]) -> None:
+    """Move staged uploads to their final name once the database commit has succeeded."""
+    for record, tmp in staged:
+        tmp.rename(ws.path / record.stored_path)
+
+
+def bump_data_version(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(
         "INSERT INTO workspace_meta VALUES ('data_version', '1') ON CONFLICT (key) DO UPDATE "
         "SET value = CAST(CAST(workspace_meta.value AS BIGINT) + 1 AS VARCHAR)"

@@ -1,0 +1,1 @@
+"""Ingest: read any export, map it onto the canonical tables, validate, commit."""

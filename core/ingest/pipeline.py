@@ -1,0 +1,439 @@
+"""Ingest uploads into a workspace: stage, propose a mapping, validate, then commit or not.
+
+`ingest(ws, files, ...)` does it all inside one workspace transaction. With `dry_run=True`
+(the Data page's preview) nothing is written; otherwise the canonical rows, the raw files and
+the remembered mappings land together or not at all.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from core import schema
+from core.errors import IngestError
+from core.ingest import detect, mapping
+from core.ingest.sources import StagedSource, stage_file
+from core.workspace import (
+    Workspace,
+    bump_data_version,
+    discard_raw,
+    publish_raw,
+    record_raw,
+    write_rows,
+)
+
+Progress = Callable[[float, str], None]
+SAMPLE_ROWS = 5000
+REJECT_ROWS_KEPT = 10_000
+REQUIRED = {
+    "interactions": ("customer_id", "product_id"),
+    "reviews": (),
+    "products": ("product_id",),
+    "customers": ("customer_id",),
+}
+RANGES = {"rating": (0, 10), "quantity": (None, None), "unit_price": (0, None), "price": (0, None), "age": (0, 120)}
+_MAPPINGS_DDL = (
+    "CREATE TABLE IF NOT EXISTS column_mappings (signature VARCHAR PRIMARY KEY, role VARCHAR, "
+    "mapping VARCHAR, updated_at TIMESTAMP)"
+)
+
+
+@dataclass
+class FileReport:
+    """What one uploaded table would become, before anything is written.
+
+    DataFrames: `rejected` (line, reason, content), `missing` (field, missing, share),
+    `coercions` (field, unreadable, example), `out_of_range` (field, count, rule),
+    `orphans` (field, count, example).
+    """
+
+    source: str
+    role: str
+    proposal: detect.Proposal
+    signature: str
+    format: str
+    encoding: str
+    rows_read: int
+    rows_accepted: int
+    rows_rejected: int
+    rejected: pd.DataFrame
+    duplicates: int
+    returns: int
+    missing: pd.DataFrame
+    coercions: pd.DataFrame
+    out_of_range: pd.DataFrame
+    orphans: pd.DataFrame
+    tables: dict[str, int]  # canonical rows this file yields per table
+    written: dict[str, int] = field(default_factory=dict)  # rows actually inserted (after de-duplication)
+    warnings: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, object]:
+        frames = {
+            k: getattr(self, k).to_dict(orient="records") for k in ("missing", "coercions", "out_of_range", "orphans")
+        }
+        return {
+            "source": self.source,
+            "role": self.role,
+            "format": self.format,
+            "encoding": self.encoding,
+            "mapping": self.proposal.mapping(),
+            "rows_read": self.rows_read,
+            "rows_accepted": self.rows_accepted,
+            "rows_rejected": self.rows_rejected,
+            "rejected_examples": self.rejected.head(20).to_dict(orient="records"),
+            "duplicates": self.duplicates,
+            "returns_flagged": self.returns,
+            "tables": self.tables,
+            "written": self.written,
+            "warnings": self.warnings,
+            **frames,
+        }
+
+
+@dataclass
+class IngestResult:
+    reports: list[FileReport]
+    health: list[str]
+    committed: bool
+
+
+def ingest(
+    ws: Workspace,
+    files: Sequence[Path],
+    *,
+    names: Sequence[str] | None = None,
+    role: str | None = None,
+    overrides: Mapping[str, str] | None = None,
+    mode: str = "append",
+    dry_run: bool = False,
+    progress: Progress | None = None,
+) -> IngestResult:
+    """Read, map, validate and (unless `dry_run`) commit `files` into `ws` in one transaction.
+
+    `overrides` maps source column -> field (or "" to ignore a column); `role` forces the role.
+    Raises IngestError (nothing written) when a file cannot be used at all.
+    """
+    if mode not in ("append", "replace"):
+        raise IngestError(f"unknown mode {mode!r}: use 'append' or 'replace'")
+    if role is not None and role not in detect.ROLES:
+        raise IngestError(f"unknown role {role!r}: use one of {', '.join(detect.ROLES)}")
+    report = progress or (lambda _f, _m: None)
+    labels = list(names) if names else [Path(f).name for f in files]
+    staged_raw = [] if dry_run else [ws.stage_raw(Path(f), n) for f, n in zip(files, labels, strict=True)]
+    try:
+        with ws.transaction() as con:
+            con.execute("SET TimeZone = 'UTC'")
+            con.execute(_MAPPINGS_DDL)
+            plans = []
+            for i, (path, label) in enumerate(zip(files, labels, strict=True)):
+                report(0.05 + 0.4 * i / len(files), f"reading {label}")
+                for source in stage_file(con, Path(path), prefix=f"src{i}", display_name=label):
+                    plans.append((source, _plan(con, source, role, overrides)))
+            reports = []
+            for n, (source, (proposal, signature)) in enumerate(plans):
+                report(0.5 + 0.3 * n / len(plans), f"checking {source.name}")
+                reports.append(_validate(con, source, proposal, signature))
+            if dry_run:
+                return IngestResult(reports, _health(con, reports, plans), committed=False)
+            report(0.85, "writing")
+            for r, (source, (proposal, signature)) in zip(reports, plans, strict=True):
+                r.written = _commit(con, source, r, mode)
+                _remember(con, signature, proposal)
+            for record, _ in staged_raw:
+                record_raw(con, record, "upload")
+            bump_data_version(con)
+            health = _health(con, reports, [])
+    except BaseException:
+        discard_raw(staged_raw)
+        raise
+    publish_raw(ws, staged_raw)
+    report(1.0, "done")
+    return IngestResult(reports, health, committed=True)
+
+
+def _plan(
+    con: duckdb.DuckDBPyConnection, source: StagedSource, role: str | None, overrides: Mapping[str, str] | None
+) -> tuple[detect.Proposal, str]:
+    sample = con.execute(f"SELECT * FROM {source.table} LIMIT {SAMPLE_ROWS}").df()
+    signature = _signature(source)
+    remembered = _recall(con, signature)
+    proposal = detect.propose(
+        sample,
+        source.has_header,
+        role=role or (remembered or {}).get("role"),
+        remembered=(remembered or {}).get("mapping"),
+    )
+    proposal = _drop_unused(proposal)
+    if overrides:
+        unknown = sorted(set(overrides) - set(source.columns))
+        if unknown:
+            raise IngestError(
+                f"{source.name}: no column named {', '.join(unknown)} (columns: {', '.join(source.columns)})"
+            )
+        cols = tuple(
+            detect.ColumnGuess(g.column, overrides[g.column] or None, 1.0, "set by you") if g.column in overrides else g
+            for g in proposal.columns
+        )
+        proposal = detect.Proposal(role or proposal.role, cols, proposal.role_confidence)
+    return proposal, signature
+
+
+def _drop_unused(proposal: detect.Proposal) -> detect.Proposal:
+    """Columns whose field no table of this role uses (a movie's release date, say) are left out."""
+    fields = {g.field for g in proposal.columns if g.field}
+    used = {f for t in mapping.targets_for(proposal.role, fields) for f in mapping.TABLE_FIELDS[t].values()}
+    used |= {"category_flag", "unit_price"} if "products" in mapping.targets_for(proposal.role, fields) else set()
+    cols = tuple(
+        g
+        if g.field in used or g.field is None
+        else detect.ColumnGuess(g.column, None, g.confidence, f"{g.reason}; not used in a {proposal.role} file")
+        for g in proposal.columns
+    )
+    return detect.Proposal(proposal.role, cols, proposal.role_confidence)
+
+
+def _signature(source: StagedSource) -> str:
+    shape = f"{source.format}|{source.has_header}|" + "|".join(c.lower() for c in source.columns)
+    return hashlib.sha1(shape.encode()).hexdigest()[:16]
+
+
+def _recall(con: duckdb.DuckDBPyConnection, signature: str) -> dict | None:
+    rows = con.execute("SELECT role, mapping FROM column_mappings WHERE signature = ?", [signature]).fetchall()
+    return {"role": rows[0][0], "mapping": json.loads(rows[0][1])} if rows else None
+
+
+def _remember(con: duckdb.DuckDBPyConnection, signature: str, proposal: detect.Proposal) -> None:
+    con.execute(
+        "INSERT OR REPLACE INTO column_mappings VALUES (?, ?, ?, ?)",
+        [signature, proposal.role, json.dumps(proposal.mapping()), datetime.now(UTC).replace(tzinfo=None)],
+    )
+
+
+def _validate(
+    con: duckdb.DuckDBPyConnection, source: StagedSource, proposal: detect.Proposal, signature: str
+) -> FileReport:
+    col_map = proposal.mapping()
+    fields = set(col_map.values()) | ({"category"} if "category_flag" in col_map.values() else set())
+    role = proposal.role
+    needed = REQUIRED[role] or ()
+    missing_required = [f for f in needed if f not in fields]
+    if role == "reviews" and not fields & {"text", "rating", "review_title"}:
+        missing_required.append("text or rating")
+    if missing_required:
+        raise IngestError(
+            f"{source.name}: read as {role}, but no column is mapped to "
+            f"{', '.join(missing_required)}; map one or choose another role"
+        )
+    sample = con.execute(f"SELECT * FROM {source.table} LIMIT {SAMPLE_ROWS}").df()
+    profiles = {c: detect.profile(sample[c]) for c in col_map}
+    exprs = mapping.field_expressions(col_map, profiles, sample)
+    view = f"{source.table}_fields"
+    field_cols = ", ".join(f"{e} AS {mapping.quote(f)}" for f, e in exprs.items())
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {view} AS SELECT _line, {field_cols} FROM {source.table}")
+
+    required = [f for f in needed if f in exprs]
+    reason = " || ".join(f"CASE WHEN {mapping.quote(f)} IS NULL THEN 'no {f}; ' ELSE '' END" for f in required)
+    if role == "reviews":
+        present = [f for f in ("text", "rating", "review_title") if f in exprs]
+        none_of = " AND ".join(f"{mapping.quote(f)} IS NULL" for f in present)
+        reason = (reason + " || " if reason else "") + f"CASE WHEN {none_of} THEN 'no text and no rating; ' ELSE '' END"
+    reason = reason or "''"
+    bad = con.execute(
+        f"SELECT _line AS line, rtrim({reason}, '; ') AS reason FROM {view} WHERE ({reason}) <> '' ORDER BY _line"
+    ).df()
+    rejected = pd.concat([source.rejected, bad.assign(content="")], ignore_index=True)
+    accepted_filter = f"({reason}) = ''"
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {view}_ok AS SELECT * FROM {view} WHERE {accepted_filter}")
+    accepted = con.execute(f"SELECT count(*) FROM {view}_ok").fetchall()[0][0]
+    tables = {}
+    for table in mapping.targets_for(role, set(exprs)):
+        sql = mapping.table_select(table, role, {f: mapping.quote(f) for f in exprs}, f"{view}_ok")
+        con.execute(f"CREATE OR REPLACE TEMP TABLE {source.table}_{table} AS {sql}")
+        tables[table] = con.execute(f"SELECT count(*) FROM {source.table}_{table}").fetchall()[0][0]
+    report = FileReport(
+        source=source.name,
+        role=role,
+        proposal=proposal,
+        signature=signature,
+        format=source.format,
+        encoding=source.encoding,
+        rows_read=source.rows + len(source.rejected),
+        rows_accepted=accepted,
+        rows_rejected=len(rejected),
+        rejected=rejected.head(REJECT_ROWS_KEPT),
+        duplicates=0,
+        returns=0,
+        missing=_missing(con, view, exprs),
+        coercions=_coercions(con, source.table, view, col_map, exprs),
+        out_of_range=_out_of_range(con, view, exprs),
+        orphans=_orphans(con, source.table, role, exprs),
+        tables=tables,
+    )
+    report.duplicates = _duplicates(con, f"{source.table}_{role}", role)
+    if role == "interactions":
+        report.returns = con.execute(
+            f"SELECT count(*) FROM {source.table}_interactions WHERE event_type = 'return'"
+        ).fetchall()[0][0]
+    if accepted == 0:
+        raise IngestError(f"{source.name}: no usable rows ({rejected['reason'].iloc[0] if len(rejected) else ''})")
+    if report.duplicates:
+        report.warnings.append(
+            f"{report.duplicates:,} rows repeat an earlier row of the file; they are kept"
+            if role == "interactions"
+            else f"{report.duplicates:,} rows repeat an id already in the file; the first is kept"
+        )
+    if report.returns:
+        report.warnings.append(
+            f"{report.returns:,} returns or cancellations (negative quantities or invoices "
+            "starting with C) are kept and flagged as returns"
+        )
+    return report
+
+
+def _missing(con: duckdb.DuckDBPyConnection, view: str, exprs: dict[str, str]) -> pd.DataFrame:
+    counts = ", ".join(f"count(*) FILTER (WHERE {mapping.quote(f)} IS NULL)" for f in exprs)
+    total, *nulls = con.execute(f"SELECT count(*), {counts} FROM {view}").fetchall()[0]
+    frame = pd.DataFrame({"field": list(exprs), "missing": nulls})
+    return frame.assign(share=(frame["missing"] / max(total, 1)).round(4))
+
+
+def _coercions(
+    con: duckdb.DuckDBPyConnection, table: str, view: str, col_map: dict[str, str], exprs: dict[str, str]
+) -> pd.DataFrame:
+    rows = []
+    typed = {c: f for c, f in col_map.items() if f in mapping.NUMBER_FIELDS | mapping.TIME_FIELDS and f in exprs}
+    for column, fld in typed.items():
+        col = mapping.quote(column)
+        n, example = con.execute(
+            f"SELECT count(*), any_value(s.{col}) FROM {table} s JOIN {view} v USING (_line) "
+            f"WHERE NULLIF(trim(s.{col}), '') IS NOT NULL AND v.{mapping.quote(fld)} IS NULL"
+        ).fetchall()[0]
+        if n:
+            example = " ".join(str(example).split())
+            rows.append(
+                {
+                    "field": fld,
+                    "column": column,
+                    "unreadable": n,
+                    "example": example[:60] + ("…" if len(example) > 60 else ""),
+                }
+            )
+    return pd.DataFrame(rows, columns=["field", "column", "unreadable", "example"])
+
+
+def _out_of_range(con: duckdb.DuckDBPyConnection, view: str, exprs: dict[str, str]) -> pd.DataFrame:
+    rows = []
+    for fld, (low, high) in RANGES.items():
+        if fld not in exprs or (low is None and high is None):
+            continue
+        cond = " OR ".join(
+            c for c in (f"{fld} < {low}" if low is not None else "", f"{fld} > {high}" if high is not None else "") if c
+        )
+        n = con.execute(f"SELECT count(*) FROM {view} WHERE {cond}").fetchall()[0][0]
+        if n:
+            rows.append(
+                {
+                    "field": fld,
+                    "count": n,
+                    "rule": f"expected {low if low is not None else '…'} to {high if high is not None else '…'}",
+                }
+            )
+    if "timestamp" in exprs:
+        n = con.execute(
+            f"SELECT count(*) FROM {view} WHERE timestamp > now()::TIMESTAMP + INTERVAL 1 DAY "
+            "OR timestamp < TIMESTAMP '1970-01-02'"
+        ).fetchall()[0][0]
+        if n:
+            rows.append({"field": "timestamp", "count": n, "rule": "expected a date between 1970 and today"})
+    return pd.DataFrame(rows, columns=["field", "count", "rule"])
+
+
+def _orphans(con: duckdb.DuckDBPyConnection, table: str, role: str, exprs: dict[str, str]) -> pd.DataFrame:
+    """Ids this file refers to that no products/customers table knows (only when that table has rows)."""
+    rows = []
+    for fld, known in (("product_id", "products"), ("customer_id", "customers")):
+        if role == known or fld not in exprs or role not in ("interactions", "reviews"):
+            continue
+        if con.execute(f"SELECT count(*) FROM {known}").fetchall()[0][0] == 0:
+            continue
+        also = (
+            f" AND NOT EXISTS (SELECT 1 FROM {table}_{known} f WHERE f.{fld} = t.{fld})"
+            if _exists(con, f"{table}_{known}")
+            else ""
+        )
+        n, example = con.execute(
+            f"SELECT count(DISTINCT {fld}), any_value({fld}) FROM {table}_{role} t "
+            f"WHERE {fld} IS NOT NULL AND NOT EXISTS (SELECT 1 FROM {known} k WHERE k.{fld} = t.{fld}){also}"
+        ).fetchall()[0]
+        if n:
+            rows.append({"field": fld, "count": n, "example": example})
+    return pd.DataFrame(rows, columns=["field", "count", "example"])
+
+
+def _exists(con: duckdb.DuckDBPyConnection, table: str) -> bool:
+    return bool(con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = ?", [table]).fetchall()[0][0])
+
+
+def _duplicates(con: duckdb.DuckDBPyConnection, table: str, role: str) -> int:
+    key = schema.table(role).key if role != "interactions" else schema.table(role).column_names
+    cols = ", ".join(mapping.quote(k) for k in key)
+    return con.execute(f"SELECT count(*) - count(DISTINCT ({cols})) FROM {table}").fetchall()[0][0]
+
+
+def _commit(con: duckdb.DuckDBPyConnection, source: StagedSource, report: FileReport, mode: str) -> dict[str, int]:
+    written = {}
+    for table in report.tables:
+        staged = f"{source.table}_{table}"
+        if table != "interactions":  # keyed tables: the first row of each id wins
+            key = ", ".join(mapping.quote(k) for k in schema.table(table).key)
+            staged = f"(SELECT * FROM {staged} QUALIFY row_number() OVER (PARTITION BY {key} ORDER BY _line) = 1)"
+        table_mode = mode if table == report.role else "append"
+        written[table] = write_rows(con, schema.table(table), staged, table_mode)
+    return written
+
+
+def _health(con: duckdb.DuckDBPyConnection, reports: list[FileReport], pending: list) -> list[str]:
+    """What the data, as it stands after this upload, means for the models.
+
+    `pending`: staged plans not yet written (a dry run), counted in as if committed.
+    """
+    notes = []
+    union = " UNION ALL ".join(
+        ["SELECT customer_id, product_id FROM interactions"]
+        + [
+            f"SELECT customer_id, product_id FROM {source.table}_interactions"
+            for (source, _), r in zip(pending, reports, strict=False)
+            if "interactions" in r.tables
+        ]
+    )
+    per_customer = con.execute(f"""SELECT count(*), count(*) FILTER (WHERE n = 1) FROM (
+        SELECT customer_id, count(DISTINCT product_id) AS n FROM ({union}) GROUP BY 1)""").fetchall()[0]
+    staged_interactions = [r for r in reports if "interactions" in r.tables]
+    if per_customer[1]:
+        share = per_customer[1] / per_customer[0]
+        notes.append(
+            f"{share:.0%} of customers have only one product in their history: recommendations for "
+            "them fall back to persona and popularity favourites."
+        )
+    elif per_customer[0]:
+        notes.append("Every customer has several products in their history: good ground for recommendations.")
+    elif staged_interactions:
+        notes.append("Orders or ratings will be available for recommendations once committed.")
+    else:
+        notes.append("No orders or ratings yet: recommendations and personas need an interactions file.")
+    reviews = con.execute("SELECT count(*), count(text), count(rating) FROM reviews").fetchall()[0]
+    if reviews[0] and reviews[2] < reviews[0]:
+        notes.append(
+            f"{reviews[0] - reviews[2]:,} reviews have no star rating: sentiment models learn only from rated ones."
+        )
+    if not reviews[0] and not any(r.role == "reviews" for r in reports):
+        notes.append("No review text yet: personas use behaviour only and sentiment pages stay empty.")
+    return notes

@@ -1,0 +1,338 @@
+"""Readers: any export a marketer has, loaded as all-text staging tables in a DuckDB connection.
+
+Handles CSV/TSV/semicolon/pipe (delimiter and header sniffed by DuckDB), `.gz`, `.zip`
+(junk members such as `__MACOSX/` ignored), JSON Lines and JSON arrays (nested lists joined
+with "|"), Excel `.xlsx` (even when renamed), and UTF-8 / UTF-8 with BOM / Windows-1252 /
+Latin-1 text. Every value is staged as text so nothing is lost before mapping; a `_line`
+column keeps each row's position in the file for the validation report.
+"""
+
+from __future__ import annotations
+
+import codecs
+import gzip
+import json
+import shutil
+import tempfile
+import zipfile
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from core.config import max_upload_bytes
+from core.errors import IngestError
+
+Progress = Callable[[float, str], None]
+CHUNK = 16 << 20
+TEXT_SUFFIXES = {".csv", ".tsv", ".txt", ".psv", ".dat", ".tab", ".json", ".jsonl", ".ndjson", ".xlsx", ".gz", ""}
+_C1_CONTROLS = {chr(c) for c in range(0x80, 0xA0)}
+
+
+@dataclass(frozen=True)
+class StagedSource:
+    """One table read from an upload (a zip may give several)."""
+
+    table: str  # staging table name in the connection
+    name: str  # file name (and zip member) as the user knows it
+    format: str  # csv, jsonl, json, xlsx
+    encoding: str
+    delimiter: str | None
+    has_header: bool
+    rows: int
+    columns: list[str]
+    rejected: pd.DataFrame = field(default_factory=pd.DataFrame)  # line, reason, content
+
+
+def stage_file(
+    con: duckdb.DuckDBPyConnection,
+    path: Path,
+    prefix: str = "src",
+    display_name: str | None = None,
+    progress: Progress | None = None,
+) -> list[StagedSource]:
+    """Read `path` into one or more staging tables named `{prefix}_{n}` in `con`."""
+    report = progress or (lambda _f, _m: None)
+    name = display_name or path.name
+    if not path.is_file():
+        raise IngestError(f"{name}: file not found")
+    size = path.stat().st_size
+    if size == 0:
+        raise IngestError(f"{name}: the file is empty")
+    if size > max_upload_bytes():
+        raise IngestError(
+            f"{name}: {size / 1e6:,.0f} MB is over the upload limit of "
+            f"{max_upload_bytes() / 1e6:,.0f} MB (PERSONALENS_MAX_UPLOAD_MB)"
+        )
+    with tempfile.TemporaryDirectory(prefix="personalens-ingest-") as tmp:
+        return _stage(con, path, name, prefix, Path(tmp), report)
+
+
+def _stage(
+    con: duckdb.DuckDBPyConnection, path: Path, name: str, prefix: str, tmp: Path, report: Progress
+) -> list[StagedSource]:
+    head = path.open("rb").read(8192)
+    if head.startswith(b"PK\x03\x04"):
+        with zipfile.ZipFile(path) as zf:
+            members = zf.namelist()
+            if "[Content_Types].xml" in members and any(m.startswith("xl/") for m in members):
+                return [_stage_excel(con, path, name, f"{prefix}_0")]
+            return _stage_zip(con, zf, name, prefix, tmp, report)
+    if head.startswith(b"\x1f\x8b"):
+        report(0.05, f"decompressing {name}")
+        inner = tmp / (Path(name).stem or "member")
+        try:
+            with gzip.open(path, "rb") as src, inner.open("wb") as dst:
+                shutil.copyfileobj(src, dst, CHUNK)
+        except (OSError, EOFError) as exc:
+            raise IngestError(f"{name}: the gzip file is damaged ({exc})") from None
+        if inner.stat().st_size == 0:
+            raise IngestError(f"{name}: the file is empty")
+        return _stage(con, inner, name, prefix, tmp, report)
+    if head.startswith(b"\xd0\xcf\x11\xe0"):
+        raise IngestError(f"{name}: old Excel (.xls) files are not supported; save it as .xlsx or CSV")
+    if b"\x00" in head:
+        raise IngestError(f"{name}: this is a binary file, not a text export (CSV, TSV, JSON Lines or Excel)")
+    report(0.1, f"checking the text encoding of {name}")
+    text_path, encoding = _as_utf8(path, name, tmp)
+    first = _first_char(text_path)
+    table = f"{prefix}_0"
+    if not first:
+        raise IngestError(f"{name}: the file is empty (only blank lines)")
+    if first in ("{", "["):
+        return [_stage_json(con, text_path, name, table, encoding, "jsonl" if first == "{" else "json")]
+    report(0.2, f"reading {name}")
+    return [_stage_delimited(con, text_path, name, table, encoding)]
+
+
+def _stage_zip(
+    con: duckdb.DuckDBPyConnection, zf: zipfile.ZipFile, name: str, prefix: str, tmp: Path, report: Progress
+) -> list[StagedSource]:
+    usable = [m for m in zf.infolist() if not m.is_dir() and not _is_junk(m.filename)]
+    staged: list[StagedSource] = []
+    problems = []
+    for i, member in enumerate(usable):
+        target = tmp / f"member-{i}{Path(member.filename).suffix}"
+        with zf.open(member) as src, target.open("wb") as dst:
+            shutil.copyfileobj(src, dst, CHUNK)
+        try:
+            staged += _stage(con, target, f"{name}/{member.filename}", f"{prefix}_{i}", tmp, report)
+        except IngestError as exc:
+            problems.append(str(exc))
+    if not staged:
+        detail = f" ({'; '.join(problems)})" if problems else ""
+        raise IngestError(f"{name}: the zip holds no file PersonaLens can read (CSV, TSV, JSON Lines, Excel){detail}")
+    return staged
+
+
+def _is_junk(member: str) -> bool:
+    parts = Path(member).parts
+    return (
+        any(p.startswith(("__MACOSX", ".")) for p in parts)
+        or Path(member).name in {"Thumbs.db", "desktop.ini"}
+        or Path(member).suffix.lower() not in TEXT_SUFFIXES
+    )
+
+
+def _as_utf8(path: Path, name: str, tmp: Path) -> tuple[Path, str]:
+    """The file itself when it is UTF-8; else a UTF-8 copy decoded from Windows-1252/Latin-1."""
+    if _decodes(path, "utf-8"):
+        with path.open("rb") as fh:
+            return path, "utf-8-sig" if fh.read(3) == codecs.BOM_UTF8 else "utf-8"
+    for encoding in ("cp1252", "latin-1"):
+        if _decodes(path, encoding, reject=_C1_CONTROLS):
+            out = tmp / f"{path.stem}.utf8{path.suffix}"
+            with (
+                path.open("r", encoding=encoding, newline="") as src,
+                out.open("w", encoding="utf-8", newline="") as dst,
+            ):
+                shutil.copyfileobj(src, dst, CHUNK)
+            return out, encoding
+    raise IngestError(
+        f"{name}: the file has bytes that are not text in UTF-8 or Windows-1252/Latin-1; export it again as CSV (UTF-8)"
+    )
+
+
+def _decodes(path: Path, encoding: str, reject: set[str] | None = None) -> bool:
+    decoder = codecs.getincrementaldecoder(encoding)()
+    with path.open("rb") as fh:
+        try:
+            while block := fh.read(CHUNK):
+                text = decoder.decode(block)
+                if reject and not reject.isdisjoint(text):
+                    return False
+            decoder.decode(b"", final=True)
+        except UnicodeDecodeError:
+            return False
+    return True
+
+
+def _first_char(path: Path) -> str:
+    with path.open("r", encoding="utf-8-sig", errors="replace") as fh:
+        chunk = fh.read(4096).lstrip()
+    return chunk[:1]
+
+
+def _stage_delimited(con: duckdb.DuckDBPyConnection, path: Path, name: str, table: str, encoding: str) -> StagedSource:
+    p = str(path).replace("'", "''")
+    try:
+        delim, quote, escape, has_header = con.execute(
+            f"SELECT Delimiter, Quote, Escape, HasHeader FROM sniff_csv('{p}', sample_size=20480)"
+        ).fetchall()[0]
+    except duckdb.Error as exc:
+        raise IngestError(f"{name}: could not make sense of the file as CSV ({_first_line(exc)})") from None
+    if has_header and len(delim) == 1:
+        _check_duplicate_header(path, name, delim, "" if quote == "(empty)" else quote)
+    options = [
+        f"delim='{_sql_str(delim)}'",
+        f"header={'true' if has_header else 'false'}",
+        "all_varchar=true",
+        "store_rejects=true",
+        "ignore_errors=true",
+        "null_padding=false",
+        "strict_mode=true",
+    ]
+    if quote and quote != "(empty)":
+        options.append(f"quote='{_sql_str(quote)}'")
+    if escape and escape != "(empty)":
+        options.append(f"escape='{_sql_str(escape)}'")
+    try:
+        con.execute(
+            f"CREATE OR REPLACE TEMP TABLE {table} AS SELECT row_number() OVER () + "
+            f"{1 if has_header else 0} AS _line, * FROM read_csv('{p}', {', '.join(options)})"
+        )
+        rejected = con.execute("""SELECT line AS line, error_type || ': ' || error_message AS reason,
+                                         left(csv_line, 300) AS content
+                                  FROM reject_errors ORDER BY line""").df()
+        con.execute("DELETE FROM reject_errors; DELETE FROM reject_scans")
+    except duckdb.Error as exc:
+        raise IngestError(f"{name}: could not be read as CSV ({_first_line(exc)})") from None
+    return _describe(con, table, name, "csv", encoding, delim, bool(has_header), rejected)
+
+
+def _stage_json(
+    con: duckdb.DuckDBPyConnection, path: Path, name: str, table: str, encoding: str, fmt: str
+) -> StagedSource:
+    p = str(path).replace("'", "''")
+    reader = (
+        f"read_json('{p}', format='{'newline_delimited' if fmt == 'jsonl' else 'array'}', records=true, sample_size=-1)"
+    )
+    probe = duckdb.connect()  # a failed read must not abort the workspace transaction
+    try:
+        rel = probe.sql(f"SELECT * FROM {reader}")
+        columns = [_flatten_sql(c, t) for c, t in zip(rel.columns, rel.types, strict=True)]
+        records = probe.sql(f"SELECT {', '.join(columns)} FROM {reader}").arrow()
+    except duckdb.Error:
+        records = _python_json(path, name, fmt)
+    finally:
+        probe.close()
+    con.register("json_records", records)
+    try:
+        con.execute(
+            f"CREATE OR REPLACE TEMP TABLE {table} AS SELECT row_number() OVER () AS _line, * FROM json_records"
+        )
+    finally:
+        con.unregister("json_records")
+    return _describe(con, table, name, fmt, encoding, None, True, pd.DataFrame())
+
+
+def _flatten_sql(column: str, sql_type: object) -> str:
+    """Lists become 'a|b|c', structs and maps become JSON text, everything else text."""
+    quoted = '"' + column.replace('"', '""') + '"'
+    kind = str(sql_type)
+    if kind.endswith("[]"):
+        return f"array_to_string(list_transform({quoted}, lambda x: CAST(x AS VARCHAR)), '|') AS {quoted}"
+    if kind.startswith(("STRUCT", "MAP", "JSON")):
+        return f"CAST(to_json({quoted}) AS VARCHAR) AS {quoted}"
+    return f"CAST({quoted} AS VARCHAR) AS {quoted}"
+
+
+def _python_json(path: Path, name: str, fmt: str) -> pd.DataFrame:
+    """Slow path for JSON DuckDB refuses (e.g. Python-literal lines in old Amazon dumps)."""
+    import ast
+
+    rows: list[dict] = []
+    try:
+        if fmt == "json":
+            rows = json.loads(path.read_text(encoding="utf-8-sig"))
+        else:
+            with path.open(encoding="utf-8-sig") as fh:
+                for line in fh:
+                    if line.strip():
+                        try:
+                            rows.append(json.loads(line))
+                        except json.JSONDecodeError:
+                            rows.append(ast.literal_eval(line))
+    except (ValueError, SyntaxError) as exc:
+        raise IngestError(f"{name}: not valid JSON ({exc.__class__.__name__}: {str(exc)[:120]})") from None
+    if not isinstance(rows, list) or not rows or not all(isinstance(r, dict) for r in rows):
+        raise IngestError(f"{name}: the JSON does not hold a list of records")
+    frame = pd.DataFrame(rows)
+    for col in frame.columns:
+        frame[col] = frame[col].map(_flatten_value).astype("string")
+    return frame
+
+
+def _flatten_value(value: object) -> object:
+    if isinstance(value, list):
+        return "|".join(str(v) for v in value)
+    if isinstance(value, dict):
+        return json.dumps(value)
+    return None if value is None else str(value)
+
+
+def _stage_excel(con: duckdb.DuckDBPyConnection, path: Path, name: str, table: str) -> StagedSource:
+    try:
+        frame = pd.read_excel(path, dtype=str, engine="openpyxl")
+    except Exception as exc:  # openpyxl raises many types for damaged workbooks
+        raise IngestError(f"{name}: the Excel workbook could not be read ({exc.__class__.__name__})") from None
+    frame.columns = [str(c) for c in frame.columns]
+    con.register("excel_frame", frame.astype("string"))
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {table} AS SELECT row_number() OVER () + 1 AS _line, * FROM excel_frame")
+    con.unregister("excel_frame")
+    return _describe(con, table, name, "xlsx", "xlsx", None, True, pd.DataFrame())
+
+
+def _describe(
+    con: duckdb.DuckDBPyConnection,
+    table: str,
+    name: str,
+    fmt: str,
+    encoding: str,
+    delimiter: str | None,
+    has_header: bool,
+    rejected: pd.DataFrame,
+) -> StagedSource:
+    columns = [r[0] for r in con.execute(f"DESCRIBE {table}").fetchall() if r[0] != "_line"]
+    rows = con.execute(f"SELECT count(*) FROM {table}").fetchall()[0][0]
+    if not columns:
+        raise IngestError(f"{name}: no columns found")
+    if rows == 0:
+        what = "a header but no rows" if has_header else "no rows"
+        raise IngestError(f"{name}: the file has {what}")
+    return StagedSource(table, name, fmt, encoding, delimiter, has_header, rows, columns, rejected)
+
+
+def _check_duplicate_header(path: Path, name: str, delimiter: str, quote: str) -> None:
+    """A repeated header would be silently renamed by the CSV reader; we ask the user instead."""
+    import csv
+
+    with path.open(encoding="utf-8-sig", newline="") as fh:
+        header = next(csv.reader(fh, delimiter=delimiter, quotechar=quote or '"'), [])
+    seen: dict[str, int] = {}
+    for column in header:
+        key = column.strip().lower()
+        seen[key] = seen.get(key, 0) + 1
+    repeats = sorted(k for k, n in seen.items() if n > 1 and k)
+    if repeats:
+        raise IngestError(f"{name}: duplicate column names ({', '.join(repeats)}); rename them so each is unique")
+
+
+def _sql_str(value: str) -> str:
+    return value.replace("'", "''")
+
+
+def _first_line(exc: Exception) -> str:
+    return str(exc).strip().splitlines()[0][:200]
