@@ -214,6 +214,7 @@ class Profile:
     genders: float
     binary: float
     values: int
+    unique: int = 0
 
 
 def profile(values: pd.Series) -> Profile:
@@ -248,6 +249,7 @@ def profile(values: pd.Series) -> Profile:
         genders=float(sample.str.lower().isin(GENDERS).mean()),
         binary=float(text.isin(["0", "1"]).mean()),
         values=len(text),
+        unique=int(text.nunique()),
     )
 
 
@@ -340,7 +342,7 @@ def _content_field(p: Profile, taken: set[str]) -> tuple[str | None, float, str]
         return "gender", 0.8, "values look like gender codes"
     if p.numeric > 0.98 and p.integer > 0.98 and p.unix > 0.98 and free("timestamp"):
         return "timestamp", 0.8, "integers in the range of unix seconds"
-    if p.numeric > 0.98 and p.low >= 1 and p.high <= 5 and p.distinct < 0.01 and free("rating"):
+    if p.numeric > 0.98 and p.low >= 1 and p.high <= 5 and p.unique <= 10 and p.values >= 20 and free("rating"):
         return "rating", 0.7, "numbers from 1 to 5"
     if p.dates > 0.9 and free("timestamp"):
         return "timestamp", 0.6, "values parse as dates"
@@ -362,9 +364,8 @@ def _content_field(p: Profile, taken: set[str]) -> tuple[str | None, float, str]
 def _role_of(guesses: dict[str, ColumnGuess], profiles: dict[str, Profile]) -> tuple[str, float]:
     fields = {g.field for g in guesses.values() if g.field}
     has = fields.__contains__
-    long_text = any(profiles[c].avg_len > 40 for c, g in guesses.items() if g.field == "text")
     scores = {
-        "reviews": (3 if has("text") and long_text else 0)
+        "reviews": 3 * has("text")
         + has("review_title")
         + has("rating")
         + 0.5 * (has("customer_id") and has("product_id")),

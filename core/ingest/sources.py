@@ -12,6 +12,7 @@ from __future__ import annotations
 import codecs
 import gzip
 import json
+import re
 import shutil
 import tempfile
 import zipfile
@@ -177,10 +178,18 @@ def _first_char(path: Path) -> str:
 
 def _stage_delimited(con: duckdb.DuckDBPyConnection, path: Path, name: str, table: str, encoding: str) -> StagedSource:
     p = str(path).replace("'", "''")
-    try:
-        delim, quote, escape, has_header = con.execute(
-            f"SELECT Delimiter, Quote, Escape, HasHeader FROM sniff_csv('{p}', sample_size=20480)"
+
+    def sniff(extra: str) -> tuple[str, str, str, bool, int]:
+        return con.execute(
+            f"SELECT Delimiter, Quote, Escape, HasHeader, len(Columns) FROM sniff_csv('{p}', sample_size=20480{extra})"
         ).fetchall()[0]
+
+    try:
+        delim, quote, escape, has_header, width = sniff("")
+        voted = _vote_delimiter(path)
+        if width == 1 and voted and voted != delim:  # a few ragged rows made the sniffer give up
+            delim, quote, escape, has_header, width = sniff(f", delim='{_sql_str(voted)}', ignore_errors=true")
+            quote = quote if quote != "(empty)" else '"'
     except duckdb.Error as exc:
         raise IngestError(f"{name}: could not make sense of the file as CSV ({_first_line(exc)})") from None
     if has_header and len(delim) == 1:
@@ -206,10 +215,31 @@ def _stage_delimited(con: duckdb.DuckDBPyConnection, path: Path, name: str, tabl
         rejected = con.execute("""SELECT line AS line, error_type || ': ' || error_message AS reason,
                                          left(csv_line, 300) AS content
                                   FROM reject_errors ORDER BY line""").df()
+        rejected = rejected.drop_duplicates("line", ignore_index=True)  # one reason per line is enough
         con.execute("DELETE FROM reject_errors; DELETE FROM reject_scans")
     except duckdb.Error as exc:
         raise IngestError(f"{name}: could not be read as CSV ({_first_line(exc)})") from None
     return _describe(con, table, name, "csv", encoding, delim, bool(has_header), rejected)
+
+
+def _vote_delimiter(path: Path, candidates: str = ",\t;|") -> str | None:
+    """The delimiter that splits the first lines into the same number (>1) of fields most often.
+
+    DuckDB's sniffer gives up on a dialect when a few early rows are ragged; a majority vote
+    keeps the file readable so the ragged rows can be reported one by one.
+    """
+    with path.open(encoding="utf-8-sig", errors="replace", newline="") as fh:
+        lines = [line for line in fh.read(65536).splitlines()[:50] if line.strip()]
+    best, best_score = None, 0.0
+    for delim in candidates:
+        counts = [line.count(delim) for line in lines]
+        if not counts or max(counts) == 0:
+            continue
+        mode = max(set(counts), key=counts.count)
+        score = counts.count(mode) / len(counts) * (mode > 0) * (1 + 0.01 * mode)
+        if score > best_score:
+            best, best_score = delim, score
+    return best if best_score >= 0.5 else None
 
 
 def _stage_json(
@@ -335,4 +365,14 @@ def _sql_str(value: str) -> str:
 
 
 def _first_line(exc: Exception) -> str:
-    return str(exc).strip().splitlines()[0][:200]
+    """DuckDB's CSV errors quote the whole offending line; keep only the words a person needs."""
+    lines = [line.strip() for line in str(exc).splitlines()]
+    where = next((line for line in lines if line.startswith(("CSV Error on Line", "Invalid Input Error"))), "")
+    where = where.replace("Invalid Input Error: ", "").replace("CSV Error on Line", "line")
+    size = next((line for line in lines if line.startswith("Maximum line size")), "")
+    if size:
+        actual = re.search(r"Actual Size:\s*(\d+)", size)
+        megabytes = int(actual.group(1)) / 1e6 if actual else 0
+        return f"{where}: a line of {megabytes:,.0f} MB is over the 2 MB a row may take; a field is far too long"
+    detail = next((line for line in lines[1:] if line and not line.startswith(("Original Line", "Possible"))), "")
+    return f"{where}: {detail}"[:200] if detail else where[:200]
