@@ -8,8 +8,10 @@ from core.config import DEMO_WORKSPACE
 from core.demo import build_demo_workspace
 from pages._ui import cache, charts
 from pages._ui.format import compact
+from pages._ui.frame import require_frame
 from pages._ui.state import StateKeys
 
+require_frame()
 ws = cache.open_selected(st.session_state.get(StateKeys.WORKSPACE))
 
 st.title("PersonaLens")
@@ -29,6 +31,7 @@ if ws is None:
 summary = cache.summary(ws)
 if summary.is_empty:
     st.info(f"Workspace **{ws.name}** has no data yet.", icon=":material/inbox:")
+    st.page_link("pages/data.py", label="Upload your exports", icon=":material/upload:")
     st.stop()
 
 st.caption(f"Workspace **{summary.workspace}** · data from {summary.date_start} to {summary.date_end}")

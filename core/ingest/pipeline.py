@@ -73,6 +73,7 @@ class FileReport:
     orphans: pd.DataFrame
     tables: dict[str, int]  # canonical rows this file yields per table
     written: dict[str, int] = field(default_factory=dict)  # rows actually inserted (after de-duplication)
+    per_month: pd.DataFrame = field(default_factory=pd.DataFrame)  # month, rows (accepted rows with a date)
     warnings: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, object]:
@@ -115,16 +116,22 @@ def ingest(
     mode: str = "append",
     dry_run: bool = False,
     progress: Progress | None = None,
+    roles: Sequence[str | None] | None = None,
+    file_overrides: Sequence[Mapping[str, str] | None] | None = None,
 ) -> IngestResult:
     """Read, map, validate and (unless `dry_run`) commit `files` into `ws` in one transaction.
 
     `overrides` maps source column -> field (or "" to ignore a column); `role` forces the role.
+    `roles` and `file_overrides`, when given, hold one entry per file instead.
     Raises IngestError (nothing written) when a file cannot be used at all.
     """
     if mode not in ("append", "replace"):
         raise IngestError(f"unknown mode {mode!r}: use 'append' or 'replace'")
-    if role is not None and role not in detect.ROLES:
-        raise IngestError(f"unknown role {role!r}: use one of {', '.join(detect.ROLES)}")
+    roles = list(roles) if roles is not None else [role] * len(files)
+    file_overrides = list(file_overrides) if file_overrides is not None else [overrides] * len(files)
+    for r in roles:
+        if r is not None and r not in detect.ROLES:
+            raise IngestError(f"unknown role {r!r}: use one of {', '.join(detect.ROLES)}")
     report = progress or (lambda _f, _m: None)
     labels = list(names) if names else [Path(f).name for f in files]
     staged_raw = [] if dry_run else [ws.stage_raw(Path(f), n) for f, n in zip(files, labels, strict=True)]
@@ -135,8 +142,9 @@ def ingest(
             plans = []
             for i, (path, label) in enumerate(zip(files, labels, strict=True)):
                 report(0.05 + 0.4 * i / len(files), f"reading {label}")
-                for source in stage_file(con, Path(path), prefix=f"src{i}", display_name=label):
-                    plans.append((source, _plan(con, source, role, overrides)))
+                sources = stage_file(con, Path(path), prefix=f"src{i}", display_name=label)
+                for source in sources:
+                    plans.append((source, _plan(con, source, roles[i], file_overrides[i], strict=len(sources) == 1)))
             reports = []
             for n, (source, (proposal, signature)) in enumerate(plans):
                 report(0.5 + 0.3 * n / len(plans), f"checking {source.name}")
@@ -160,7 +168,11 @@ def ingest(
 
 
 def _plan(
-    con: duckdb.DuckDBPyConnection, source: StagedSource, role: str | None, overrides: Mapping[str, str] | None
+    con: duckdb.DuckDBPyConnection,
+    source: StagedSource,
+    role: str | None,
+    overrides: Mapping[str, str] | None,
+    strict: bool = True,
 ) -> tuple[detect.Proposal, str]:
     sample = con.execute(f"SELECT * FROM {source.table} LIMIT {SAMPLE_ROWS}").df()
     signature = _signature(source)
@@ -174,7 +186,7 @@ def _plan(
     proposal = _drop_unused(proposal)
     if overrides:
         unknown = sorted(set(overrides) - set(source.columns))
-        if unknown:
+        if unknown and strict:
             raise IngestError(
                 f"{source.name}: no column named {', '.join(unknown)} (columns: {', '.join(source.columns)})"
             )
@@ -246,10 +258,13 @@ def _validate(
         none_of = " AND ".join(f"{mapping.quote(f)} IS NULL" for f in present)
         reason = (reason + " || " if reason else "") + f"CASE WHEN {none_of} THEN 'no text and no rating; ' ELSE '' END"
     reason = reason or "''"
+    raw_row = "concat_ws(' | ', " + ", ".join(f"s.{mapping.quote(c)}" for c in source.columns) + ")"
     bad = con.execute(
-        f"SELECT _line AS line, rtrim({reason}, '; ') AS reason FROM {view} WHERE ({reason}) <> '' ORDER BY _line"
+        f"SELECT b.line, b.reason, left({raw_row}, 300) AS content FROM ("
+        f"SELECT _line AS line, rtrim({reason}, '; ') AS reason FROM {view} WHERE ({reason}) <> '') b "
+        f"JOIN {source.table} s ON s._line = b.line ORDER BY b.line"
     ).df()
-    rejected = pd.concat([source.rejected, bad.assign(content="")], ignore_index=True)
+    rejected = pd.concat([source.rejected, bad], ignore_index=True)
     accepted_filter = f"({reason}) = ''"
     con.execute(f"CREATE OR REPLACE TEMP TABLE {view}_ok AS SELECT * FROM {view} WHERE {accepted_filter}")
     accepted = con.execute(f"SELECT count(*) FROM {view}_ok").fetchall()[0][0]
@@ -278,6 +293,11 @@ def _validate(
         tables=tables,
     )
     report.duplicates = _duplicates(con, f"{source.table}_{role}", role)
+    if "timestamp" in exprs:
+        report.per_month = con.execute(
+            f"SELECT CAST(date_trunc('month', timestamp) AS TIMESTAMP) AS month, count(*) AS rows FROM {view}_ok "
+            "WHERE timestamp IS NOT NULL GROUP BY 1 ORDER BY 1"
+        ).df()
     if role == "interactions":
         report.returns = con.execute(
             f"SELECT count(*) FROM {source.table}_interactions WHERE event_type = 'return'"
@@ -343,7 +363,7 @@ def _out_of_range(con: duckdb.DuckDBPyConnection, view: str, exprs: dict[str, st
                 {
                     "field": fld,
                     "count": n,
-                    "rule": f"expected {low if low is not None else '…'} to {high if high is not None else '…'}",
+                    "rule": f"expected at least {low}" if high is None else f"expected {low} to {high}",
                 }
             )
     if "timestamp" in exprs:

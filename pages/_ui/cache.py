@@ -11,7 +11,9 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from core import overview
+from core import overview, schema
+from core.browse import TablePage
+from core.browse import browse as _browse
 from core.workspace import Workspace, list_workspaces, open_workspace
 
 
@@ -54,3 +56,16 @@ def monthly_activity(ws: Workspace) -> pd.DataFrame:
 
 def category_revenue(ws: Workspace) -> pd.DataFrame:
     return _category_revenue(str(ws.path), ws.data_version())
+
+
+def table_columns(table: str) -> list[str]:
+    return schema.table(table).column_names
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _browse_cached(path: str, version: int, table: str, column: str, contains: str, masked: bool) -> TablePage:
+    return _browse(Workspace(Path(path)), table, column, contains, mask_personal=masked)
+
+
+def browse(ws: Workspace, table: str, column: str, contains: str, masked: bool) -> TablePage:
+    return _browse_cached(str(ws.path), ws.data_version(), table, column, contains.strip(), masked)

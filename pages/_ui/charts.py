@@ -77,3 +77,36 @@ def category_revenue(frame: pd.DataFrame) -> go.Figure:
     fig = _style(fig, 340)
     fig.update_layout(hovermode="closest")
     return fig
+
+
+def missing_values(frame: pd.DataFrame) -> go.Figure:
+    """Share of empty values per mapped field (frame: field, missing, share)."""
+    ordered = frame.sort_values("share")
+    fig = go.Figure(
+        go.Bar(
+            x=ordered["share"],
+            y=ordered["field"],
+            orientation="h",
+            marker_color=PALETTE[1],
+            customdata=ordered["missing"],
+            hovertemplate="%{y}: %{customdata:,} empty (%{x:.1%})<extra></extra>",
+        )
+    )
+    fig.update_xaxes(tickformat=".0%", range=[0, 1], title_text="Empty values")
+    fig.update_layout(title="Missing values per field", hovermode="closest")
+    return _style(fig, 80 + 28 * len(frame))
+
+
+def rows_per_month(frame: pd.DataFrame) -> go.Figure:
+    """Accepted rows per calendar month (frame: month, rows)."""
+    fig = go.Figure(
+        go.Bar(
+            x=frame["month"],
+            y=frame["rows"],
+            marker_color=PALETTE[0],
+            hovertemplate="%{x|%b %Y}: %{y:,} rows<extra></extra>",
+        )
+    )
+    fig.update_layout(title="Rows per month")
+    fig.update_yaxes(tickformat="~s")
+    return _style(fig, 300)

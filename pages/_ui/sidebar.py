@@ -1,0 +1,46 @@
+"""The shared sidebar: pick a workspace, or make a new empty one for your own data."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from core.errors import PersonaLensError
+from core.workspace import create_workspace
+from pages._ui import cache
+from pages._ui.state import StateKeys
+
+
+def workspace_picker() -> None:
+    names = cache.workspace_names()
+    if names and st.session_state[StateKeys.WORKSPACE] not in names:
+        st.session_state[StateKeys.WORKSPACE] = names[0]
+    st.markdown("### :material/insights: PersonaLens")
+    if names:
+        st.selectbox(
+            "Workspace",
+            names,
+            key=StateKeys.WORKSPACE,
+            help="A workspace holds one store's data, its uploads and its models.",
+        )
+    else:
+        st.caption("No workspace yet.")
+    with (
+        st.popover("New workspace", icon=":material/add:", width="stretch"),
+        st.form("new-workspace", border=False),
+    ):
+        name = st.text_input("Name", placeholder="e.g. spring-shop", max_chars=60)
+        if st.form_submit_button("Create", type="primary"):
+            _create(name.strip())
+
+
+def _create(name: str) -> None:
+    if not name or "/" in name or "\\" in name or name.startswith("."):
+        st.error("Use a simple name: letters, digits, dashes.")
+        return
+    try:
+        create_workspace(name)
+    except PersonaLensError as exc:
+        st.error(str(exc))
+        return
+    st.session_state[StateKeys.WORKSPACE] = name
+    st.rerun()
