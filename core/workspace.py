@@ -284,6 +284,9 @@ def write_rows(con: duckdb.DuckDBPyConnection, table: schema.Table, source: str,
         con.execute(f'DELETE FROM "{table.name}"')
         con.execute(f'INSERT INTO "{table.name}" {select}')
         return con.execute(f'SELECT count(*) FROM "{table.name}"').fetchall()[0][0]
+    if before == 0:  # nothing stored yet: no row can be a repeat
+        con.execute(f'INSERT INTO "{table.name}" {select}')
+        return con.execute(f'SELECT count(*) FROM "{table.name}"').fetchall()[0][0]
     same_key = " AND ".join(f'old."{k}" IS NOT DISTINCT FROM new."{k}"' for k in table.key)
     con.execute(
         f'INSERT INTO "{table.name}" SELECT * FROM ({select}) AS new '

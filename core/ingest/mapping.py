@@ -92,18 +92,23 @@ def field_expressions(mapping: dict[str, str], profiles: dict[str, Profile], sam
         if field == "category_flag" or field in exprs:
             continue
         col = quote(column)
-        if field in ID_FIELDS:
-            exprs[field] = rf"NULLIF(regexp_replace(trim({col}), '\.0+$', ''), '')"
-        elif field in NUMBER_FIELDS:
+        if field in ID_FIELDS:  # '17850.0' from a spreadsheet is the id '17850'
             exprs[field] = (
-                rf"TRY_CAST(replace(regexp_replace(trim({col}), '^[^0-9+\-.]+', ''), ',', '') "
-                "AS DOUBLE)"
+                rf"CASE WHEN ends_with({col}, '.0') THEN NULLIF(regexp_replace(trim({col}), '\.0+$', ''), '') "
+                f"ELSE NULLIF(trim({col}), '') END"
+            )
+        elif field in NUMBER_FIELDS:  # plain numbers take the fast cast; '$1,250.00' the slow path
+            exprs[field] = (
+                f"coalesce(TRY_CAST({col} AS DOUBLE), "
+                rf"TRY_CAST(replace(regexp_replace(trim({col}), '^[^0-9+\-.]+', ''), ',', '') AS DOUBLE))"
             )
         elif field in TIME_FIELDS:
             exprs[field] = _time_expr(col, profiles.get(column), samples.get(column))
-        elif field in ("text", "description", "product_title", "review_title"):
+        elif field in ("text", "description", "product_title", "review_title"):  # strip HTML only where there is some
             exprs[field] = (
-                rf"NULLIF(trim(regexp_replace(regexp_replace({col}, '<[^>]+>', ' ', 'g'), '\s+', ' ', 'g')), '')"
+                rf"CASE WHEN contains({col}, '<') OR regexp_matches({col}, '\s\s|[\n\r\t]') THEN "
+                rf"NULLIF(trim(regexp_replace(regexp_replace({col}, '<[^>]+>', ' ', 'g'), '\s+', ' ', 'g')), '') "
+                f"ELSE NULLIF(trim({col}), '') END"
             )
         else:
             exprs[field] = f"NULLIF(trim({col}), '')"
@@ -136,7 +141,7 @@ def _time_expr(col: str, prof: Profile | None, sample: pd.Series | None) -> str:
         else DATE_FORMATS_MONTH_FIRST + DATE_FORMATS_DAY_FIRST
     ) + DATE_FORMATS_OTHER
     fmt_list = ", ".join(f"'{f}'" for f in formats)
-    return f"coalesce(TRY_CAST(trim({col}) AS TIMESTAMP), try_strptime(trim({col}), [{fmt_list}]))"
+    return f"coalesce(TRY_CAST({col} AS TIMESTAMP), try_strptime(trim({col}), [{fmt_list}]))"
 
 
 def targets_for(role: str, fields: set[str]) -> list[str]:

@@ -248,30 +248,33 @@ def _validate(
     profiles = {c: detect.profile(sample[c]) for c in col_map}
     exprs = mapping.field_expressions(col_map, profiles, sample)
     view = f"{source.table}_fields"
-    field_cols = ", ".join(f"{e} AS {mapping.quote(f)}" for f, e in exprs.items())
-    con.execute(f"CREATE OR REPLACE TEMP TABLE {view} AS SELECT _line, {field_cols} FROM {source.table}")
-
     required = [f for f in needed if f in exprs]
     reason = " || ".join(f"CASE WHEN {mapping.quote(f)} IS NULL THEN 'no {f}; ' ELSE '' END" for f in required)
     if role == "reviews":
         present = [f for f in ("text", "rating", "review_title") if f in exprs]
         none_of = " AND ".join(f"{mapping.quote(f)} IS NULL" for f in present)
         reason = (reason + " || " if reason else "") + f"CASE WHEN {none_of} THEN 'no text and no rating; ' ELSE '' END"
-    reason = reason or "''"
+    field_cols = ", ".join(f"{e} AS {mapping.quote(f)}" for f, e in exprs.items())
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE {view} AS SELECT *, rtrim({reason or chr(39) * 2}, '; ') AS _reason "
+        f"FROM (SELECT _line, {field_cols} FROM {source.table})"
+    )
     raw_row = "concat_ws(' | ', " + ", ".join(f"s.{mapping.quote(c)}" for c in source.columns) + ")"
     bad = con.execute(
         f"SELECT b.line, b.reason, left({raw_row}, 300) AS content FROM ("
-        f"SELECT _line AS line, rtrim({reason}, '; ') AS reason FROM {view} WHERE ({reason}) <> '') b "
-        f"JOIN {source.table} s ON s._line = b.line ORDER BY b.line"
+        f"SELECT _line AS line, _reason AS reason FROM {view} WHERE _reason <> '' ORDER BY _line "
+        f"LIMIT {REJECT_ROWS_KEPT}) b JOIN {source.table} s ON s._line = b.line ORDER BY b.line"
     ).df()
     rejected = pd.concat([source.rejected, bad], ignore_index=True)
-    accepted_filter = f"({reason}) = ''"
-    con.execute(f"CREATE OR REPLACE TEMP TABLE {view}_ok AS SELECT * FROM {view} WHERE {accepted_filter}")
-    accepted = con.execute(f"SELECT count(*) FROM {view}_ok").fetchall()[0][0]
+    con.execute(f"CREATE OR REPLACE TEMP VIEW {view}_ok AS SELECT * FROM {view} WHERE _reason = ''")
+    accepted, rejected_total = con.execute(
+        f"SELECT count(*) FILTER (WHERE _reason = ''), count(*) FILTER (WHERE _reason <> '') FROM {view}"
+    ).fetchall()[0]
     tables = {}
     for table in mapping.targets_for(role, set(exprs)):
         sql = mapping.table_select(table, role, {f: mapping.quote(f) for f in exprs}, f"{view}_ok")
-        con.execute(f"CREATE OR REPLACE TEMP TABLE {source.table}_{table} AS {sql}")
+        kind = "VIEW" if table == role else "TABLE"  # the main table is read twice at most: no copy
+        con.execute(f"CREATE OR REPLACE TEMP {kind} {source.table}_{table} AS {sql}")
         tables[table] = con.execute(f"SELECT count(*) FROM {source.table}_{table}").fetchall()[0][0]
     report = FileReport(
         source=source.name,
@@ -282,7 +285,7 @@ def _validate(
         encoding=source.encoding,
         rows_read=source.rows + len(source.rejected),
         rows_accepted=accepted,
-        rows_rejected=len(rejected),
+        rows_rejected=rejected_total + len(source.rejected),
         rejected=rejected.head(REJECT_ROWS_KEPT),
         duplicates=0,
         returns=0,
@@ -405,7 +408,7 @@ def _exists(con: duckdb.DuckDBPyConnection, table: str) -> bool:
 def _duplicates(con: duckdb.DuckDBPyConnection, table: str, role: str) -> int:
     key = schema.table(role).key if role != "interactions" else schema.table(role).column_names
     cols = ", ".join(mapping.quote(k) for k in key)
-    return con.execute(f"SELECT count(*) - count(DISTINCT ({cols})) FROM {table}").fetchall()[0][0]
+    return con.execute(f"SELECT count(*) - count(DISTINCT hash({cols})) FROM {table}").fetchall()[0][0]
 
 
 def _commit(con: duckdb.DuckDBPyConnection, source: StagedSource, report: FileReport, mode: str) -> dict[str, int]:
