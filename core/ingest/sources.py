@@ -16,6 +16,7 @@ import re
 import shutil
 import tempfile
 import zipfile
+import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -76,11 +77,21 @@ def _stage(
 ) -> list[StagedSource]:
     head = path.open("rb").read(8192)
     if head.startswith(b"PK\x03\x04"):
-        with zipfile.ZipFile(path) as zf:
-            members = zf.namelist()
-            if "[Content_Types].xml" in members and any(m.startswith("xl/") for m in members):
-                return [_stage_excel(con, path, name, f"{prefix}_0")]
-            return _stage_zip(con, zf, name, prefix, tmp, report)
+        try:
+            with zipfile.ZipFile(path) as zf:
+                members = zf.namelist()
+                if "[Content_Types].xml" in members and any(m.startswith("xl/") for m in members):
+                    return [_stage_excel(con, path, name, f"{prefix}_0")]
+                return _stage_zip(con, zf, name, prefix, tmp, report)
+        except (
+            zipfile.BadZipFile,
+            zipfile.LargeZipFile,
+            zlib.error,
+            NotImplementedError,
+            RuntimeError,
+            EOFError,
+        ) as exc:  # damaged, encrypted or exotic archives
+            raise IngestError(f"{name}: the zip archive cannot be opened ({exc})") from None
     if head.startswith(b"\x1f\x8b"):
         report(0.05, f"decompressing {name}")
         inner = tmp / (Path(name).stem or "member")

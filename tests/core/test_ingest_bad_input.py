@@ -158,3 +158,7 @@ def test_reader_raises_nothing_but_our_clear_error(tmp_path: Path, payload: byte
         assert str(exc).startswith("fuzz.csv: ")
     finally:
         con.close()
+
+
+def test_bytes_that_only_look_like_a_zip(ws: Workspace, tmp_path: Path) -> None:
+    _refused(ws, _write(tmp_path, "export.zip", b"PK\x03\x04" + b"\x00" * 40), "zip archive cannot be opened")
