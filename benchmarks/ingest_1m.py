@@ -51,8 +51,7 @@ def _run(code: str, *args: str) -> dict[str, float]:
     out = subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True, check=True)
     peak_kb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     seconds, rows = out.stdout.split()
-    return {"seconds": round(float(seconds), 2), "rows": int(rows),
-            "peak_mb": round(max(peak_kb, before) / 1024, 1)}
+    return {"seconds": round(float(seconds), 2), "rows": int(rows), "peak_mb": round(max(peak_kb, before) / 1024, 1)}
 
 
 def main() -> None:
@@ -66,12 +65,22 @@ def main() -> None:
         del source, sample
         duck = _run(DUCKDB_ALONE, str(path), str(Path(tmp) / "alone.duckdb"))
         ours = _run(OURS, str(path), str(Path(tmp) / "ws"), str(ROOT))
-    print(json.dumps({
-        "benchmark": "ingest_1m", "machine": platform.machine(), "cpus": len(__import__("os").sched_getaffinity(0)),
-        "file_mb": round(size_mb, 1), "rows_in_file": ROWS, "duckdb_read_csv": duck, "personalens_ingest": ours,
-        "ratio_seconds": round(ours["seconds"] / duck["seconds"], 2), "target_ratio": 1.5,
-        "note": "ours also validates, rejects rows without customer id, flags returns and keeps the raw file",
-    }))
+    print(
+        json.dumps(
+            {
+                "benchmark": "ingest_1m",
+                "machine": platform.machine(),
+                "cpus": len(__import__("os").sched_getaffinity(0)),
+                "file_mb": round(size_mb, 1),
+                "rows_in_file": ROWS,
+                "duckdb_read_csv": duck,
+                "personalens_ingest": ours,
+                "ratio_seconds": round(ours["seconds"] / duck["seconds"], 2),
+                "target_ratio": 1.5,
+                "note": "ours also validates, rejects rows without customer id, flags returns and keeps the raw file",
+            }
+        )
+    )
 
 
 if __name__ == "__main__":

@@ -1,0 +1,1 @@
+"""Personas: customer profiles, segmentation, RFM segments."""

@@ -1,0 +1,179 @@
+"""Customer profiles: one row per customer from what they buy, what they write and who they are.
+
+`build_profiles(ws)` returns a `CustomerProfiles` whose `table` is readable (for cards, lookups and
+exports) and whose `groups` are numeric feature blocks (for segmentation). Every part may be
+missing: a customer without reviews still gets a profile, a store without demographics still
+gets behaviour.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+from sklearn.decomposition import TruncatedSVD
+from sklearn.feature_extraction.text import TfidfVectorizer
+
+from core.workspace import Workspace
+
+TEXT_COMPONENTS = 12
+FEATURE_GROUPS = ("behaviour", "categories", "price", "demographics", "text")
+
+
+@dataclass
+class CustomerProfiles:
+    """Profiles of every customer seen in the workspace.
+
+    `table` columns (index customer_id): orders, monetary, recency_days, tenure_days, avg_order_value,
+    basket_size, return_share, price_index (mean log of price paid over the category median),
+    review_count, avg_rating, age, gender, location, top_category, keywords (their most
+    distinctive review words). `groups`: feature group name -> numeric DataFrame on the same index.
+    """
+
+    table: pd.DataFrame
+    groups: dict[str, pd.DataFrame] = field(default_factory=dict)
+    as_of: pd.Timestamp | None = None
+
+    @property
+    def customer_ids(self) -> pd.Index:
+        return self.table.index
+
+
+def build_profiles(ws: Workspace, text_components: int = TEXT_COMPONENTS, seed: int = 42) -> CustomerProfiles:
+    """Profiles for all customers in `ws` (those in the customers table or with any activity)."""
+    behaviour = _behaviour(ws)
+    categories = _category_mix(ws)
+    people = ws.read_table("customers").drop_duplicates("customer_id").set_index("customer_id")
+    ids = behaviour.index.union(people.index).union(categories.index)
+    table = behaviour.reindex(ids)
+    table[["age", "gender", "location"]] = people.reindex(ids)[["age", "gender", "location"]]
+    table["top_category"] = categories.reindex(ids).idxmax(axis=1).where(categories.reindex(ids).sum(axis=1) > 0)
+    text_vectors, keywords = _text(ws, ids, text_components, seed)
+    table["keywords"] = keywords
+    table.index.name = "customer_id"
+    groups = {
+        "behaviour": _behaviour_features(table),
+        "categories": categories.reindex(ids).fillna(0.0),
+        "price": table[["price_index"]].fillna(0.0),
+        "demographics": _demographic_features(table),
+        "text": text_vectors,
+    }
+    groups = {name: g for name, g in groups.items() if g.shape[1] and float(g.abs().to_numpy().sum()) > 0}
+    as_of = ws.query("SELECT max(timestamp) AS t FROM interactions")["t"].iloc[0]
+    return CustomerProfiles(table, groups, None if pd.isna(as_of) else pd.Timestamp(as_of))
+
+
+def _behaviour(ws: Workspace) -> pd.DataFrame:
+    return (
+        ws.query("""
+        WITH lines AS (
+            SELECT i.*, p.category FROM interactions i LEFT JOIN products p USING (product_id)),
+        medians AS (
+            SELECT category, median(unit_price) AS med FROM lines WHERE unit_price > 0 GROUP BY 1),
+        last_day AS (SELECT max(timestamp) AS t FROM interactions)
+        SELECT customer_id,
+            count(DISTINCT coalesce(order_id, CAST(timestamp AS VARCHAR)))
+                FILTER (WHERE coalesce(quantity, 1) > 0) AS orders,
+            coalesce(sum(quantity * unit_price), 0) AS monetary,
+            date_diff('day', max(timestamp), any_value(last_day.t)) AS recency_days,
+            date_diff('day', min(timestamp), any_value(last_day.t)) AS tenure_days,
+            count(*) FILTER (WHERE coalesce(quantity, 1) > 0) AS lines,
+            count(*) FILTER (WHERE quantity < 0 OR event_type = 'return') / count(*) AS return_share,
+            avg(ln(unit_price / med)) FILTER (WHERE unit_price > 0 AND med > 0 AND quantity > 0) AS price_index,
+            avg(rating) AS avg_rating_given
+        FROM lines LEFT JOIN medians USING (category), last_day
+        GROUP BY customer_id
+    """)
+        .set_index("customer_id")
+        .join(
+            ws.query(
+                "SELECT customer_id, count(*) AS review_count, avg(rating) AS avg_rating FROM reviews "
+                "WHERE customer_id IS NOT NULL GROUP BY 1"
+            ).set_index("customer_id"),
+            how="outer",
+        )
+        .assign(
+            avg_order_value=lambda t: t["monetary"] / t["orders"].where(t["orders"] > 0),
+            basket_size=lambda t: t["lines"] / t["orders"].where(t["orders"] > 0),
+            avg_rating=lambda t: t["avg_rating"].fillna(t["avg_rating_given"]),
+            review_count=lambda t: t["review_count"].fillna(0),
+        )
+        .drop(columns=["lines", "avg_rating_given"])
+    )
+
+
+def _category_mix(ws: Workspace) -> pd.DataFrame:
+    """Share of each customer's purchased units per category (multi-category products split evenly)."""
+    long = ws.query("""
+        SELECT customer_id, trim(c.category) AS category, sum(coalesce(quantity, 1) / len(c.cats)) AS units
+        FROM interactions i JOIN (
+            SELECT product_id, string_split(category, '|') AS cats, unnest(string_split(category, '|')) AS category
+            FROM products WHERE category IS NOT NULL) c USING (product_id)
+        WHERE coalesce(quantity, 1) > 0 GROUP BY 1, 2
+    """)
+    if long.empty:
+        return pd.DataFrame()
+    wide = long.pivot_table(index="customer_id", columns="category", values="units", fill_value=0.0)
+    return wide.div(wide.sum(axis=1), axis=0)
+
+
+def _behaviour_features(table: pd.DataFrame) -> pd.DataFrame:
+    out = pd.DataFrame(index=table.index)
+    out["log_orders"] = np.log1p(table["orders"].fillna(0))
+    out["log_monetary"] = np.log1p(table["monetary"].clip(lower=0).fillna(0))
+    out["recency"] = table["recency_days"].fillna(table["recency_days"].max())
+    out["basket_size"] = table["basket_size"].fillna(0)
+    out["return_share"] = table["return_share"].fillna(0)
+    out["log_reviews"] = np.log1p(table["review_count"].fillna(0))
+    return out.loc[:, out.std() > 0]
+
+
+def _demographic_features(table: pd.DataFrame) -> pd.DataFrame:
+    out = pd.DataFrame(index=table.index)
+    age = pd.to_numeric(table["age"], errors="coerce")
+    if age.notna().mean() > 0.5:
+        out["age"] = age.fillna(age.median())
+    gender = table["gender"].astype("string").str.lower().str[:1]
+    if gender.notna().mean() > 0.5:
+        for code in ("f", "m"):
+            out[f"gender_{code}"] = (gender == code).astype(float)
+    return out
+
+
+def _text(ws: Workspace, ids: pd.Index, components: int, seed: int) -> tuple[pd.DataFrame, pd.Series]:
+    """TF-IDF of each customer's reviews, reduced to `components` dimensions, plus top keywords."""
+    docs = ws.query("""
+        SELECT customer_id, string_agg(coalesce(title, '') || '. ' || coalesce(text, ''), ' ') AS doc
+        FROM reviews WHERE customer_id IS NOT NULL GROUP BY 1
+    """)
+    empty = pd.DataFrame(index=ids), pd.Series("", index=ids, dtype="string")
+    if len(docs) < 20:
+        return empty
+    vectorizer = TfidfVectorizer(
+        stop_words="english",
+        min_df=3,
+        max_df=0.5,
+        max_features=5000,
+        sublinear_tf=True,
+        token_pattern=r"(?u)\b[a-zA-Z][a-zA-Z]+\b",
+    )
+    matrix = vectorizer.fit_transform(docs["doc"].to_numpy(dtype=object))
+    vocab = np.asarray(vectorizer.get_feature_names_out())
+    n = min(components, matrix.shape[1] - 1, len(docs) - 1)
+    if n < 2:
+        return empty
+    reduced = TruncatedSVD(n_components=n, random_state=seed).fit_transform(matrix)
+    vectors = pd.DataFrame(reduced, index=docs["customer_id"], columns=[f"text_{i}" for i in range(n)])
+    keywords = pd.Series(_top_terms(matrix.tocsr(), vocab, 5), index=docs["customer_id"])
+    return vectors.reindex(ids).fillna(0.0), keywords.reindex(ids).fillna("").astype("string")
+
+
+def _top_terms(matrix, vocab: np.ndarray, k: int) -> list[str]:
+    """The k highest-weighted terms of each row of a CSR matrix, without densifying it."""
+    out = []
+    for start, end in zip(matrix.indptr[:-1], matrix.indptr[1:], strict=True):
+        weights, columns = matrix.data[start:end], matrix.indices[start:end]
+        best = columns[np.argsort(-weights)[:k]]
+        out.append(", ".join(vocab[best]))
+    return out

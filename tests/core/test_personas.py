@@ -1,0 +1,89 @@
+"""Personas: profiles for everyone, the simulator's personas recovered, ids stable, RFM sane."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.metrics import adjusted_rand_score
+
+from core.config import DEMO_ASSETS_DIR
+from core.demo import simulate_store
+from core.errors import PersonaLensError
+from core.personas.profile import CustomerProfiles, build_profiles
+from core.personas.rfm import rfm_scores, segment_summary
+from core.personas.segment import PersonaModel
+from core.workspace import Workspace, create_workspace
+
+
+@pytest.fixture(scope="module")
+def profiles(demo_ws: Workspace) -> CustomerProfiles:
+    return build_profiles(demo_ws)
+
+
+@pytest.fixture(scope="module")
+def model(profiles: CustomerProfiles) -> PersonaModel:
+    return PersonaModel().fit(profiles)
+
+
+def test_every_customer_has_a_profile(profiles: CustomerProfiles) -> None:
+    assert len(profiles.table) == 2000
+    assert set(profiles.groups) == {"behaviour", "categories", "price", "demographics", "text"}
+    for group in profiles.groups.values():
+        assert group.index.equals(profiles.table.index) and not group.isna().any().any()
+    quiet = profiles.table["review_count"] == 0
+    assert quiet.any(), "some demo customers never review"
+    assert (profiles.table.loc[quiet, "keywords"] == "").all()
+    assert (profiles.groups["text"].loc[quiet] == 0).all().all()
+    assert profiles.table["top_category"].notna().all()
+
+
+def test_recovers_the_simulators_personas(model: PersonaModel) -> None:
+    truth = pd.read_csv(DEMO_ASSETS_DIR / "truth_personas.csv").set_index("customer_id")
+    found = model.assignments().set_index("customer_id")
+    assert found["persona_id"].nunique() == 6, [(c.k, round(c.silhouette, 3)) for c in model.k_scores_]
+    ari = adjusted_rand_score(truth.loc[found.index, "persona"], found["persona_id"])
+    assert ari >= 0.8, ari
+
+
+def test_persona_ids_survive_a_refit(profiles: CustomerProfiles, model: PersonaModel) -> None:
+    refit = PersonaModel(random_state=7).fit(profiles, previous=model)
+    same = (refit.labels_ == model.labels_).mean()
+    assert same > 0.95, same
+
+
+def test_save_load_round_trip_without_pickle(model: PersonaModel, profiles: CustomerProfiles, tmp_path: Path) -> None:
+    model.save(tmp_path / "personas")
+    loaded = PersonaModel.load(tmp_path / "personas")
+    assert np.array_equal(loaded.predict(profiles), model.predict(profiles))
+    assert loaded.silhouette_ == pytest.approx(model.silhouette_)
+    assert (model.predict(profiles) == model.labels_).mean() > 0.99
+
+
+def test_personas_work_without_review_text(tmp_path: Path) -> None:
+    data = simulate_store(3, n_customers=300, n_reviews=0)
+    ws = create_workspace(tmp_path / "ws")
+    ws.commit({k: v for k, v in data.frames().items() if k != "reviews"})
+    profiles = build_profiles(ws)
+    assert "text" not in profiles.groups
+    fitted = PersonaModel(n_personas=4).fit(profiles)
+    assert sorted(set(fitted.labels_.tolist())) == [0, 1, 2, 3]
+
+
+def test_too_little_data_is_a_plain_error(tmp_path: Path) -> None:
+    ws = create_workspace(tmp_path / "ws")
+    with pytest.raises(PersonaLensError, match="no customer features"):
+        PersonaModel().fit(build_profiles(ws))
+
+
+def test_rfm_segments_follow_the_rules(profiles: CustomerProfiles) -> None:
+    scores = rfm_scores(profiles.table)
+    assert len(scores) == int((profiles.table["orders"] > 0).sum())
+    assert scores[["r", "f", "m"]].isin([1, 2, 3, 4, 5]).all().all()
+    assert (scores["segment"] != "Other").all()
+    summary = segment_summary(scores).set_index("segment")
+    assert summary.loc["Champions", "recency_days"] < summary.loc["Lost", "recency_days"]
+    assert summary.loc["Champions", "orders"] > summary.loc["Lost", "orders"]
+    assert summary["share"].sum() == pytest.approx(1.0)
