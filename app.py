@@ -15,6 +15,7 @@ with st.sidebar:
 
 pages = {
     "Overview": [st.Page("pages/home.py", title="Home", icon=":material/dashboard:", default=True)],
+    "Customers": [st.Page("pages/personas.py", title="Personas", icon=":material/groups:")],
     "Your data": [st.Page("pages/data.py", title="Data", icon=":material/database:")],
 }
 st.navigation(pages).run()

@@ -110,6 +110,81 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     return 0
 
 
+TRAINABLE = ("personas",)
+
+
+def cmd_train(args: argparse.Namespace) -> int:
+    from core.personas.service import train_personas
+    from core.workspace import open_workspace
+
+    wanted = [m.strip() for m in args.models.split(",") if m.strip()]
+    wanted = list(TRAINABLE) if wanted == ["all"] else wanted
+    unknown = [m for m in wanted if m not in TRAINABLE]
+    if unknown or not wanted:
+        raise PersonaLensError(
+            f"cannot train {', '.join(unknown) or 'nothing'}: models available are {', '.join(TRAINABLE)} (or all)"
+        )
+    ws = open_workspace(args.workspace)
+    results = {}
+    if "personas" in wanted:
+        run = train_personas(ws, n_personas=args.n_personas)
+        results["personas"] = {
+            "version": run.version,
+            "n_personas": run.n_personas,
+            "silhouette": round(run.silhouette, 4),
+            "sizes": run.sizes,
+            "seconds": run.seconds,
+        }
+    if args.json:
+        _print_json(results)
+    else:
+        for name, r in results.items():
+            print(
+                f"{name}: version {r['version']}, {r['n_personas']} personas, silhouette {r['silhouette']}, "
+                f"{r['seconds']} s"
+            )
+    return 0
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from core.personas.service import assignments
+    from core.workspace import open_workspace
+
+    frame = assignments(open_workspace(args.workspace))
+    if frame.empty:
+        raise PersonaLensError("no personas yet: run `python -m core train --models personas` first")
+    frame.to_csv(Path(args.output), index=False)
+    print(f"wrote {len(frame):,} rows to {args.output}")
+    return 0
+
+
+def cmd_evaluate(args: argparse.Namespace) -> int:
+    from core.personas.service import assignments, load_model
+    from core.workspace import open_workspace
+
+    ws = open_workspace(args.workspace)
+    model, current = load_model(ws), assignments(ws)
+    if model is None or current.empty:
+        raise PersonaLensError("no personas yet: run `python -m core train --models personas` first")
+    sizes = current.groupby(["persona_id", "persona_name"]).size()
+    result = {
+        "task": "personas",
+        "n_personas": int(current["persona_id"].nunique()),
+        "silhouette": round(model.silhouette_, 4),
+        "k_scores": [{"k": c.k, "silhouette": round(c.silhouette, 4)} for c in model.k_scores_],
+        "sizes": [{"persona_id": int(p), "persona_name": n, "customers": int(c)} for (p, n), c in sizes.items()],
+    }
+    if args.json:
+        _print_json(result)
+    else:
+        print(f"{result['n_personas']} personas, silhouette {result['silhouette']}")
+        for row in result["sizes"]:
+            print(f"  {row['persona_id']:>2} {row['persona_name']:<40} {row['customers']:>7,}")
+    return 0
+
+
 def cmd_workspaces(args: argparse.Namespace) -> int:
     from core.workspace import create_workspace, delete_workspace, list_workspaces
 
@@ -170,6 +245,25 @@ def build_parser() -> argparse.ArgumentParser:
     ing.add_argument("--dry-run", action="store_true", help="validate only; write nothing")
     ing.add_argument("--json", action="store_true", help="print the validation report as JSON")
     ing.set_defaults(func=cmd_ingest)
+
+    train = sub.add_parser("train", help="train models on a workspace's data")
+    train.add_argument("--workspace", required=True)
+    train.add_argument("--models", default="all", help=f"comma-separated: {', '.join(TRAINABLE)} or all")
+    train.add_argument("--n-personas", type=int, help="fix the number of personas (default: chosen by silhouette)")
+    train.add_argument("--json", action="store_true")
+    train.set_defaults(func=cmd_train)
+
+    export = sub.add_parser("export", help="export results as CSV")
+    export.add_argument("--workspace", required=True)
+    export.add_argument("--what", choices=["personas"], required=True)
+    export.add_argument("--output", required=True)
+    export.set_defaults(func=cmd_export)
+
+    evaluate = sub.add_parser("evaluate", help="measure a trained model")
+    evaluate.add_argument("--workspace", required=True)
+    evaluate.add_argument("--task", choices=["personas"], required=True)
+    evaluate.add_argument("--json", action="store_true")
+    evaluate.set_defaults(func=cmd_evaluate)
 
     wss = sub.add_parser("workspaces", help="list, create or delete workspaces")
     wss.add_argument("action", nargs="?", choices=["list", "create", "delete"], default="list")

@@ -14,6 +14,7 @@ import streamlit as st
 from core import overview, schema
 from core.browse import TablePage
 from core.browse import browse as _browse
+from core.personas import service
 from core.workspace import Workspace, list_workspaces, open_workspace
 
 
@@ -69,3 +70,20 @@ def _browse_cached(path: str, version: int, table: str, column: str, contains: s
 
 def browse(ws: Workspace, table: str, column: str, contains: str, masked: bool) -> TablePage:
     return _browse_cached(str(ws.path), ws.data_version(), table, column, contains.strip(), masked)
+
+
+@st.cache_resource(show_spinner=False, max_entries=8)
+def _personas(path: str, persona_version: str, names_version: int) -> service.PersonaViews | None:
+    return service.load_views(Workspace(Path(path)))
+
+
+def personas(ws: Workspace) -> service.PersonaViews | None:
+    """The current personas of `ws`, or None before the first training. Shared: do not mutate."""
+    version = service.current_version(ws)
+    return _personas(str(ws.path), version, st.session_state.get("_persona_names", 0)) if version else None
+
+
+def forget_personas() -> None:
+    """After a rename or retrain, so the next read sees the new names."""
+    _personas.clear()
+    st.session_state["_persona_names"] = st.session_state.get("_persona_names", 0) + 1

@@ -110,3 +110,105 @@ def rows_per_month(frame: pd.DataFrame) -> go.Figure:
     fig.update_layout(title="Rows per month")
     fig.update_yaxes(tickformat="~s")
     return _style(fig, 300)
+
+
+def persona_map(frame: pd.DataFrame) -> go.Figure:
+    """Customers in 2-D (PCA of the persona features), one colour per persona."""
+    fig = go.Figure()
+    for i, (name, group) in enumerate(frame.groupby("persona_name", sort=False)):
+        fig.add_scatter(
+            x=group["x"],
+            y=group["y"],
+            mode="markers",
+            name=str(name),
+            marker={"size": 6, "opacity": 0.7, "color": PALETTE[i % len(PALETTE)]},
+            customdata=group[["customer_id", "top_category", "age", "orders"]].astype(str),
+            hovertemplate="%{customdata[0]}<br>buys mostly %{customdata[1]}<br>age %{customdata[2]}, "
+            "%{customdata[3]} orders<extra>" + str(name) + "</extra>",
+        )
+    fig.update_xaxes(showticklabels=False, title_text="")
+    fig.update_yaxes(showticklabels=False, title_text="")
+    fig = _style(fig, 560)
+    fig.update_layout(hovermode="closest")
+    return fig
+
+
+def trait_heatmap(traits: pd.DataFrame) -> go.Figure:
+    """Persona x trait, standardised: blue above the average customer, red below."""
+    fig = go.Figure(
+        go.Heatmap(
+            z=traits.to_numpy(),
+            x=list(traits.columns),
+            y=list(traits.index),
+            zmid=0,
+            colorscale="RdBu",
+            text=traits.to_numpy(),
+            texttemplate="%{text:.1f}",
+            colorbar={"title": "vs average"},
+            hovertemplate="%{y}<br>%{x}: %{z:+.2f} standard deviations<extra></extra>",
+        )
+    )
+    fig = _style(fig, 140 + 48 * len(traits))
+    fig.update_layout(hovermode="closest")
+    fig.update_xaxes(tickangle=-35)
+    return fig
+
+
+def rfm_by_persona(frame: pd.DataFrame, order: list[str]) -> go.Figure:
+    """Stacked bars: customers of each persona in each RFM segment."""
+    fig = go.Figure()
+    for i, segment in enumerate(order):
+        part = frame[frame["segment"] == segment]
+        fig.add_bar(
+            x=part["customers"],
+            y=part["persona_name"],
+            name=segment,
+            orientation="h",
+            marker_color=RFM_COLOURS[i % len(RFM_COLOURS)],
+        )
+    fig.update_layout(barmode="stack", hovermode="closest")
+    fig.update_xaxes(title_text="Customers")
+    return _style(fig, 140 + 45 * frame["persona_name"].nunique())
+
+
+RFM_COLOURS = ["#1B7F3B", "#2BA84A", "#8BC34A", "#B5D99C", "#D64550", "#F28F3B", "#E2B93B", "#9AA5B1", "#5B6C8F"]
+
+
+def purchase_timeline(purchases: pd.DataFrame) -> go.Figure:
+    """One dot per order line over time, sized by spend, coloured by category; returns in red."""
+    fig = go.Figure()
+    spend = (purchases["quantity"].fillna(1) * purchases["unit_price"].fillna(0)).abs()
+    for i, (category, part) in enumerate(purchases.assign(spend=spend).groupby(purchases["category"].fillna("Other"))):
+        returned = part["event_type"] == "return"
+        fig.add_scatter(
+            x=part["timestamp"],
+            y=[category] * len(part),
+            mode="markers",
+            name=str(category),
+            marker={
+                "size": 8 + 14 * part["spend"] / max(spend.max(), 1),
+                "color": ["#D64550" if r else PALETTE[i % len(PALETTE)] for r in returned],
+            },
+            text=part["title"],
+            hovertemplate="%{x|%d %b %Y}<br>%{text}<extra></extra>",
+        )
+    fig = _style(fig, 120 + 40 * purchases["category"].nunique())
+    fig.update_layout(showlegend=False, hovermode="closest")
+    return fig
+
+
+def keyword_cloud(words: list[str], seed: int = 42):  # noqa: ANN201 - a PIL image
+    """A word cloud of a persona's distinctive words, most distinctive largest."""
+    from wordcloud import WordCloud
+
+    weights = {w: len(words) - i for i, w in enumerate(words)}
+    cloud = WordCloud(
+        width=520,
+        height=220,
+        background_color="white",
+        colormap="viridis",
+        random_state=seed,
+        prefer_horizontal=0.95,
+        margin=4,
+    )
+    return cloud.generate_from_frequencies(weights).to_image()

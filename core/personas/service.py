@@ -1,0 +1,221 @@
+"""Train, store and read personas for a workspace.
+
+The fitted model is saved under `models/personas/VERSION/` (written to a temporary folder, then
+renamed); assignments and persona names live in the workspace database. Names the user edits
+are kept across retrains (persona ids are stable, see PersonaModel).
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pandas as pd
+
+from core.errors import PersonaLensError
+from core.personas import views
+from core.personas.describe import PersonaCard, describe_personas
+from core.personas.profile import CustomerProfiles, build_profiles
+from core.personas.rfm import rfm_scores, segment_summary
+from core.personas.segment import KChoice, PersonaModel
+from core.workspace import Workspace
+
+Progress = Callable[[float, str], None]
+_DDL = (
+    "CREATE TABLE IF NOT EXISTS persona_assignments (customer_id VARCHAR, persona_id INTEGER, version VARCHAR)",
+    "CREATE TABLE IF NOT EXISTS persona_names (persona_id INTEGER PRIMARY KEY, name VARCHAR, edited BOOLEAN)",
+)
+
+
+@dataclass(frozen=True)
+class PersonaRun:
+    """What a training run produced."""
+
+    version: str
+    n_personas: int
+    silhouette: float
+    k_scores: list[KChoice]
+    sizes: dict[int, int]
+    seconds: float
+
+
+def train_personas(
+    ws: Workspace,
+    n_personas: int | None = None,
+    groups: tuple[str, ...] | None = None,
+    weights: dict[str, float] | None = None,
+    progress: Progress | None = None,
+) -> PersonaRun:
+    """Profile every customer, cluster, describe, and store the result as the current personas."""
+    report = progress or (lambda _f, _m: None)
+    started = time.perf_counter()
+    report(0.05, "building customer profiles")
+    profiles = build_profiles(ws)
+    report(0.35, "finding personas")
+    model = PersonaModel(n_personas=n_personas, groups=groups, weights=weights).fit(profiles, previous=load_model(ws))
+    assignments = model.assignments()
+    report(0.75, "describing personas")
+    cards = describe_personas(ws, profiles, assignments)
+    version = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%f")
+    root = ws.models_dir / "personas"
+    partial = root / f".{version}.partial"
+    model.save(partial)
+    report(0.85, "preparing the charts")
+    _save_views(partial / "views", model, profiles, assignments, cards)
+    try:
+        with ws.transaction() as con:
+            for ddl in _DDL:
+                con.execute(ddl)
+            con.execute("DELETE FROM persona_assignments")
+            con.register("assigned", assignments.assign(version=version))
+            con.execute("INSERT INTO persona_assignments SELECT customer_id, persona_id, version FROM assigned")
+            for card in cards:
+                con.execute(
+                    "INSERT INTO persona_names VALUES (?, ?, false) ON CONFLICT (persona_id) DO UPDATE "
+                    "SET name = CASE WHEN persona_names.edited THEN persona_names.name ELSE excluded.name END",
+                    [card.persona_id, card.name],
+                )
+        partial.rename(root / version)
+    except BaseException:
+        shutil.rmtree(partial, ignore_errors=True)
+        raise
+    report(1.0, "done")
+    sizes = assignments["persona_id"].value_counts().sort_index()
+    return PersonaRun(
+        version,
+        int(len(sizes)),
+        model.silhouette_,
+        model.k_scores_,
+        {int(k): int(v) for k, v in sizes.items()},
+        round(time.perf_counter() - started, 2),
+    )
+
+
+@dataclass(frozen=True)
+class PersonaViews:
+    """What the Personas page shows, computed at training time and read back in milliseconds.
+
+    profiles: the profile table (index customer_id); map: customer_id, x, y, persona_id, persona_name,
+    top_category, age, orders; traits: persona x standardised trait; rfm: segment summary;
+    rfm_by_persona: persona_name, segment, customers; assignments: customer_id, persona_id, persona_name.
+    """
+
+    version: str
+    silhouette: float
+    cards: list[PersonaCard]
+    profiles: pd.DataFrame
+    map: pd.DataFrame
+    traits: pd.DataFrame
+    rfm: pd.DataFrame
+    rfm_by_persona: pd.DataFrame
+    assignments: pd.DataFrame
+
+
+def _save_views(
+    folder: Path, model: PersonaModel, profiles: CustomerProfiles, assigned: pd.DataFrame, cards: list[PersonaCard]
+) -> None:
+    folder.mkdir(parents=True)
+    named = assigned.merge(
+        pd.DataFrame({"persona_id": [c.persona_id for c in cards], "persona_name": [c.name for c in cards]}),
+        on="persona_id",
+    )
+    profiles.table.to_parquet(folder / "profiles.parquet")
+    views.customer_map(model, profiles, named).to_parquet(folder / "map.parquet")
+    views.trait_comparison(profiles, named).to_parquet(folder / "traits.parquet")
+    segment_summary(rfm_scores(profiles.table)).to_parquet(folder / "rfm.parquet")
+    views.rfm_by_persona(profiles, named).to_parquet(folder / "rfm_by_persona.parquet")
+    (folder / "cards.json").write_text(json.dumps([asdict(c) for c in cards], indent=1))
+
+
+def load_views(ws: Workspace) -> PersonaViews | None:
+    """The current personas as the page shows them, with the names as stored (edits included)."""
+    version = current_version(ws)
+    folder = ws.models_dir / "personas" / str(version) / "views"
+    if version is None or not folder.is_dir():
+        return None
+    current = assignments(ws)
+    names = dict(zip(current["persona_id"], current["persona_name"], strict=False))
+    generated = {c["persona_id"]: c["name"] for c in json.loads((folder / "cards.json").read_text())}
+    rename = {old: names.get(pid, old) for pid, old in generated.items()}
+    cards = [
+        PersonaCard(
+            **{
+                **c,
+                "name": names.get(c["persona_id"], c["name"]),
+                "top_categories": [tuple(x) for x in c["top_categories"]],
+                "top_products": [tuple(x) for x in c["top_products"]],
+            }
+        )
+        for c in json.loads((folder / "cards.json").read_text())
+    ]
+    read = {
+        name: pd.read_parquet(folder / f"{name}.parquet")
+        for name in ("profiles", "map", "traits", "rfm", "rfm_by_persona")
+    }
+    read["map"]["persona_name"] = read["map"]["persona_name"].map(lambda n: rename.get(n, n))
+    read["rfm_by_persona"]["persona_name"] = read["rfm_by_persona"]["persona_name"].map(lambda n: rename.get(n, n))
+    read["traits"] = read["traits"].rename(index=rename)
+    model_config = json.loads((folder.parent / "config.json").read_text())
+    return PersonaViews(
+        str(version),
+        float(model_config["silhouette"]),
+        cards,
+        read["profiles"],
+        read["map"],
+        read["traits"],
+        read["rfm"],
+        read["rfm_by_persona"],
+        current,
+    )
+
+
+def current_version(ws: Workspace) -> str | None:
+    if not _has_personas(ws):
+        return None
+    rows = ws.query("SELECT max(version) AS v FROM persona_assignments")
+    return None if rows.empty or pd.isna(rows["v"].iloc[0]) else str(rows["v"].iloc[0])
+
+
+def load_model(ws: Workspace) -> PersonaModel | None:
+    version = current_version(ws)
+    folder = ws.models_dir / "personas" / str(version)
+    return PersonaModel.load(folder) if version and folder.is_dir() else None
+
+
+def assignments(ws: Workspace) -> pd.DataFrame:
+    """customer_id, persona_id, persona_name for the current personas (empty when none)."""
+    if not _has_personas(ws):
+        return pd.DataFrame(columns=["customer_id", "persona_id", "persona_name"])
+    return ws.query("""SELECT a.customer_id, a.persona_id, n.name AS persona_name
+                       FROM persona_assignments a LEFT JOIN persona_names n USING (persona_id)
+                       ORDER BY a.customer_id""")
+
+
+def persona_cards(ws: Workspace, profiles: CustomerProfiles | None = None) -> list[PersonaCard]:
+    """Cards for the current personas, with the stored (possibly user-edited) names."""
+    current = assignments(ws)
+    if current.empty:
+        return []
+    cards = describe_personas(ws, profiles or build_profiles(ws), current[["customer_id", "persona_id"]])
+    names = dict(zip(current["persona_id"], current["persona_name"], strict=False))
+    return [PersonaCard(**{**c.__dict__, "name": names.get(c.persona_id) or c.name}) for c in cards]
+
+
+def rename_persona(ws: Workspace, persona_id: int, name: str) -> None:
+    name = name.strip()
+    if not name:
+        raise PersonaLensError("a persona needs a name")
+    if not _has_personas(ws):
+        raise PersonaLensError("there are no personas yet: train them first")
+    with ws.transaction() as con:
+        con.execute("UPDATE persona_names SET name = ?, edited = true WHERE persona_id = ?", [name, persona_id])
+
+
+def _has_personas(ws: Workspace) -> bool:
+    found = ws.query("SELECT count(*) AS n FROM duckdb_tables() WHERE table_name = 'persona_assignments'")
+    return bool(found["n"].iloc[0])

@@ -1,0 +1,96 @@
+"""How persona cards and the customer lookup look."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from core.errors import PersonaLensError
+from core.personas import service
+from core.personas.describe import PersonaCard
+from core.personas.views import CustomerStory, audience
+from core.workspace import Workspace
+from pages._ui import cache, charts
+from pages._ui.format import compact
+
+
+def card(ws: Workspace, persona: PersonaCard, state: service.PersonaViews) -> None:
+    with st.container(border=True):
+        head, edit = st.columns([5, 1])
+        head.subheader(persona.name)
+        with edit.popover("", icon=":material/edit:", help="Rename this persona"):
+            new_name = st.text_input("Name", value=persona.name, key=f"name-{persona.persona_id}")
+            if st.button("Save", key=f"save-{persona.persona_id}"):
+                try:
+                    service.rename_persona(ws, persona.persona_id, new_name)
+                except PersonaLensError as exc:
+                    st.error(str(exc))
+                else:
+                    cache.forget_personas()
+                    st.rerun()
+        cols = st.columns(3)
+        cols[0].metric(
+            "Customers", f"{persona.size:,}", f"{persona.share:.0%} of all", delta_color="off", delta_arrow="off"
+        )
+        cols[1].metric(
+            "Revenue",
+            f"{persona.revenue_share:.0%}",
+            f"{compact(persona.avg_monetary)} each",
+            delta_color="off",
+            delta_arrow="off",
+        )
+        cols[2].metric(
+            "Orders each",
+            f"{persona.avg_orders:.1f}",
+            f"last {persona.avg_recency_days:.0f} days ago",
+            delta_color="off",
+            delta_arrow="off",
+        )
+        who = []
+        if persona.avg_age is not None:
+            who.append(f"average age {persona.avg_age:.0f}")
+        if persona.female_share is not None:
+            who.append(f"{persona.female_share:.0%} women")
+        if persona.top_locations:
+            who.append("mostly in " + ", ".join(persona.top_locations))
+        st.markdown("**Who**: " + "; ".join(who) if who else "**Who**: no demographics in this data")
+        st.markdown("**Buys**: " + ", ".join(f"{c} ({s:.0%})" for c, s in persona.top_categories))
+        if persona.top_products:
+            st.markdown("**Favourites**: " + "; ".join(t for t, _ in persona.top_products))
+        if persona.keywords:
+            st.image(charts.keyword_cloud(persona.keywords), width="stretch")
+        for quote in persona.quotes:
+            st.caption(f"“{quote}”")
+        st.info(persona.offer, icon=":material/campaign:")
+        st.download_button(
+            "Audience CSV",
+            audience(ws, state.assignments, persona.persona_id).to_csv(index=False),
+            file_name=f"audience-persona-{persona.persona_id}.csv",
+            mime="text/csv",
+            key=f"audience-{persona.persona_id}",
+            icon=":material/download:",
+        )
+
+
+def story(found: CustomerStory) -> None:
+    p = found.profile
+    st.subheader(f"{found.customer_id} · {found.persona_name or 'no persona'}")
+    cols = st.columns(5)
+    cols[0].metric("RFM segment", found.rfm_segment or "—")
+    cols[1].metric("Orders", f"{p.get('orders') or 0:,.0f}")
+    cols[2].metric("Spend", compact(p.get("monetary")))
+    cols[3].metric("Last order", "—" if p.get("recency_days") is None else f"{p['recency_days']:.0f} days ago")
+    cols[4].metric("Age", "—" if p.get("age") is None else f"{p['age']:.0f}")
+    if not found.purchases.empty:
+        st.plotly_chart(charts.purchase_timeline(found.purchases), key=f"timeline-{found.customer_id}")
+    if found.reviews.empty:
+        st.caption("No reviews from this customer.")
+    else:
+        st.dataframe(
+            found.reviews,
+            hide_index=True,
+            width="stretch",
+            column_config={
+                "sentiment": st.column_config.ProgressColumn("Sentiment", min_value=-1.0, max_value=1.0, format="%.2f"),
+                "rating": st.column_config.NumberColumn("Stars", format="%.0f ★"),
+            },
+        )

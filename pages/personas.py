@@ -1,0 +1,96 @@
+"""Personas: who the customers are, from what they buy, write and who they are."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from core.errors import PersonaLensError
+from core.personas import service
+from core.personas.rfm import SEGMENTS
+from core.personas.views import customer_story
+from pages._ui import cache, charts, personas_view
+from pages._ui.frame import require_frame
+from pages._ui.state import StateKeys
+
+require_frame()
+ws = cache.open_selected(st.session_state.get(StateKeys.WORKSPACE))
+st.title("Personas")
+if ws is None or cache.summary(ws).tables["interactions"] == 0:
+    st.info("Personas are found from orders or ratings. Upload them first.", icon=":material/group:")
+    st.page_link("pages/data.py", label="Upload your exports", icon=":material/upload:")
+    st.stop()
+
+state = cache.personas(ws)
+with (
+    st.expander(
+        "Retrain personas" if state else "Find personas", expanded=state is None, icon=":material/model_training:"
+    ),
+    st.form("train-personas", border=False),
+):
+    k = st.select_slider(
+        "Number of personas",
+        ["Automatic", *range(3, 11)],
+        value="Automatic",
+        help="Automatic picks the number whose personas are most clearly apart (silhouette).",
+    )
+    if st.form_submit_button("Find personas", type="primary"):
+        bar = st.progress(0.0, text="Starting")
+        try:
+            run = service.train_personas(
+                ws,
+                n_personas=None if k == "Automatic" else int(k),
+                progress=lambda f, m: bar.progress(f, text=m.capitalize()),
+            )
+        except PersonaLensError as exc:
+            st.error(str(exc), icon=":material/error:")
+            st.stop()
+        cache.forget_personas()
+        st.rerun()
+if state is None:
+    st.stop()
+
+st.caption(
+    f"{len(state.cards)} personas over {len(state.assignments):,} customers · how clearly apart they are "
+    f"(silhouette): {state.silhouette:.2f} · names are yours to edit"
+)
+cards_tab, map_tab, compare_tab, rfm_tab, lookup_tab = st.tabs(
+    ["Cards", "Customer map", "Compare", "RFM segments", "Customer lookup"]
+)
+with cards_tab:
+    columns = st.columns(2)
+    for i, persona in enumerate(state.cards):
+        with columns[i % 2]:
+            personas_view.card(ws, persona, state)
+    st.download_button(
+        "Download every customer's persona (CSV)",
+        state.assignments.to_csv(index=False),
+        file_name="personas.csv",
+        mime="text/csv",
+        icon=":material/download:",
+    )
+with map_tab:
+    st.caption("Each dot is a customer; customers close together buy and write alike.")
+    st.plotly_chart(charts.persona_map(state.map), key="persona-map")
+with compare_tab:
+    st.caption("How far each persona sits from the average customer, in standard deviations.")
+    st.plotly_chart(charts.trait_heatmap(state.traits), key="traits")
+with rfm_tab:
+    st.caption("Recency, frequency and money scored 1-5 and named: a rule-based lens beside the personas.")
+    st.plotly_chart(charts.rfm_by_persona(state.rfm_by_persona, [s for s, _ in SEGMENTS]), key="rfm")
+    st.dataframe(
+        state.rfm,
+        hide_index=True,
+        width="stretch",
+        column_config={
+            "share": st.column_config.NumberColumn(format="percent"),
+            "revenue": st.column_config.NumberColumn(format="compact"),
+        },
+    )
+with lookup_tab:
+    wanted = st.text_input("Customer id", placeholder=f"e.g. {state.assignments['customer_id'].iloc[0]}")
+    if wanted.strip():
+        found = customer_story(ws, state.profiles, state.assignments, wanted.strip())
+        if found is None:
+            st.warning(f"No customer with id {wanted.strip()!r} in this workspace.")
+        else:
+            personas_view.story(found)

@@ -1,0 +1,52 @@
+"""Personas page through AppTest: the first training from the page, cards, lookup, empty state."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from core.workspace import Workspace, create_workspace
+
+APP = str(Path(__file__).resolve().parents[2] / "app.py")
+
+
+def _page(workspace: str) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.session_state["workspace"] = workspace
+    at.run()
+    at.switch_page("pages/personas.py")
+    return at.run()
+
+
+@pytest.fixture
+def own_demo(demo_ws: Workspace, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    home = tmp_path / "home"
+    shutil.copytree(demo_ws.path, home / "demo")
+    monkeypatch.setenv("PERSONALENS_HOME", str(home))
+    return home
+
+
+def test_find_personas_then_read_cards_and_look_up_a_customer(own_demo: Path) -> None:
+    at = _page("demo")
+    assert not at.exception
+    assert at.button[0].label == "Find personas"
+    at.button[0].click().run()
+    assert not at.exception
+    names = [s.value for s in at.subheader]
+    assert len(names) == 6 and all(names)
+    assert "6 personas over 2,000 customers" in at.caption[0].value
+    at.text_input[-1].input("C10001").run()
+    assert not at.exception
+    assert any("C10001" in s.value for s in at.subheader)
+    at.text_input[-1].input("nobody").run()
+    assert "No customer with id 'nobody'" in at.warning[0].value
+
+
+def test_without_orders_the_page_says_what_to_upload(empty_home: Path) -> None:
+    create_workspace("fresh")
+    at = _page("fresh")
+    assert not at.exception
+    assert "Upload them first" in at.info[0].value

@@ -1,0 +1,79 @@
+"""Training, storing and reading personas for a workspace; the CLI on top."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from core.cli import main
+from core.errors import PersonaLensError
+from core.personas import service
+from core.personas.views import customer_story
+from core.workspace import Workspace, open_workspace
+
+
+@pytest.fixture(scope="module")
+def trained(demo_ws: Workspace, tmp_path_factory: pytest.TempPathFactory) -> Workspace:
+    copy = tmp_path_factory.mktemp("personas") / "demo"
+    shutil.copytree(demo_ws.path, copy)
+    ws = open_workspace(copy)
+    service.train_personas(ws)
+    return ws
+
+
+def test_training_stores_model_assignments_names_and_views(trained: Workspace) -> None:
+    version = service.current_version(trained)
+    assert (trained.models_dir / "personas" / version / "arrays.npz").is_file()
+    assert not list((trained.models_dir / "personas").glob(".*partial"))
+    current = service.assignments(trained)
+    assert len(current) == 2000 and current["persona_name"].notna().all()
+    views = service.load_views(trained)
+    assert len(views.cards) == current["persona_id"].nunique() == 6
+    assert {c.name for c in views.cards} == set(current["persona_name"])
+    assert all(c.quotes and c.keywords and c.offer for c in views.cards)
+    assert sum(c.size for c in views.cards) == 2000
+    assert set(views.map["persona_name"]) == set(current["persona_name"])
+
+
+def test_edited_names_survive_retraining(trained: Workspace) -> None:
+    service.rename_persona(trained, 2, "Campus crowd")
+    service.train_personas(trained)
+    assert "Campus crowd" in set(service.assignments(trained)["persona_name"])
+    assert "Campus crowd" in {c.name for c in service.load_views(trained).cards}
+    with pytest.raises(PersonaLensError, match="needs a name"):
+        service.rename_persona(trained, 2, "  ")
+
+
+def test_customer_story(trained: Workspace) -> None:
+    views = service.load_views(trained)
+    reviewer = trained.query("SELECT customer_id FROM reviews LIMIT 1")["customer_id"].iloc[0]
+    story = customer_story(trained, views.profiles, views.assignments, reviewer)
+    assert story is not None and story.persona_name and story.rfm_segment
+    assert len(story.purchases) > 0 and story.reviews["sentiment"].between(-1, 1).all()
+    assert customer_story(trained, views.profiles, views.assignments, "nobody") is None
+
+
+def test_cli_train_export_evaluate(trained: Workspace, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["train", "--workspace", str(trained.path), "--models", "personas", "--json"]) == 0
+    run = json.loads(capsys.readouterr().out)["personas"]
+    assert run["n_personas"] == 6 and sum(run["sizes"].values()) == 2000
+    out = tmp_path / "personas.csv"
+    assert main(["export", "--workspace", str(trained.path), "--what", "personas", "--output", str(out)]) == 0
+    exported = pd.read_csv(out)
+    assert list(exported.columns) == ["customer_id", "persona_id", "persona_name"] and len(exported) == 2000
+    capsys.readouterr()
+    assert main(["evaluate", "--workspace", str(trained.path), "--task", "personas", "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["n_personas"] == 6 and report["silhouette"] > 0.2
+    assert sum(s["customers"] for s in report["sizes"]) == 2000
+
+
+def test_cli_refuses_what_it_cannot_do(demo_ws: Workspace, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["train", "--workspace", str(demo_ws.path), "--models", "rockets"]) == 2
+    assert "models available are personas" in capsys.readouterr().err
+    assert main(["evaluate", "--workspace", str(demo_ws.path), "--task", "personas"]) == 2
+    assert "no personas yet" in capsys.readouterr().err
