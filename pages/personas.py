@@ -21,31 +21,38 @@ if ws is None or cache.summary(ws).tables["interactions"] == 0:
     st.stop()
 
 state = cache.personas(ws)
-with (
-    st.expander(
-        "Retrain personas" if state else "Find personas", expanded=state is None, icon=":material/model_training:"
-    ),
-    st.form("train-personas", border=False),
-):
-    k = st.select_slider(
-        "Number of personas",
-        ["Automatic", *range(3, 11)],
-        value="Automatic",
-        help="Automatic picks the number whose personas are most clearly apart (silhouette).",
-    )
-    if st.form_submit_button("Find personas", type="primary"):
-        bar = st.progress(0.0, text="Starting")
-        try:
-            run = service.train_personas(
-                ws,
-                n_personas=None if k == "Automatic" else int(k),
-                progress=lambda f, m: bar.progress(f, text=m.capitalize()),
-            )
-        except PersonaLensError as exc:
-            st.error(str(exc), icon=":material/error:")
-            st.stop()
-        cache.forget_personas()
-        st.rerun()
+
+
+@st.fragment
+def train_form() -> None:
+    """Retraining reruns only this box: the cards below stay readable meanwhile."""
+    label = "Retrain personas" if state else "Find personas"
+    with (
+        st.expander(label, expanded=state is None, icon=":material/model_training:"),
+        st.form("train-personas", border=False),
+    ):
+        k = st.select_slider(
+            "Number of personas",
+            ["Automatic", *range(3, 11)],
+            value="Automatic",
+            help="Automatic picks the number whose personas are most clearly apart (silhouette).",
+        )
+        if st.form_submit_button("Find personas", type="primary"):
+            bar = st.progress(0.0, text="Starting")
+            try:
+                service.train_personas(
+                    ws,
+                    n_personas=None if k == "Automatic" else int(k),
+                    progress=lambda f, m: bar.progress(f, text=m.capitalize()),
+                )
+            except PersonaLensError as exc:
+                st.error(str(exc), icon=":material/error:")
+                return
+            cache.forget_personas()
+            st.rerun(scope="app")
+
+
+train_form()
 if state is None:
     st.stop()
 

@@ -31,6 +31,7 @@ class PersonaCard:
     female_share: float | None
     price_index: float  # mean log price paid over category median: > 0 pays more than typical
     avg_rating: float | None
+    avg_sentiment: float | None  # VADER compound of their reviews, -1..1
     top_categories: list[tuple[str, float]] = field(default_factory=list)  # (category, share of units)
     top_products: list[tuple[str, int]] = field(default_factory=list)  # (title, buyers)
     top_locations: list[str] = field(default_factory=list)
@@ -72,6 +73,7 @@ def describe_personas(ws: Workspace, profiles: CustomerProfiles, assignments: pd
                 female_share=_maybe((gender == "f").sum() / gender.notna().sum()) if gender.notna().any() else None,
                 price_index=float(members["price_index"].mean()) if members["price_index"].notna().any() else 0.0,
                 avg_rating=_maybe(members["avg_rating"].mean()),
+                avg_sentiment=_maybe(members["avg_sentiment"].mean()) if "avg_sentiment" in members else None,
                 top_categories=[(str(c), float(s)) for c, s in cats.head(3).items() if s > 0],
                 top_products=products.get(int(pid), []),
                 top_locations=members["location"].dropna().value_counts().head(3).index.astype(str).tolist(),

@@ -15,6 +15,8 @@ import pandas as pd
 from sklearn.decomposition import TruncatedSVD
 from sklearn.feature_extraction.text import TfidfVectorizer
 
+from core.text.embeddings import doc_centroids
+from core.text.vader import vader_compound
 from core.workspace import Workspace
 
 TEXT_COMPONENTS = 12
@@ -27,8 +29,9 @@ class CustomerProfiles:
 
     `table` columns (index customer_id): orders, monetary, recency_days, tenure_days, avg_order_value,
     basket_size, return_share, price_index (mean log of price paid over the category median),
-    review_count, avg_rating, age, gender, location, top_category, keywords (their most
-    distinctive review words). `groups`: feature group name -> numeric DataFrame on the same index.
+    review_count, avg_rating, age, gender, location, top_category, keywords (their most distinctive
+    review words), avg_sentiment (VADER, -1..1, of their reviews).
+    `groups`: feature group name -> numeric DataFrame on the same index.
     """
 
     table: pd.DataFrame
@@ -49,8 +52,9 @@ def build_profiles(ws: Workspace, text_components: int = TEXT_COMPONENTS, seed: 
     table = behaviour.reindex(ids)
     table[["age", "gender", "location"]] = people.reindex(ids)[["age", "gender", "location"]]
     table["top_category"] = categories.reindex(ids).idxmax(axis=1).where(categories.reindex(ids).sum(axis=1) > 0)
-    text_vectors, keywords = _text(ws, ids, text_components, seed)
+    text_vectors, keywords, sentiment = _text(ws, ids, text_components, seed)
     table["keywords"] = keywords
+    table["avg_sentiment"] = sentiment
     table.index.name = "customer_id"
     groups = {
         "behaviour": _behaviour_features(table),
@@ -141,13 +145,15 @@ def _demographic_features(table: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def _text(ws: Workspace, ids: pd.Index, components: int, seed: int) -> tuple[pd.DataFrame, pd.Series]:
-    """TF-IDF of each customer's reviews, reduced to `components` dimensions, plus top keywords."""
-    docs = ws.query("""
-        SELECT customer_id, string_agg(coalesce(title, '') || '. ' || coalesce(text, ''), ' ') AS doc
-        FROM reviews WHERE customer_id IS NOT NULL GROUP BY 1
-    """)
-    empty = pd.DataFrame(index=ids), pd.Series("", index=ids, dtype="string")
+def _text(ws: Workspace, ids: pd.Index, components: int, seed: int) -> tuple[pd.DataFrame, pd.Series, pd.Series]:
+    """Per customer: TF-IDF of their reviews reduced to `components` dimensions joined with their
+    Word2Vec centroid, their top keywords, and the average VADER sentiment of what they wrote."""
+    reviews = ws.query(
+        "SELECT customer_id, coalesce(title, '') || '. ' || coalesce(text, '') AS doc "
+        "FROM reviews WHERE customer_id IS NOT NULL AND text IS NOT NULL"
+    )
+    docs = reviews.groupby("customer_id", sort=True)["doc"].agg(" ".join).reset_index()
+    empty = (pd.DataFrame(index=ids), pd.Series("", index=ids, dtype="string"), pd.Series(np.nan, index=ids))
     if len(docs) < 20:
         return empty
     vectorizer = TfidfVectorizer(
@@ -164,9 +170,15 @@ def _text(ws: Workspace, ids: pd.Index, components: int, seed: int) -> tuple[pd.
     if n < 2:
         return empty
     reduced = TruncatedSVD(n_components=n, random_state=seed).fit_transform(matrix)
-    vectors = pd.DataFrame(reduced, index=docs["customer_id"], columns=[f"text_{i}" for i in range(n)])
+    centroids = doc_centroids(docs["doc"].tolist(), seed=seed)
+    vectors = pd.DataFrame(
+        np.hstack([reduced, centroids]),
+        index=docs["customer_id"],
+        columns=[f"text_{i}" for i in range(n)] + [f"w2v_{i}" for i in range(centroids.shape[1])],
+    )
     keywords = pd.Series(_top_terms(matrix.tocsr(), vocab, 5), index=docs["customer_id"])
-    return vectors.reindex(ids).fillna(0.0), keywords.reindex(ids).fillna("").astype("string")
+    sentiment = reviews.assign(score=vader_compound(reviews["doc"].tolist())).groupby("customer_id")["score"].mean()
+    return (vectors.reindex(ids).fillna(0.0), keywords.reindex(ids).fillna("").astype("string"), sentiment.reindex(ids))
 
 
 def _top_terms(matrix, vocab: np.ndarray, k: int) -> list[str]:

@@ -54,6 +54,16 @@ def card(ws: Workspace, persona: PersonaCard, state: service.PersonaViews) -> No
             who.append("mostly in " + ", ".join(persona.top_locations))
         st.markdown("**Who**: " + "; ".join(who) if who else "**Who**: no demographics in this data")
         st.markdown("**Buys**: " + ", ".join(f"{c} ({s:.0%})" for c, s in persona.top_categories))
+        feel = []
+        if persona.avg_rating is not None:
+            feel.append(f"rates {persona.avg_rating:.1f} ★ on average")
+        if persona.avg_sentiment is not None:
+            tone = (
+                "positive" if persona.avg_sentiment > 0.3 else "mixed" if persona.avg_sentiment > -0.05 else "negative"
+            )
+            feel.append(f"writes in a {tone} tone ({persona.avg_sentiment:+.2f})")
+        if feel:
+            st.markdown("**Feels**: " + "; ".join(feel))
         if persona.top_products:
             st.markdown("**Favourites**: " + "; ".join(t for t, _ in persona.top_products))
         if persona.keywords:

@@ -1,0 +1,49 @@
+"""Word2Vec (gensim) trained on the workspace's own reviews, and per-document centroids.
+
+Tokenisation uses NLTK's regexp tokenizer (punkt is not available offline) and scikit-learn's
+English stop words. Training is single-threaded with a stable hash so the same reviews give the
+same vectors.
+"""
+
+from __future__ import annotations
+
+import zlib
+from collections.abc import Sequence
+
+import numpy as np
+from nltk.tokenize import RegexpTokenizer
+from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
+
+_TOKENS = RegexpTokenizer(r"[a-z][a-z']+")
+
+
+def tokenize(text: str) -> list[str]:
+    return [t for t in _TOKENS.tokenize(text.lower()) if t not in ENGLISH_STOP_WORDS and len(t) > 2]
+
+
+def stable_hash(text: str) -> int:
+    """Python's own hash changes per process; gensim seeds word vectors from this one instead."""
+    return zlib.crc32(text.encode("utf-8"))
+
+
+def doc_centroids(docs: Sequence[str], size: int = 32, seed: int = 42, epochs: int = 8) -> np.ndarray:
+    """Mean Word2Vec vector of each document's known words (zeros where none is known)."""
+    from gensim.models import Word2Vec
+
+    tokens = [tokenize(d or "") for d in docs]
+    model = Word2Vec(
+        sentences=tokens,
+        vector_size=size,
+        window=5,
+        min_count=3,
+        workers=1,
+        seed=seed,
+        epochs=epochs,
+        hashfxn=stable_hash,
+    )
+    out = np.zeros((len(tokens), size))
+    for i, words in enumerate(tokens):
+        known = [w for w in words if w in model.wv.key_to_index]
+        if known:
+            out[i] = model.wv[known].mean(axis=0)
+    return out
