@@ -11,7 +11,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-from sklearn.feature_extraction.text import TfidfVectorizer
+from scipy import sparse
+from sklearn.feature_extraction.text import CountVectorizer
 
 from core.personas.profile import CustomerProfiles
 from core.workspace import Workspace
@@ -58,11 +59,12 @@ def describe_personas(ws: Workspace, profiles: CustomerProfiles, assignments: pd
             else pd.Series(dtype=float)
         )
         traits = _traits(members, cats, overall_mix, base)
+        words = keywords.get(int(pid), [])
         gender = members["gender"].astype("string").str.lower().str[:1]
         cards.append(
             PersonaCard(
                 persona_id=int(pid),
-                name=_name(traits),
+                name=_name(traits, words),
                 size=len(members),
                 share=len(members) / len(table),
                 revenue_share=float(members["monetary"].clip(lower=0).sum()) / revenue,
@@ -77,7 +79,7 @@ def describe_personas(ws: Workspace, profiles: CustomerProfiles, assignments: pd
                 top_categories=[(str(c), float(s)) for c, s in cats.head(3).items() if s > 0],
                 top_products=products.get(int(pid), []),
                 top_locations=members["location"].dropna().value_counts().head(3).index.astype(str).tolist(),
-                keywords=keywords.get(int(pid), []),
+                keywords=words,
                 quotes=quotes.get(int(pid), []),
                 traits=traits,
                 offer=_offer(traits, cats),
@@ -113,12 +115,14 @@ def _traits(members: pd.DataFrame, cats: pd.Series, overall: pd.Series, base: di
     return traits
 
 
-def _name(traits: list[str]) -> str:
+def _name(traits: list[str], keywords: list[str]) -> str:
     words = [t.capitalize() for t in ("young", "senior") if t in traits]
     words += [t for t in ("premium", "budget") if t in traits]
     cats = [t.split(":", 1)[1] for t in traits if t.startswith("category:")]
     noun = "regulars" if "frequent" in traits else "shoppers"
     subject = f"{cats[0]} {noun}" if cats else noun
+    if not cats and len(keywords) >= 2:  # no catalogue to go by: say what they talk about
+        subject = f"{noun} talking {keywords[0]} and {keywords[1]}"
     name = " ".join([*words, subject]).strip()
     return name[0].upper() + name[1:]
 
@@ -164,15 +168,24 @@ def _words(ws: Workspace, assignments: pd.DataFrame) -> tuple[dict[int, list[str
     reviews = reviews.merge(assignments, on="customer_id")
     if reviews.empty or reviews["persona_id"].nunique() < 2:
         return {}, {}
-    docs = reviews.groupby("persona_id")["doc"].agg(" ".join)
-    vectorizer = TfidfVectorizer(
-        stop_words="english", sublinear_tf=True, min_df=1, max_df=0.6, token_pattern=r"(?u)\b[a-zA-Z][a-zA-Z]{2,}\b"
-    )
-    matrix = vectorizer.fit_transform(docs.to_numpy(dtype=object)).toarray()
-    vocab = vectorizer.get_feature_names_out()
+    counter = CountVectorizer(stop_words="english", binary=True, min_df=5, max_df=0.3,
+                              token_pattern=r"(?u)\b[a-zA-Z][a-zA-Z]{2,}\b")
+    try:
+        presence = counter.fit_transform(reviews["doc"].to_numpy(dtype=object))
+    except ValueError:  # too few reviews for any word to reach min_df
+        return {}, {}
+    vocab = counter.get_feature_names_out()
+    personas = np.sort(reviews["persona_id"].unique())
+    member = sparse.csr_matrix((np.ones(len(reviews)), (np.searchsorted(personas, reviews["persona_id"]),
+                                                        np.arange(len(reviews)))))
+    counts = np.asarray((member @ presence).todense())  # persona x term: reviews using the term
+    per_persona = np.asarray(member.sum(axis=1)).ravel()
+    overall = np.asarray(presence.sum(axis=0)).ravel() / len(reviews)
+    lift = counts / per_persona[:, None] / np.maximum(overall, 1e-9)
+    score = np.where(counts >= np.maximum(5, 0.02 * per_persona[:, None]), lift * np.log1p(counts), 0.0)
     keywords, quotes = {}, {}
-    for row, pid in enumerate(docs.index):
-        words = [str(vocab[i]) for i in np.argsort(-matrix[row])[:12] if matrix[row, i] > 0]
+    for row, pid in enumerate(personas):
+        words = [str(vocab[i]) for i in np.argsort(-score[row])[:12] if score[row, i] > 0 and lift[row, i] > 1.2]
         keywords[int(pid)] = words
         own = reviews[(reviews["persona_id"] == pid) & reviews["doc"].str.len().between(60, 260)]
         if own.empty:

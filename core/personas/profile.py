@@ -51,7 +51,8 @@ def build_profiles(ws: Workspace, text_components: int = TEXT_COMPONENTS, seed: 
     ids = behaviour.index.union(people.index).union(categories.index)
     table = behaviour.reindex(ids)
     table[["age", "gender", "location"]] = people.reindex(ids)[["age", "gender", "location"]]
-    table["top_category"] = categories.reindex(ids).idxmax(axis=1).where(categories.reindex(ids).sum(axis=1) > 0)
+    mix = categories.reindex(ids).fillna(0.0)
+    table["top_category"] = mix.idxmax(axis=1).where(mix.sum(axis=1) > 0) if mix.shape[1] else pd.NA
     text_vectors, keywords, sentiment = _text(ws, ids, text_components, seed)
     table["keywords"] = keywords
     table["avg_sentiment"] = sentiment
@@ -72,7 +73,8 @@ def _behaviour(ws: Workspace) -> pd.DataFrame:
     return (
         ws.query("""
         WITH lines AS (
-            SELECT i.*, p.category FROM interactions i LEFT JOIN products p USING (product_id)),
+            SELECT i.*, coalesce(p.category, '') AS category
+            FROM interactions i LEFT JOIN products p USING (product_id)),
         medians AS (
             SELECT category, median(unit_price) AS med FROM lines WHERE unit_price > 0 GROUP BY 1),
         last_day AS (SELECT max(timestamp) AS t FROM interactions)

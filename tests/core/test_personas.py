@@ -87,3 +87,13 @@ def test_rfm_segments_follow_the_rules(profiles: CustomerProfiles) -> None:
     assert summary.loc["Champions", "recency_days"] < summary.loc["Lost", "recency_days"]
     assert summary.loc["Champions", "orders"] > summary.loc["Lost", "orders"]
     assert summary["share"].sum() == pytest.approx(1.0)
+
+
+def test_personas_work_without_categories_or_demographics(tmp_path: Path) -> None:
+    data = simulate_store(5, n_customers=200, n_reviews=0)
+    ws = create_workspace(tmp_path / "ws")
+    ws.commit({"interactions": data.interactions, "products": data.products.assign(category=None)})
+    profiles = build_profiles(ws)
+    assert set(profiles.groups) == {"behaviour", "price"}
+    assert profiles.table["top_category"].isna().all()
+    assert PersonaModel(n_personas=3).fit(profiles).labels_.max() == 2
