@@ -12,6 +12,14 @@ from pages._ui import cache, charts, personas_view
 from pages._ui.frame import require_frame
 from pages._ui.state import StateKeys
 
+GROUP_LABELS = {
+    "categories": "What they buy",
+    "price": "Price band",
+    "demographics": "Age, gender, occupation",
+    "behaviour": "How often and how much",
+    "text": "What they write",
+}
+
 require_frame()
 ws = cache.open_selected(st.session_state.get(StateKeys.WORKSPACE))
 st.title("Personas")
@@ -37,12 +45,20 @@ def train_form() -> None:
             value="Automatic",
             help="Automatic picks the number whose personas are most clearly apart (silhouette).",
         )
+        groups = st.multiselect(
+            "Build personas from",
+            list(GROUP_LABELS),
+            default=list(GROUP_LABELS),
+            format_func=GROUP_LABELS.get,
+            help="Switch a kind of information off to see personas without it.",
+        )
         if st.form_submit_button("Find personas", type="primary"):
             bar = st.progress(0.0, text="Starting")
             try:
                 service.train_personas(
                     ws,
                     n_personas=None if k == "Automatic" else int(k),
+                    groups=tuple(groups) or None,
                     progress=lambda f, m: bar.progress(f, text=m.capitalize()),
                 )
             except PersonaLensError as exc:

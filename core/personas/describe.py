@@ -168,16 +168,18 @@ def _words(ws: Workspace, assignments: pd.DataFrame) -> tuple[dict[int, list[str
     reviews = reviews.merge(assignments, on="customer_id")
     if reviews.empty or reviews["persona_id"].nunique() < 2:
         return {}, {}
-    counter = CountVectorizer(stop_words="english", binary=True, min_df=5, max_df=0.3,
-                              token_pattern=r"(?u)\b[a-zA-Z][a-zA-Z]{2,}\b")
+    counter = CountVectorizer(
+        stop_words="english", binary=True, min_df=5, max_df=0.3, token_pattern=r"(?u)\b[a-zA-Z][a-zA-Z]{2,}\b"
+    )
     try:
         presence = counter.fit_transform(reviews["doc"].to_numpy(dtype=object))
     except ValueError:  # too few reviews for any word to reach min_df
         return {}, {}
     vocab = counter.get_feature_names_out()
     personas = np.sort(reviews["persona_id"].unique())
-    member = sparse.csr_matrix((np.ones(len(reviews)), (np.searchsorted(personas, reviews["persona_id"]),
-                                                        np.arange(len(reviews)))))
+    member = sparse.csr_matrix(
+        (np.ones(len(reviews)), (np.searchsorted(personas, reviews["persona_id"]), np.arange(len(reviews))))
+    )
     counts = np.asarray((member @ presence).todense())  # persona x term: reviews using the term
     per_persona = np.asarray(member.sum(axis=1)).ravel()
     overall = np.asarray(presence.sum(axis=0)).ravel() / len(reviews)

@@ -20,6 +20,7 @@ from core.text.vader import vader_compound
 from core.workspace import Workspace
 
 TEXT_COMPONENTS = 12
+OCCUPATIONS = 8  # most common occupations become features; the rest count as none of them
 FEATURE_GROUPS = ("behaviour", "categories", "price", "demographics", "text")
 
 
@@ -29,7 +30,7 @@ class CustomerProfiles:
 
     `table` columns (index customer_id): orders, monetary, recency_days, tenure_days, avg_order_value,
     basket_size, return_share, price_index (mean log of price paid over the category median),
-    review_count, avg_rating, age, gender, location, top_category, keywords (their most distinctive
+    review_count, avg_rating, age, gender, occupation, location, top_category, keywords (their most distinctive
     review words), avg_sentiment (VADER, -1..1, of their reviews).
     `groups`: feature group name -> numeric DataFrame on the same index.
     """
@@ -50,7 +51,9 @@ def build_profiles(ws: Workspace, text_components: int = TEXT_COMPONENTS, seed: 
     people = ws.read_table("customers").drop_duplicates("customer_id").set_index("customer_id")
     ids = behaviour.index.union(people.index).union(categories.index)
     table = behaviour.reindex(ids)
-    table[["age", "gender", "location"]] = people.reindex(ids)[["age", "gender", "location"]]
+    table[["age", "gender", "occupation", "location"]] = people.reindex(ids)[
+        ["age", "gender", "occupation", "location"]
+    ]
     mix = categories.reindex(ids).fillna(0.0)
     table["top_category"] = mix.idxmax(axis=1).where(mix.sum(axis=1) > 0) if mix.shape[1] else pd.NA
     text_vectors, keywords, sentiment = _text(ws, ids, text_components, seed)
@@ -144,6 +147,10 @@ def _demographic_features(table: pd.DataFrame) -> pd.DataFrame:
     if gender.notna().mean() > 0.5:
         for code in ("f", "m"):
             out[f"gender_{code}"] = (gender == code).astype(float)
+    occupation = table["occupation"].astype("string").str.strip().str.lower()
+    if occupation.notna().mean() > 0.5:
+        for job in occupation.value_counts().head(OCCUPATIONS).index:
+            out[f"occupation_{job}"] = (occupation == job).astype(float)
     return out
 
 

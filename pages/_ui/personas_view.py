@@ -31,13 +31,16 @@ def card(ws: Workspace, persona: PersonaCard, state: service.PersonaViews) -> No
         cols[0].metric(
             "Customers", f"{persona.size:,}", f"{persona.share:.0%} of all", delta_color="off", delta_arrow="off"
         )
-        cols[1].metric(
-            "Revenue",
-            f"{persona.revenue_share:.0%}",
-            f"{compact(persona.avg_monetary)} each",
-            delta_color="off",
-            delta_arrow="off",
-        )
+        if persona.avg_monetary:
+            cols[1].metric(
+                "Revenue",
+                f"{persona.revenue_share:.0%}",
+                f"{compact(persona.avg_monetary)} each",
+                delta_color="off",
+                delta_arrow="off",
+            )
+        else:
+            cols[1].metric("Revenue", "—", "no prices in this data", delta_color="off", delta_arrow="off")
         cols[2].metric(
             "Orders each",
             f"{persona.avg_orders:.1f}",
@@ -53,7 +56,8 @@ def card(ws: Workspace, persona: PersonaCard, state: service.PersonaViews) -> No
         if persona.top_locations:
             who.append("mostly in " + ", ".join(persona.top_locations))
         st.markdown("**Who**: " + "; ".join(who) if who else "**Who**: no demographics in this data")
-        st.markdown("**Buys**: " + ", ".join(f"{c} ({s:.0%})" for c, s in persona.top_categories))
+        if persona.top_categories:
+            st.markdown("**Buys**: " + ", ".join(f"{c} ({s:.0%})" for c, s in persona.top_categories))
         feel = []
         if persona.avg_rating is not None:
             feel.append(f"rates {persona.avg_rating:.1f} ★ on average")
