@@ -36,7 +36,7 @@ demo: install  ## build the demo workspace unless it already exists
 	@$(PY) -m core info --workspace demo >/dev/null 2>&1 || $(PY) -m core demo --workspace demo
 
 demo-assets: install  ## regenerate assets/demo/*.csv from the simulator (commit the result)
-	$(PY) -m core demo --workspace demo --write-assets
+	$(PY) -m core demo --workspace demo --write-assets --skip-models
 
 lint: install-dev
 	$(PY) -m ruff check .

@@ -33,7 +33,9 @@ def cmd_demo(args: argparse.Namespace) -> int:
             print(f"[{fraction:4.0%}] {message}", file=sys.stderr)
 
     assets = DEMO_ASSETS_DIR if args.write_assets else None
-    ws = build_demo_workspace(args.workspace, seed=args.seed, progress=report, assets_dir=assets)
+    ws = build_demo_workspace(
+        args.workspace, seed=args.seed, progress=report, assets_dir=assets, train_models=not args.skip_models
+    )
     seconds = time.perf_counter() - started
     counts = ws.row_counts()
     if args.json:
@@ -218,6 +220,7 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--workspace", default="demo", help="name under the workspaces home, or a folder path")
     demo.add_argument("--seed", type=int, default=DEMO_SEED)
     demo.add_argument("--write-assets", action="store_true", help="also write the CSVs to assets/demo/")
+    demo.add_argument("--skip-models", action="store_true", help="build the data only, train no model")
     demo.add_argument("--json", action="store_true")
     demo.add_argument("--quiet", action="store_true")
     demo.set_defaults(func=cmd_demo)

@@ -23,7 +23,9 @@ if ws is None:
     )
     if st.button("Build the demo workspace", type="primary"):
         bar = st.progress(0.0, text="Starting")
-        build_demo_workspace(DEMO_WORKSPACE, progress=lambda f, m: bar.progress(f, text=m.capitalize()))
+        build_demo_workspace(
+            DEMO_WORKSPACE, progress=lambda f, m: bar.progress(f, text=m.capitalize()), train_models=True
+        )
         st.session_state[StateKeys.WORKSPACE] = DEMO_WORKSPACE
         st.rerun()
     st.stop()

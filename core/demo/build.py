@@ -46,11 +46,13 @@ def build_demo_workspace(
     seed: int = DEMO_SEED,
     progress: Progress | None = None,
     assets_dir: Path | None = None,
+    train_models: bool = False,
 ) -> Workspace:
     """Simulate the demo store and (re)build `workspace` from it.
 
     The four CSV exports are kept in the workspace's `raw/` exactly as written. When
-    `assets_dir` is given the exports and the ground truth are written there as well.
+    `assets_dir` is given the exports and the ground truth are written there as well; with
+    `train_models` the personas are trained too.
     """
     report = progress or (lambda _f, _m: None)
     target = resolve_path(workspace)
@@ -69,8 +71,13 @@ def build_demo_workspace(
         _swap_in(staging / "ws", target)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
+    ws = open_workspace(target)
+    if train_models:  # so the dashboard opens with personas already found
+        from core.personas.service import train_personas
+
+        train_personas(ws, progress=lambda f, m: report(0.8 + 0.2 * f, m))
     report(1.0, "done")
-    return open_workspace(target)
+    return ws
 
 
 def _swap_in(new: Path, target: Path) -> None:

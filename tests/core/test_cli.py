@@ -46,7 +46,7 @@ def test_info_on_a_missing_workspace_fails_with_one_line(tmp_path: Path) -> None
 
 
 def test_demo_builds_a_workspace_by_name_under_home(empty_home: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["demo", "--workspace", "shop", "--json", "--quiet"]) == 0
+    assert main(["demo", "--workspace", "shop", "--json", "--quiet", "--skip-models"]) == 0
     built = json.loads(capsys.readouterr().out)
     assert Path(built["workspace"]) == (empty_home / "shop").resolve()
     assert built["tables"]["reviews"] == 8000
