@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from core.errors import PersonaLensError
-from core.ingest.pipeline import ingest
+from core.ingest.pipeline import IngestResult, ingest
 from pages._ui import cache, ingest_view
 from pages._ui.frame import require_frame
 from pages._ui.state import StateKeys
@@ -38,22 +38,27 @@ with upload_tab:
         choices = st.session_state.setdefault(StateKeys.INGEST_CHOICES, {})
         roles = [choices.get(n, {}).get("role") for n in names]
         overrides = [choices.get(n, {}).get("overrides") or None for n in names]
-        bar = st.progress(0.0, text="Reading your files")
-        try:
-            preview = ingest(
-                ws,
-                paths,
-                names=names,
-                roles=roles,
-                file_overrides=overrides,
-                dry_run=True,
-                progress=lambda f, m: bar.progress(f, text=m.capitalize()),
-            )
-        except PersonaLensError as exc:
-            bar.empty()
-            st.error(str(exc), icon=":material/error:")
-            st.stop()
-        bar.empty()
+
+        def run(text: str, **kwargs: object) -> IngestResult:
+            """One ingest call with a progress bar; a plain error stops the page (nothing written)."""
+            bar = st.progress(0.0, text=text)
+            try:
+                return ingest(
+                    ws,
+                    paths,
+                    names=names,
+                    roles=roles,
+                    file_overrides=overrides,
+                    progress=lambda f, m: bar.progress(f, text=m.capitalize()),
+                    **kwargs,
+                )
+            except PersonaLensError as exc:
+                st.error(f"Nothing was written: {exc}", icon=":material/error:")
+                st.stop()
+            finally:
+                bar.empty()
+
+        preview = run("Reading your files", dry_run=True)
         for i, report in enumerate(preview.reports):
             name = ingest_view.file_key(report)
             with st.expander(f"**{report.source}** · {ingest_view.ROLE_LABELS[report.role]}", expanded=True):
@@ -77,20 +82,7 @@ with upload_tab:
             }.get,
         )
         if st.button("Commit to workspace", type="primary", icon=":material/database_upload:"):
-            bar = st.progress(0.0, text="Writing")
-            try:
-                result = ingest(
-                    ws,
-                    paths,
-                    names=names,
-                    roles=roles,
-                    file_overrides=overrides,
-                    mode=mode,
-                    progress=lambda f, m: bar.progress(f, text=m.capitalize()),
-                )
-            except PersonaLensError as exc:
-                st.error(f"Nothing was written: {exc}", icon=":material/error:")
-                st.stop()
+            result = run("Writing", mode=mode)
             written = sum(sum(r.written.values()) for r in result.reports)
             st.success(
                 f"Stored {written:,} rows from {len(files)} file(s). The originals are kept unchanged in "

@@ -4,29 +4,18 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from streamlit.testing.v1 import AppTest
-
 from core.workspace import Workspace, create_workspace
-
-APP = str(Path(__file__).resolve().parents[2] / "app.py")
-
-
-def _data_page(workspace: str) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=60)
-    at.session_state["workspace"] = workspace
-    at.run()
-    at.switch_page("pages/data.py")
-    return at.run()
+from tests.app.conftest import open_page
 
 
 def test_upload_tab_explains_what_to_drop(demo_ws: Workspace) -> None:
-    at = _data_page("demo")
+    at = open_page("pages/data.py", "demo")
     assert not at.exception
     assert "Drop the files your shop already exports" in at.info[0].value
 
 
 def test_browse_tab_shows_rows_with_personal_data_masked(demo_ws: Workspace) -> None:
-    at = _data_page("demo")
+    at = open_page("pages/data.py", "demo")
     at.segmented_control[0].set_value("customers").run()
     assert not at.exception
     assert "2,000 of 2,000 rows match" in at.caption[-1].value
@@ -40,7 +29,7 @@ def test_browse_tab_shows_rows_with_personal_data_masked(demo_ws: Workspace) -> 
 
 def test_fresh_workspace_browse_is_empty_but_works(empty_home: Path) -> None:
     create_workspace("fresh")
-    at = _data_page("fresh")
+    at = open_page("pages/data.py", "fresh")
     assert not at.exception
     at.segmented_control[0].set_value("reviews").run()
     assert "0 of 0 rows match" in at.caption[-1].value

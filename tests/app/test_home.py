@@ -4,23 +4,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from streamlit.testing.v1 import AppTest
-
 from core.overview import summarize
 from core.workspace import Workspace, create_workspace
-
-APP = str(Path(__file__).resolve().parents[2] / "app.py")
-
-
-def _run(workspace: str | None = None) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=60)
-    if workspace:
-        at.session_state["workspace"] = workspace
-    return at.run()
+from tests.app.conftest import open_page
 
 
 def test_home_shows_the_demo_kpis(demo_ws: Workspace) -> None:
-    at = _run()
+    at = open_page(None)
     assert not at.exception
     expected = summarize(demo_ws)
     metrics = {m.label: m.value for m in at.metric}
@@ -36,7 +26,7 @@ def test_home_shows_the_demo_kpis(demo_ws: Workspace) -> None:
 
 
 def test_home_without_any_workspace_offers_the_demo(empty_home: Path) -> None:
-    at = _run()
+    at = open_page(None)
     assert not at.exception
     assert "no workspace yet" in at.info[0].value
     assert at.button[0].label == "Build the demo workspace"
@@ -44,7 +34,7 @@ def test_home_without_any_workspace_offers_the_demo(empty_home: Path) -> None:
 
 def test_home_on_an_empty_workspace_says_so(empty_home: Path) -> None:
     create_workspace("fresh")
-    at = _run("fresh")
+    at = open_page(None, "fresh")
     assert not at.exception
     assert "has no data yet" in at.info[0].value
     assert not at.metric

@@ -6,19 +6,9 @@ import shutil
 from pathlib import Path
 
 import pytest
-from streamlit.testing.v1 import AppTest
 
 from core.workspace import Workspace, create_workspace
-
-APP = str(Path(__file__).resolve().parents[2] / "app.py")
-
-
-def _page(workspace: str) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=120)
-    at.session_state["workspace"] = workspace
-    at.run()
-    at.switch_page("pages/personas.py")
-    return at.run()
+from tests.app.conftest import open_page
 
 
 @pytest.fixture
@@ -30,7 +20,7 @@ def own_demo(demo_ws: Workspace, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 
 
 def test_find_personas_then_read_cards_and_look_up_a_customer(own_demo: Path) -> None:
-    at = _page("demo")
+    at = open_page("pages/personas.py", "demo")
     assert not at.exception
     assert at.button[0].label == "Find personas"
     at.button[0].click().run()
@@ -47,6 +37,6 @@ def test_find_personas_then_read_cards_and_look_up_a_customer(own_demo: Path) ->
 
 def test_without_orders_the_page_says_what_to_upload(empty_home: Path) -> None:
     create_workspace("fresh")
-    at = _page("fresh")
+    at = open_page("pages/personas.py", "fresh")
     assert not at.exception
     assert "Upload them first" in at.info[0].value

@@ -1,0 +1,21 @@
+"""AppTest helpers: run the whole app (frame + navigation), then switch to the page under test."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from streamlit.testing.v1 import AppTest
+
+APP = str(Path(__file__).resolve().parents[2] / "app.py")
+
+
+def open_page(page: str | None, workspace: str | None = None, timeout: float = 120) -> AppTest:
+    """`page` like "pages/data.py" (None: the default page), with `workspace` selected."""
+    at = AppTest.from_file(APP, default_timeout=timeout)
+    if workspace:
+        at.session_state["workspace"] = workspace
+    at.run()
+    if page:
+        at.switch_page(page)
+        at.run()
+    return at
