@@ -254,11 +254,18 @@ def profile(values: pd.Series) -> Profile:
 
 
 def propose(
-    sample: pd.DataFrame, has_header: bool, role: str | None = None, remembered: dict[str, str] | None = None
+    sample: pd.DataFrame,
+    has_header: bool,
+    role: str | None = None,
+    remembered: dict[str, str] | None = None,
+    profiles: dict[str, Profile] | None = None,
 ) -> Proposal:
-    """Proposed role and mapping for a sample of a staged table (all-text columns)."""
+    """Proposed role and mapping for a sample of a staged table (all-text columns).
+
+    `profiles` (column -> Profile of `sample`) may be passed when the caller already has them.
+    """
     columns = [c for c in sample.columns if c != "_line"]
-    profiles = {c: profile(sample[c]) for c in columns}
+    profiles = profiles or {c: profile(sample[c]) for c in columns}
     if remembered:
         guesses = {
             c: ColumnGuess(c, remembered.get(c), 1.0, "remembered from your last upload of this file") for c in columns

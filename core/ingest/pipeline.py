@@ -99,6 +99,16 @@ class FileReport:
         }
 
 
+@dataclass(frozen=True)
+class Plan:
+    """How one staged table will be read: the proposal, plus the sample and profiles it came from."""
+
+    proposal: detect.Proposal
+    signature: str
+    sample: pd.DataFrame
+    profiles: dict[str, detect.Profile]
+
+
 @dataclass
 class IngestResult:
     reports: list[FileReport]
@@ -146,15 +156,15 @@ def ingest(
                 for source in sources:
                     plans.append((source, _plan(con, source, roles[i], file_overrides[i], strict=len(sources) == 1)))
             reports = []
-            for n, (source, (proposal, signature)) in enumerate(plans):
+            for n, (source, plan) in enumerate(plans):
                 report(0.5 + 0.3 * n / len(plans), f"checking {source.name}")
-                reports.append(_validate(con, source, proposal, signature))
+                reports.append(_validate(con, source, plan))
             if dry_run:
                 return IngestResult(reports, _health(con, reports, plans), committed=False)
             report(0.85, "writing")
-            for r, (source, (proposal, signature)) in zip(reports, plans, strict=True):
+            for r, (source, plan) in zip(reports, plans, strict=True):
                 r.written = _commit(con, source, r, mode)
-                _remember(con, signature, proposal)
+                _remember(con, plan.signature, plan.proposal)
             for record, _ in staged_raw:
                 record_raw(con, record, "upload")
             bump_data_version(con)
@@ -173,8 +183,9 @@ def _plan(
     role: str | None,
     overrides: Mapping[str, str] | None,
     strict: bool = True,
-) -> tuple[detect.Proposal, str]:
+) -> Plan:
     sample = con.execute(f"SELECT * FROM {source.table} LIMIT {SAMPLE_ROWS}").df()
+    profiles = {c: detect.profile(sample[c]) for c in source.columns}
     signature = _signature(source)
     remembered = _recall(con, signature)
     proposal = detect.propose(
@@ -182,6 +193,7 @@ def _plan(
         source.has_header,
         role=role or (remembered or {}).get("role"),
         remembered=(remembered or {}).get("mapping"),
+        profiles=profiles,
     )
     proposal = _drop_unused(proposal)
     if overrides:
@@ -195,7 +207,7 @@ def _plan(
             for g in proposal.columns
         )
         proposal = detect.Proposal(role or proposal.role, cols, proposal.role_confidence)
-    return proposal, signature
+    return Plan(proposal, signature, sample, profiles)
 
 
 def _drop_unused(proposal: detect.Proposal) -> detect.Proposal:
@@ -229,9 +241,8 @@ def _remember(con: duckdb.DuckDBPyConnection, signature: str, proposal: detect.P
     )
 
 
-def _validate(
-    con: duckdb.DuckDBPyConnection, source: StagedSource, proposal: detect.Proposal, signature: str
-) -> FileReport:
+def _validate(con: duckdb.DuckDBPyConnection, source: StagedSource, plan: Plan) -> FileReport:
+    proposal, signature = plan.proposal, plan.signature
     col_map = proposal.mapping()
     fields = set(col_map.values()) | ({"category"} if "category_flag" in col_map.values() else set())
     role = proposal.role
@@ -244,9 +255,7 @@ def _validate(
             f"{source.name}: read as {role}, but no column is mapped to "
             f"{', '.join(missing_required)}; map one or choose another role"
         )
-    sample = con.execute(f"SELECT * FROM {source.table} LIMIT {SAMPLE_ROWS}").df()
-    profiles = {c: detect.profile(sample[c]) for c in col_map}
-    exprs = mapping.field_expressions(col_map, profiles, sample)
+    exprs = mapping.field_expressions(col_map, plan.profiles, plan.sample)
     view = f"{source.table}_fields"
     required = [f for f in needed if f in exprs]
     reason = " || ".join(f"CASE WHEN {mapping.quote(f)} IS NULL THEN 'no {f}; ' ELSE '' END" for f in required)

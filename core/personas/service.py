@@ -196,16 +196,6 @@ def assignments(ws: Workspace) -> pd.DataFrame:
                        ORDER BY a.customer_id""")
 
 
-def persona_cards(ws: Workspace, profiles: CustomerProfiles | None = None) -> list[PersonaCard]:
-    """Cards for the current personas, with the stored (possibly user-edited) names."""
-    current = assignments(ws)
-    if current.empty:
-        return []
-    cards = describe_personas(ws, profiles or build_profiles(ws), current[["customer_id", "persona_id"]])
-    names = dict(zip(current["persona_id"], current["persona_name"], strict=False))
-    return [PersonaCard(**{**c.__dict__, "name": names.get(c.persona_id) or c.name}) for c in cards]
-
-
 def rename_persona(ws: Workspace, persona_id: int, name: str) -> None:
     name = name.strip()
     if not name:
