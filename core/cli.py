@@ -112,11 +112,10 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     return 0
 
 
-TRAINABLE = ("personas",)
+TRAINABLE = ("personas", "recs")
 
 
 def cmd_train(args: argparse.Namespace) -> int:
-    from core.personas.service import train_personas
     from core.workspace import open_workspace
 
     wanted = [m.strip() for m in args.models.split(",") if m.strip()]
@@ -127,9 +126,12 @@ def cmd_train(args: argparse.Namespace) -> int:
             f"cannot train {', '.join(unknown) or 'nothing'}: models available are {', '.join(TRAINABLE)} (or all)"
         )
     ws = open_workspace(args.workspace)
-    results = {}
-    if "personas" in wanted:
-        run = train_personas(ws, n_personas=args.n_personas)
+    report = _progress_printer(args.json)
+    results: dict[str, dict] = {}
+    if "personas" in wanted:  # first: recommendations use the personas
+        from core.personas.service import train_personas
+
+        run = train_personas(ws, n_personas=args.n_personas, progress=report)
         results["personas"] = {
             "version": run.version,
             "n_personas": run.n_personas,
@@ -137,14 +139,73 @@ def cmd_train(args: argparse.Namespace) -> int:
             "sizes": run.sizes,
             "seconds": run.seconds,
         }
+    if "recs" in wanted:
+        from core.recs.service import train_recs
+
+        recs = train_recs(ws, seed=args.seed, progress=report)
+        results["recs"] = {
+            "version": recs.version,
+            "best": recs.best,
+            "ndcg@10": {r.name: r.metrics.get("ndcg") for r in recs.evaluation.results},
+            "failed": {r.name: r.error for r in recs.evaluation.results if r.error},
+            "seconds": recs.seconds,
+        }
     if args.json:
         _print_json(results)
+        return 0
+    if "personas" in results:
+        r = results["personas"]
+        print(
+            f"personas: version {r['version']}, {r['n_personas']} personas, silhouette {r['silhouette']}, "
+            f"{r['seconds']} s"
+        )
+    if "recs" in results:
+        r = results["recs"]
+        print(f"recs: version {r['version']}, default model {r['best']}, {r['seconds']} s")
+        for name, ndcg in r["ndcg@10"].items():
+            print(f"  {name:<20} NDCG@10 {'-' if ndcg is None else f'{ndcg:.4f}'}")
+        for name, error in r["failed"].items():
+            print(f"  {name:<20} not trained: {error}")
+    return 0
+
+
+def _progress_printer(quiet: bool) -> Callable[[float, str], None]:
+    """Progress lines on stderr (stdout stays clean for --json and pipes)."""
+
+    def report(fraction: float, message: str) -> None:
+        if not quiet and sys.stderr.isatty():
+            print(f"[{fraction:4.0%}] {message}", file=sys.stderr)
+
+    return report
+
+
+def cmd_recommend(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from core.recs.service import RecFilters, load_recs
+    from core.workspace import open_workspace
+
+    if bool(args.user) == bool(args.all_users):
+        raise PersonaLensError("give either --user ID or --all-users")
+    bundle = load_recs(open_workspace(args.workspace))
+    if bundle is None:
+        raise PersonaLensError("no recommendations yet: run `python -m core train --models recs` first")
+    filters = RecFilters(
+        categories=tuple(args.category or ()),
+        price_min=args.price_min,
+        price_max=args.price_max,
+        exclude_seen=not args.include_seen,
+    )
+    users = None if args.all_users else args.user
+    frame = bundle.recommend_many(users, k=args.k, model=args.model, filters=filters, progress=_progress_printer(False))
+    if args.output:
+        frame.to_csv(Path(args.output), index=False)
+        print(
+            f"wrote {len(frame):,} recommendations for {frame['customer_id'].nunique():,} customers "
+            f"({args.model or bundle.best}) to {args.output}"
+        )
     else:
-        for name, r in results.items():
-            print(
-                f"{name}: version {r['version']}, {r['n_personas']} personas, silhouette {r['silhouette']}, "
-                f"{r['seconds']} s"
-            )
+        print(frame.to_csv(index=False), end="")
     return 0
 
 
@@ -163,10 +224,13 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 
 def cmd_evaluate(args: argparse.Namespace) -> int:
-    from core.personas.service import assignments, load_model
     from core.workspace import open_workspace
 
     ws = open_workspace(args.workspace)
+    if args.task == "recs":
+        return _evaluate_recs(ws, args)
+    from core.personas.service import assignments, load_model
+
     model, current = load_model(ws), assignments(ws)
     if model is None or current.empty:
         raise PersonaLensError("no personas yet: run `python -m core train --models personas` first")
@@ -184,6 +248,27 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
         print(f"{result['n_personas']} personas, silhouette {result['silhouette']}")
         for row in result["sizes"]:
             print(f"  {row['persona_id']:>2} {row['persona_name']:<40} {row['customers']:>7,}")
+    return 0
+
+
+def _evaluate_recs(ws, args: argparse.Namespace) -> int:  # noqa: ANN001 - a Workspace
+    from core.recs.data import load_interactions
+    from core.recs.evaluate import evaluate_models
+    from core.recs.service import persona_groups
+
+    data = load_interactions(ws)
+    models = [m.strip() for m in args.models.split(",")] if args.models else None
+    evaluation = evaluate_models(
+        data, persona_groups(ws, data), models, args.protocol, args.k, args.seed, progress=_progress_printer(args.json)
+    )
+    if args.json:
+        _print_json({"task": "recs", **evaluation.to_dict()})
+        return 0
+    print(
+        f"protocol {evaluation.protocol}, k={evaluation.k}, seed {evaluation.seed}: "
+        f"{evaluation.users_scored:,} customers scored over {evaluation.n_items:,} products"
+    )
+    print(evaluation.frame().drop(columns=["label"]).to_string(index=False))
     return 0
 
 
@@ -253,8 +338,22 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--workspace", required=True)
     train.add_argument("--models", default="all", help=f"comma-separated: {', '.join(TRAINABLE)} or all")
     train.add_argument("--n-personas", type=int, help="fix the number of personas (default: chosen by silhouette)")
+    train.add_argument("--seed", type=int, default=42, help="seed of the validation split and the models")
     train.add_argument("--json", action="store_true")
     train.set_defaults(func=cmd_train)
+
+    rec = sub.add_parser("recommend", help="top products per customer, with scores and reasons, as CSV")
+    rec.add_argument("--workspace", required=True)
+    rec.add_argument("--user", action="append", metavar="ID", help="a customer id (repeatable)")
+    rec.add_argument("--all-users", action="store_true", help="every customer with history")
+    rec.add_argument("--k", type=int, default=10)
+    rec.add_argument("--model", help="a trained recommender (default: the one with the best NDCG@10)")
+    rec.add_argument("--category", action="append", help="only products of this category (repeatable)")
+    rec.add_argument("--price-min", type=float)
+    rec.add_argument("--price-max", type=float)
+    rec.add_argument("--include-seen", action="store_true", help="allow products the customer already has")
+    rec.add_argument("--output", help="CSV file to write (default: print to stdout)")
+    rec.set_defaults(func=cmd_recommend)
 
     export = sub.add_parser("export", help="export results as CSV")
     export.add_argument("--workspace", required=True)
@@ -264,7 +363,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     evaluate = sub.add_parser("evaluate", help="measure a trained model")
     evaluate.add_argument("--workspace", required=True)
-    evaluate.add_argument("--task", choices=["personas"], required=True)
+    evaluate.add_argument("--task", choices=["personas", "recs"], required=True)
+    evaluate.add_argument("--protocol", choices=["stratified", "last"], default="stratified", help="recs only")
+    evaluate.add_argument("--k", type=int, default=10, help="recs only: list length")
+    evaluate.add_argument("--seed", type=int, default=42)
+    evaluate.add_argument("--models", help="recs only: comma-separated recommenders (default: all)")
     evaluate.add_argument("--json", action="store_true")
     evaluate.set_defaults(func=cmd_evaluate)
 

@@ -44,3 +44,36 @@ def chromium_path() -> str | None:
         if os.path.exists(candidate):
             return candidate
     return None
+
+
+FAST_RECS = ("popularity", "persona_popularity", "content", "item_knn", "user_knn", "ease", "hybrid")
+
+
+@pytest.fixture(scope="session")
+def trained_home(demo_home: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """A workspaces home with a copy of the demo workspace whose personas and recommenders are trained.
+
+    The recommenders are the quick ones (TensorFlow and ALS have their own tests), so the fixture
+    costs seconds, not half a minute.
+    """
+    import shutil
+
+    from core.personas.service import train_personas
+    from core.recs.service import train_recs
+    from core.workspace import open_workspace
+
+    home = tmp_path_factory.mktemp("trained")
+    shutil.copytree(demo_home / "demo", home / "demo")
+    ws = open_workspace(home / "demo")
+    train_personas(ws)
+    train_recs(ws, models=FAST_RECS)
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("PERSONALENS_HOME", str(home))
+        yield home
+
+
+@pytest.fixture(scope="session")
+def trained_ws(trained_home: Path) -> Workspace:
+    from core.workspace import open_workspace
+
+    return open_workspace(trained_home / "demo")

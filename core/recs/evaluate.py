@@ -1,0 +1,276 @@
+"""Fit every recommender on a training split, rank the full catalogue for held-out customers, measure.
+
+Tuning never looks at the held-out split: EASE's regularisation and the hybrid's weights are
+chosen on an inner split of the training data, then every model is refitted on the whole
+training split and measured once on the held-out one.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import asdict, dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from core.errors import PersonaLensError
+from core.recs.data import InteractionData
+from core.recs.metrics import METRICS, behaviour_vectors, ranking_metrics, top_k
+from core.recs.models import REGISTRY, Hybrid, Recommender, TrainingSet
+from core.recs.models.hybrid import standardize
+from core.recs.split import split_pairs, stratified_split
+
+Progress = Callable[[float, str], None]
+BASE_MODELS = ("popularity", "persona_popularity", "content", "user_knn", "item_knn", "ease", "als", "two_tower")
+BLENDABLE = ("ease", "als", "two_tower", "item_knn", "user_knn", "content", "persona_popularity")
+DEFAULT_BLEND = ("ease", "als", "two_tower", "item_knn", "content")
+EASE_GRID = (50.0, 200.0, 500.0, 1500.0)
+WEIGHT_GRID = (0.0, 0.15, 0.35, 0.7)
+_BATCH = 1024
+_TUNING_USERS = 2000
+
+
+@dataclass
+class ModelResult:
+    """One model's offline quality and cost; error is set (and metrics empty) when it could not train."""
+
+    name: str
+    label: str
+    metrics: dict[str, float] = field(default_factory=dict)
+    fit_seconds: float = 0.0
+    recommend_seconds: float = 0.0
+    params: dict = field(default_factory=dict)
+    error: str | None = None
+
+
+@dataclass
+class Evaluation:
+    """Every model measured on the same split; `best` has the highest NDCG@k."""
+
+    protocol: str
+    k: int
+    seed: int
+    users_scored: int
+    n_users: int
+    n_items: int
+    results: list[ModelResult]
+    tuned: dict
+
+    @property
+    def best(self) -> str:
+        scored = [r for r in self.results if r.metrics and not np.isnan(r.metrics["ndcg"])]
+        if not scored:
+            raise PersonaLensError("no recommender could be trained on this data")
+        return max(scored, key=lambda r: r.metrics["ndcg"]).name
+
+    def frame(self) -> pd.DataFrame:
+        """model, label, one column per metric, fit_seconds, recommend_seconds, error; best first."""
+        rows = [
+            {
+                "model": r.name,
+                "label": r.label,
+                **r.metrics,
+                "fit_seconds": r.fit_seconds,
+                "recommend_seconds": r.recommend_seconds,
+                "error": r.error,
+            }
+            for r in self.results
+        ]
+        frame = pd.DataFrame(rows)
+        for metric in METRICS:
+            if metric not in frame:
+                frame[metric] = np.nan
+        return frame.sort_values("ndcg", ascending=False, na_position="last").reset_index(drop=True)
+
+    def to_dict(self) -> dict:
+        return {
+            **{k: v for k, v in asdict(self).items() if k != "results"},
+            "best": self.best,
+            "models": [asdict(r) for r in self.results],
+        }
+
+    @classmethod
+    def from_dict(cls, payload: dict) -> Evaluation:
+        results = [ModelResult(**r) for r in payload["models"]]
+        keep = {k: payload[k] for k in ("protocol", "k", "seed", "users_scored", "n_users", "n_items", "tuned")}
+        return cls(results=results, **keep)
+
+
+def training_set(data: InteractionData, pairs: pd.DataFrame, groups: np.ndarray | None) -> TrainingSet:
+    """The matrix (1 per pair) and weights: ratings where the data has them, else 1 + log(events)."""
+    matrix = data.matrix(pairs)
+    if pairs["rating"].notna().any():
+        strength = pairs["rating"].fillna(pairs["rating"].median()).clip(lower=0.5)
+    else:
+        strength = 1.0 + np.log(pairs["n"].astype(float).clip(lower=1))
+    weights = data.matrix(pairs.assign(strength=strength), values="strength")
+    return TrainingSet(matrix, weights, data.items_meta["text"].tolist(), groups)
+
+
+def make_model(name: str, tuned: dict) -> Recommender:
+    if name == "ease":
+        return REGISTRY[name](regularization=tuned.get("ease_regularization", 500.0))
+    if name == "hybrid":
+        return Hybrid(tuned.get("hybrid_weights") or {"ease": 1.0})
+    return REGISTRY[name]()
+
+
+def available_models(wanted: Iterable[str] | None, groups: np.ndarray | None) -> list[str]:
+    names = list(wanted) if wanted else [*BASE_MODELS, "hybrid"]
+    unknown = [n for n in names if n not in REGISTRY]
+    if unknown:
+        raise PersonaLensError(f"unknown recommender {', '.join(unknown)}: choose from {', '.join(REGISTRY)}")
+    if groups is None or (groups < 0).all():
+        names = [n for n in names if n != "persona_popularity"]
+    return names
+
+
+def fit_models(
+    names: list[str], data: TrainingSet, tuned: dict, progress: Progress, span: tuple[float, float]
+) -> tuple[dict[str, Recommender], dict[str, ModelResult]]:
+    """Fit each named model; a model that fails is reported, the others still train."""
+    fitted: dict[str, Recommender] = {}
+    results: dict[str, ModelResult] = {}
+    base = [n for n in names if n != "hybrid"]
+    if "hybrid" in names:
+        base += [n for n in tuned.get("hybrid_weights", {}) if n not in base]
+    for i, name in enumerate(base):
+        progress(span[0] + (span[1] - span[0]) * i / max(len(base), 1), f"training {REGISTRY[name].label}")
+        model = make_model(name, tuned)
+        started = time.perf_counter()
+        try:
+            fitted[name] = model.fit(data)
+            results[name] = ModelResult(
+                name, model.label, fit_seconds=round(time.perf_counter() - started, 3), params=model.params()
+            )
+        except Exception as exc:  # one model's failure must not stop the others
+            results[name] = ModelResult(name, model.label, params=model.params(), error=_plain(exc))
+    if "hybrid" in names:
+        hybrid = make_model("hybrid", tuned)
+        try:
+            fitted["hybrid"] = hybrid.fit(data).with_components(fitted)
+            seconds = sum(results[c].fit_seconds for c in fitted["hybrid"].components)
+            results["hybrid"] = ModelResult(
+                "hybrid", hybrid.label, fit_seconds=round(seconds, 3), params=hybrid.params()
+            )
+        except Exception as exc:
+            results["hybrid"] = ModelResult("hybrid", hybrid.label, params=hybrid.params(), error=_plain(exc))
+    return fitted, results
+
+
+def tune(
+    data: InteractionData,
+    train_pairs: pd.DataFrame,
+    groups: np.ndarray | None,
+    names: list[str],
+    k: int,
+    seed: int,
+    progress: Progress,
+    span: tuple[float, float],
+) -> dict:
+    """EASE regularisation and hybrid weights, chosen on an inner split of the training pairs."""
+    inner_train, inner_val = stratified_split(train_pairs, 0.8, seed + 1)
+    train_set = training_set(data, inner_train, groups)
+    truth = data.matrix(inner_val)
+    users = _sample_users(inner_val, seed)
+    tuned: dict = {}
+    mid = span[0] + (span[1] - span[0]) * 0.3
+    if "ease" in names or "hybrid" in names:
+        best = (-1.0, 500.0)
+        for i, reg in enumerate(EASE_GRID):
+            progress(span[0] + (mid - span[0]) * i / len(EASE_GRID), f"tuning the linear model ({reg:g})")
+            try:
+                model = REGISTRY["ease"](regularization=reg).fit(train_set)
+            except PersonaLensError:
+                break
+            score = _ndcg(model.score(users), users, train_set, truth, k)
+            best = max(best, (score, reg))
+        tuned["ease_regularization"] = best[1]
+    if "hybrid" in names:
+        blend = [n for n in BLENDABLE if n in names] or [n for n in BLENDABLE if n in DEFAULT_BLEND]
+        fitted, _ = fit_models(blend, train_set, tuned, progress, (mid, span[1]))
+        standardized = {n: standardize(m.score(users)).astype(np.float32) for n, m in fitted.items()}
+        tuned["hybrid_weights"] = _search_weights(standardized, users, train_set, truth, k)
+    return tuned
+
+
+def _search_weights(
+    scores: dict[str, np.ndarray], users: np.ndarray, train_set: TrainingSet, truth, k: int
+) -> dict[str, float]:
+    """Greedy coordinate search: start from the best single model, then add what helps."""
+    if not scores:
+        return {}
+    single = {n: _ndcg(s, users, train_set, truth, k) for n, s in scores.items()}
+    weights = {n: 0.0 for n in scores}
+    lead = max(single, key=single.get)
+    weights[lead] = 1.0
+    best = single[lead]
+    for _ in range(2):
+        for name in sorted(scores, key=single.get, reverse=True):
+            if name == lead:
+                continue
+            for w in WEIGHT_GRID:
+                trial = {**weights, name: w}
+                value = _ndcg(sum(trial[n] * s for n, s in scores.items() if trial[n]), users, train_set, truth, k)
+                if value > best + 1e-4:
+                    best, weights = value, trial
+    return {n: w for n, w in weights.items() if w}
+
+
+def evaluate_models(
+    data: InteractionData,
+    groups: np.ndarray | None = None,
+    models: Iterable[str] | None = None,
+    protocol: str = "stratified",
+    k: int = 10,
+    seed: int = 42,
+    progress: Progress | None = None,
+    tuned: dict | None = None,
+) -> Evaluation:
+    """Measure every model on one split of the data (see the module docstring)."""
+    report = progress or (lambda _f, _m: None)
+    names = available_models(models, groups)
+    train_pairs, test_pairs = split_pairs(data.pairs, protocol, seed=seed)
+    if test_pairs.empty:
+        raise PersonaLensError("no customer has enough interactions to hold some out for evaluation")
+    tuned = dict(tuned) if tuned is not None else tune(data, train_pairs, groups, names, k, seed, report, (0.0, 0.45))
+    train_set = training_set(data, train_pairs, groups)
+    fitted, results = fit_models(names, train_set, tuned, report, (0.45, 0.85))
+    truth = data.matrix(test_pairs)
+    users = np.unique(test_pairs["user"].to_numpy())
+    vectors = behaviour_vectors(train_set.matrix, seed=seed)
+    popularity = np.asarray(train_set.matrix.sum(axis=0)).ravel()
+    report(0.9, "measuring every model on held-out customers")
+    for name in names:
+        if name not in fitted:
+            continue
+        started = time.perf_counter()
+        tops = [
+            top_k(fitted[name].score(batch), k, train_set.matrix[batch])
+            for batch in np.array_split(users, max(1, len(users) // _BATCH + 1))
+        ]
+        results[name].recommend_seconds = round(time.perf_counter() - started, 3)
+        results[name].metrics = {
+            m: round(v, 5) for m, v in ranking_metrics(np.vstack(tops), truth[users], k, popularity, vectors).items()
+        }
+    report(1.0, "evaluation done")
+    ordered = [results[n] for n in names if n in results]
+    return Evaluation(protocol, k, seed, int(len(users)), data.n_users, data.n_items, ordered, tuned)
+
+
+def _sample_users(pairs: pd.DataFrame, seed: int) -> np.ndarray:
+    users = np.unique(pairs["user"].to_numpy())
+    if len(users) > _TUNING_USERS:
+        users = np.sort(np.random.default_rng(seed).choice(users, _TUNING_USERS, replace=False))
+    return users
+
+
+def _ndcg(scores: np.ndarray, users: np.ndarray, train_set: TrainingSet, truth, k: int) -> float:
+    top = top_k(scores, k, train_set.matrix[users])
+    popularity = np.ones(train_set.n_items)
+    return ranking_metrics(top, truth[users], k, popularity)["ndcg"]
+
+
+def _plain(exc: Exception) -> str:
+    return str(exc) if isinstance(exc, PersonaLensError) else f"{type(exc).__name__}: {exc}"

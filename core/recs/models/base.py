@@ -1,0 +1,124 @@
+"""The interface every recommender follows, scikit-learn style.
+
+`fit(TrainingSet)` learns; `score(users)` returns a (len(users), n_items) array of affinities for
+rows of the training matrix; `save(folder)` writes `params.json` and `arrays.npz` (never a
+pickle); `load(folder, data)` rebuilds the model around the same training data.
+"""
+
+from __future__ import annotations
+
+import json
+from abc import ABC, abstractmethod
+from dataclasses import dataclass
+from pathlib import Path
+from typing import ClassVar, Self
+
+import numpy as np
+import scipy.sparse as sp
+
+
+@dataclass
+class TrainingSet:
+    """What a recommender may learn from.
+
+    matrix: customers x products, 1.0 where the customer bought/rated/clicked the product.
+    weights: same shape, how strongly (ratings when there are some, else the number of events).
+    item_text: the words describing each product (title, category, description, reviews).
+    user_groups: each customer's persona id (-1 when unknown), or None without personas.
+    """
+
+    matrix: sp.csr_matrix
+    weights: sp.csr_matrix
+    item_text: list[str]
+    user_groups: np.ndarray | None = None
+
+    @property
+    def n_users(self) -> int:
+        return self.matrix.shape[0]
+
+    @property
+    def n_items(self) -> int:
+        return self.matrix.shape[1]
+
+
+class Recommender(ABC):
+    """A model that scores every product for a customer of its training data."""
+
+    name: ClassVar[str]
+    label: ClassVar[str]
+    summary: ClassVar[str]
+
+    data: TrainingSet
+
+    @abstractmethod
+    def fit(self, data: TrainingSet) -> Self: ...
+
+    @abstractmethod
+    def score(self, users: np.ndarray) -> np.ndarray: ...
+
+    def params(self) -> dict:
+        return {}
+
+    def arrays(self) -> dict[str, np.ndarray]:
+        return {}
+
+    def restore(self, arrays: dict[str, np.ndarray]) -> None:
+        """Set the learned state from what `arrays()` returned: by default key "x" becomes attribute `x_`."""
+        for key, value in arrays.items():
+            setattr(self, f"{key}_", value)
+
+    def save(self, folder: Path) -> None:
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / "params.json").write_text(json.dumps({"name": self.name, "params": self.params()}, indent=1))
+        np.savez_compressed(folder / "arrays.npz", **self.arrays())
+
+    @classmethod
+    def load(cls, folder: Path, data: TrainingSet) -> Self:
+        params = json.loads((folder / "params.json").read_text())["params"]
+        model = cls(**params)
+        model.data = data
+        with np.load(folder / "arrays.npz", allow_pickle=False) as stored:
+            model.restore({key: stored[key] for key in stored.files})
+        return model
+
+
+def row_normalize(matrix: sp.csr_matrix) -> sp.csr_matrix:
+    norms = np.sqrt(np.asarray(matrix.multiply(matrix).sum(axis=1)).ravel())
+    return sp.diags(1.0 / np.where(norms == 0, 1, norms)) @ matrix
+
+
+def keep_top_k_per_row(similarity: sp.csr_matrix, k: int) -> sp.csr_matrix:
+    """The k largest entries of each row (ties broken by column), as a sparse matrix."""
+    similarity = similarity.tocsr()
+    rows, cols, vals = [], [], []
+    for r in range(similarity.shape[0]):
+        start, end = similarity.indptr[r], similarity.indptr[r + 1]
+        if start == end:
+            continue
+        v, c = similarity.data[start:end], similarity.indices[start:end]
+        if len(v) > k:
+            chosen = np.argpartition(-v, k - 1)[:k]
+            v, c = v[chosen], c[chosen]
+        rows.append(np.full(len(v), r)), cols.append(c), vals.append(v)
+    if not rows:
+        return sp.csr_matrix(similarity.shape, dtype=np.float32)
+    return sp.csr_matrix(
+        (np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))), shape=similarity.shape, dtype=np.float32
+    )
+
+
+def sparse_to_arrays(prefix: str, matrix: sp.csr_matrix) -> dict[str, np.ndarray]:
+    m = matrix.tocsr()
+    return {
+        f"{prefix}_data": m.data,
+        f"{prefix}_indices": m.indices,
+        f"{prefix}_indptr": m.indptr,
+        f"{prefix}_shape": np.array(m.shape),
+    }
+
+
+def sparse_from_arrays(prefix: str, arrays: dict[str, np.ndarray]) -> sp.csr_matrix:
+    return sp.csr_matrix(
+        (arrays[f"{prefix}_data"], arrays[f"{prefix}_indices"], arrays[f"{prefix}_indptr"]),
+        shape=tuple(arrays[f"{prefix}_shape"]),
+    )

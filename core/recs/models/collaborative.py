@@ -1,0 +1,91 @@
+"""Neighbourhood collaborative filtering: "customers like you" and "bought together"."""
+
+from __future__ import annotations
+
+from typing import Self
+
+import numpy as np
+import scipy.sparse as sp
+
+from core.recs.models.base import (
+    Recommender,
+    TrainingSet,
+    keep_top_k_per_row,
+    row_normalize,
+    sparse_from_arrays,
+    sparse_to_arrays,
+)
+
+_CHUNK = 2048
+
+
+class ItemKNN(Recommender):
+    """Item-based k-NN: products similar (cosine over who bought them) to the customer's products."""
+
+    name = "item_knn"
+    label = "Bought together (item k-NN)"
+    summary = "Products often chosen by the same customers as the ones this customer has."
+
+    def __init__(self, neighbours: int = 100, shrink: float = 10.0) -> None:
+        self.neighbours = neighbours
+        self.shrink = shrink
+
+    def fit(self, data: TrainingSet) -> Self:
+        self.data = data
+        items = data.matrix.T.tocsr().astype(np.float32)
+        co = (items @ items.T).tocsr()
+        counts = np.sqrt(np.asarray(items.sum(axis=1)).ravel())
+        co = co.tocoo()
+        denominator = counts[co.row] * counts[co.col] + self.shrink
+        similarity = sp.csr_matrix((co.data / denominator, (co.row, co.col)), shape=co.shape)
+        similarity.setdiag(0)
+        similarity.eliminate_zeros()
+        self.similarity_ = keep_top_k_per_row(similarity, self.neighbours)
+        return self
+
+    def score(self, users: np.ndarray) -> np.ndarray:
+        return np.asarray((self.data.matrix[users] @ self.similarity_).todense())
+
+    def params(self) -> dict:
+        return {"neighbours": self.neighbours, "shrink": self.shrink}
+
+    def arrays(self) -> dict[str, np.ndarray]:
+        return sparse_to_arrays("similarity", self.similarity_)
+
+    def restore(self, arrays: dict[str, np.ndarray]) -> None:
+        self.similarity_ = sparse_from_arrays("similarity", arrays)
+
+
+class UserKNN(Recommender):
+    """User-based k-NN: similarity to other customers x how they rated each product."""
+
+    name = "user_knn"
+    label = "Customers like you (user k-NN)"
+    summary = "What the most similar customers chose, weighted by how similar they are and how they rated it."
+
+    def __init__(self, neighbours: int = 50) -> None:
+        self.neighbours = neighbours
+
+    def fit(self, data: TrainingSet) -> Self:
+        self.data = data
+        normalized = row_normalize(data.matrix.astype(np.float32)).tocsr()
+        blocks = []
+        for start in range(0, data.n_users, _CHUNK):
+            block = (normalized[start : start + _CHUNK] @ normalized.T).tocsr()
+            block = block.tolil()
+            block.setdiag(0, k=start)
+            blocks.append(keep_top_k_per_row(block.tocsr(), self.neighbours))
+        self.neighbours_ = sp.vstack(blocks).tocsr() if blocks else sp.csr_matrix((0, 0))
+        return self
+
+    def score(self, users: np.ndarray) -> np.ndarray:
+        return np.asarray((self.neighbours_[users] @ self.data.weights).todense())
+
+    def params(self) -> dict:
+        return {"neighbours": self.neighbours}
+
+    def arrays(self) -> dict[str, np.ndarray]:
+        return sparse_to_arrays("neighbours", self.neighbours_)
+
+    def restore(self, arrays: dict[str, np.ndarray]) -> None:
+        self.neighbours_ = sparse_from_arrays("neighbours", arrays)

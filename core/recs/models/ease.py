@@ -1,0 +1,49 @@
+"""EASE (Steck, 2019): a closed-form linear item-item model, strong on small and medium catalogues.
+
+B = -P / diag(P) with P = (X'X + lambda I)^-1 and a zero diagonal. It needs an n_items x n_items
+inverse, so it is skipped for catalogues above MAX_ITEMS.
+"""
+
+from __future__ import annotations
+
+from typing import Self
+
+import numpy as np
+
+from core.errors import PersonaLensError
+from core.recs.models.base import Recommender, TrainingSet
+
+MAX_ITEMS = 15_000
+
+
+class EASE(Recommender):
+    name = "ease"
+    label = "Linear item model (EASE)"
+    summary = "A linear model of which products predict which, learned in closed form from all baskets at once."
+
+    def __init__(self, regularization: float = 500.0) -> None:
+        self.regularization = regularization
+
+    def fit(self, data: TrainingSet) -> Self:
+        if data.n_items > MAX_ITEMS:
+            raise PersonaLensError(f"EASE handles up to {MAX_ITEMS:,} products; this catalogue has {data.n_items:,}")
+        self.data = data
+        gram = (data.matrix.T @ data.matrix).toarray().astype(np.float64)
+        gram[np.diag_indices_from(gram)] += self.regularization
+        inverse = np.linalg.inv(gram)
+        weights = -inverse / np.diag(inverse)
+        weights[np.diag_indices_from(weights)] = 0.0
+        self.weights_ = weights.astype(np.float32)
+        return self
+
+    def score(self, users: np.ndarray) -> np.ndarray:
+        return np.asarray(self.data.matrix[users] @ self.weights_)
+
+    def params(self) -> dict:
+        return {"regularization": self.regularization}
+
+    def arrays(self) -> dict[str, np.ndarray]:
+        return {"weights": self.weights_}
+
+    def restore(self, arrays: dict[str, np.ndarray]) -> None:
+        self.weights_ = arrays["weights"]

@@ -1,0 +1,385 @@
+"""Train, store and serve recommendations for a workspace.
+
+`train_recs` measures every model on a validation split of the workspace's own data, refits them
+all on everything, and stores them as one version under `models/recs/VERSION/` (written to a
+temporary folder, then renamed) with the best model by NDCG@10 as the default. `load_recs` reads
+the active version back for serving: per-customer lists, target audiences, reasons.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+
+from core import registry
+from core.errors import PersonaLensError
+from core.recs.data import InteractionData, load_interactions
+from core.recs.evaluate import Evaluation, evaluate_models, fit_models, training_set
+from core.recs.explain import Explainer, positive_quotes
+from core.recs.metrics import top_k
+from core.recs.models import REGISTRY, Hybrid, Recommender, TrainingSet
+from core.recs.models.base import sparse_from_arrays, sparse_to_arrays
+from core.recs.models.popularity import PersonaPopularity
+from core.workspace import Workspace
+
+KIND = "recs"
+Progress = Callable[[float, str], None]
+_BATCH = 1024
+
+
+@dataclass(frozen=True)
+class RecsRun:
+    """What a training run produced: the version, the default model and every model's measured quality."""
+
+    version: str
+    best: str
+    evaluation: Evaluation
+    seconds: float
+
+
+def train_recs(
+    ws: Workspace,
+    models: Iterable[str] | None = None,
+    k: int = 10,
+    seed: int = 42,
+    progress: Progress | None = None,
+) -> RecsRun:
+    report = progress or (lambda _f, _m: None)
+    started = time.perf_counter()
+    report(0.01, "reading interactions")
+    data = load_interactions(ws)
+    groups = persona_groups(ws, data)
+    evaluation = evaluate_models(
+        data, groups, models, "stratified", k, seed, progress=lambda f, m: report(0.03 + 0.67 * f, m)
+    )
+    names = [r.name for r in evaluation.results if r.error is None]
+    full = training_set(data, data.pairs, groups)
+    fitted, results = fit_models(names, full, evaluation.tuned, lambda f, m: report(f, m), (0.7, 0.93))
+    failed = {n: r.error for n, r in results.items() if r.error}
+    ranked = [r.name for r in sorted(evaluation.results, key=_ndcg, reverse=True) if r.name in fitted]
+    if not ranked:
+        raise PersonaLensError("no recommender could be trained: " + "; ".join(f"{n}: {e}" for n, e in failed.items()))
+    report(0.94, "finding review quotes")
+    quotes = positive_quotes(ws, data.item_index)
+    version = registry.new_version()
+    root = ws.models_dir / KIND
+    partial = root / f".{version}.partial"
+    try:
+        _save(partial, data, full, fitted, quotes, evaluation, ranked[0], failed)
+        with ws.transaction() as con:
+            registry.record_version(
+                con,
+                KIND,
+                version,
+                ws.data_version(),
+                metrics={r.name: r.metrics for r in evaluation.results if r.metrics},
+                summary={"best": ranked[0], "models": ranked, "failed": failed},
+            )
+        partial.rename(root / version)
+    except BaseException:
+        shutil.rmtree(partial, ignore_errors=True)
+        raise
+    report(1.0, "done")
+    return RecsRun(version, ranked[0], evaluation, round(time.perf_counter() - started, 2))
+
+
+@dataclass(frozen=True)
+class RecFilters:
+    """Business rules applied before ranking."""
+
+    categories: tuple[str, ...] = ()
+    price_min: float | None = None
+    price_max: float | None = None
+    exclude_seen: bool = True
+
+
+@dataclass
+class RecsBundle:
+    """A stored version, loaded for serving.
+
+    models are ordered best first (by NDCG@10 on the validation split); persona_of maps a
+    customer id to its persona id, persona_names a persona id to its name.
+    """
+
+    version: str
+    data: InteractionData
+    training: TrainingSet
+    models: dict[str, Recommender]
+    best: str
+    evaluation: Evaluation
+    explainer: Explainer
+    persona_of: dict[str, int] = field(default_factory=dict)
+    persona_names: dict[int, str] = field(default_factory=dict)
+
+    def labels(self) -> dict[str, str]:
+        return {name: model.label for name, model in self.models.items()}
+
+    def recommend(
+        self, customer_id: str, k: int = 10, model: str | None = None, filters: RecFilters | None = None
+    ) -> pd.DataFrame:
+        """rank, product_id, title, category, price, score, reason for one customer, best first."""
+        name = self._model(model)
+        filters = filters or RecFilters()
+        user = self.data.user_index.get(str(customer_id))
+        group = self.persona_of.get(str(customer_id))
+        if user is None:
+            scores, name = self._cold_scores(group)
+            seen = None
+        else:
+            scores = self.models[name].score(np.array([user]))[0]
+            seen = self.training.matrix[user] if filters.exclude_seen else None
+        items = self._rank(scores[None, :], k, seen, filters)[0]
+        reasons = self.explainer.reasons(user, items, name, group)
+        meta = self.data.items_meta.iloc[items]
+        return pd.DataFrame(
+            {
+                "rank": np.arange(1, len(items) + 1),
+                "product_id": meta["product_id"].tolist(),
+                "title": meta["title"].tolist(),
+                "category": meta["category"].tolist(),
+                "price": meta["price"].tolist(),
+                "score": np.round(scores[items], 4),
+                "reason": reasons,
+            }
+        )
+
+    def recommend_many(
+        self,
+        customer_ids: Iterable[str] | None = None,
+        k: int = 10,
+        model: str | None = None,
+        filters: RecFilters | None = None,
+        progress: Progress | None = None,
+    ) -> pd.DataFrame:
+        """customer_id, product_id, rank, score, reason for many customers (everyone by default)."""
+        name, filters, report = self._model(model), filters or RecFilters(), progress or (lambda _f, _m: None)
+        wanted = self.data.users.tolist() if customer_ids is None else [str(c) for c in customer_ids]
+        known = [c for c in wanted if c in self.data.user_index]
+        frames = [self.recommend(c, k, name, filters).assign(customer_id=c) for c in wanted if c not in known]
+        users = np.array([self.data.user_index[c] for c in known], dtype=int)
+        for start in range(0, len(users), _BATCH):
+            batch = users[start : start + _BATCH]
+            report(start / max(len(users), 1), f"recommending for customers {start + 1:,}-{start + len(batch):,}")
+            seen = self.training.matrix[batch] if filters.exclude_seen else None
+            scores = self.models[name].score(batch)
+            tops = self._rank(scores, k, seen, filters)
+            for row, (user, items) in enumerate(zip(batch, tops, strict=True)):
+                customer = self.data.users[user]
+                frames.append(
+                    pd.DataFrame(
+                        {
+                            "customer_id": customer,
+                            "product_id": self.data.items[items],
+                            "rank": np.arange(1, len(items) + 1),
+                            "score": np.round(scores[row, items], 4),
+                            "reason": self.explainer.reasons(int(user), items, name, self.persona_of.get(customer)),
+                        }
+                    )
+                )
+        report(1.0, "done")
+        if not frames:
+            return pd.DataFrame(columns=["customer_id", "product_id", "rank", "score", "reason"])
+        return pd.concat(frames, ignore_index=True)[["customer_id", "product_id", "rank", "score", "reason"]]
+
+    def audience(self, product_id: str, n: int = 100, model: str | None = None, exclude_owners: bool = True):
+        """rank, customer_id, score, persona_name, products: who is most likely to want `product_id`."""
+        item = self.data.item_index.get(str(product_id))
+        if item is None:
+            raise PersonaLensError(f"product {product_id} is not in the catalogue")
+        name = self._model(model)
+        column = np.concatenate(
+            [
+                self.models[name].score(np.arange(s, min(s + _BATCH, self.data.n_users)))[:, item]
+                for s in range(0, self.data.n_users, _BATCH)
+            ]
+        )
+        owners = self.training.matrix[:, item].toarray().ravel() > 0
+        if exclude_owners:
+            column = np.where(owners, -np.inf, column)
+        order = np.argsort(-column, kind="stable")[:n]
+        order = order[np.isfinite(column[order])]
+        customers = self.data.users[order].tolist()
+        return pd.DataFrame(
+            {
+                "rank": np.arange(1, len(order) + 1),
+                "customer_id": customers,
+                "score": np.round(column[order], 4),
+                "persona_name": [self.persona_names.get(self.persona_of.get(c, -1), "") for c in customers],
+                "products": np.diff(self.training.matrix.indptr)[order],
+            }
+        )
+
+    def history(self, customer_id: str) -> pd.DataFrame:
+        """product_id, title, category, times, rating, last_ts: what the customer has, most recent first."""
+        user = self.data.user_index.get(str(customer_id))
+        pairs = self.data.pairs.iloc[:0] if user is None else self.data.pairs[self.data.pairs["user"] == user]
+        meta = self.data.items_meta.iloc[pairs["item"].to_numpy()]
+        return (
+            pd.DataFrame(
+                {
+                    "product_id": meta["product_id"].tolist(),
+                    "title": meta["title"].tolist(),
+                    "category": meta["category"].tolist(),
+                    "times": pairs["n"].to_numpy(),
+                    "rating": pairs["rating"].to_numpy(),
+                    "last_ts": pairs["last_ts"].to_numpy(),
+                }
+            )
+            .sort_values("last_ts", ascending=False, na_position="last")
+            .reset_index(drop=True)
+        )
+
+    def customers(self, persona_id: int | None = None) -> list[str]:
+        """Customer ids with history, optionally only those of one persona."""
+        ids = self.data.users.tolist()
+        return ids if persona_id is None else [c for c in ids if self.persona_of.get(c) == persona_id]
+
+    def categories(self) -> list[str]:
+        values = self.data.items_meta["category"].dropna().astype(str).str.split("|").explode().str.strip()
+        return sorted(v for v in values.unique().tolist() if v)
+
+    def _model(self, model: str | None) -> str:
+        name = model or self.best
+        if name not in self.models:
+            raise PersonaLensError(f"no trained recommender called {name!r}: available are {', '.join(self.models)}")
+        return name
+
+    def _cold_scores(self, group: int | None) -> tuple[np.ndarray, str]:
+        persona = self.models.get("persona_popularity")
+        if isinstance(persona, PersonaPopularity) and group is not None:
+            return persona.group_scores(group), "persona_popularity"
+        counts = np.asarray(self.training.matrix.sum(axis=0)).ravel().astype(float)
+        return counts / max(counts.max(), 1), "popularity"
+
+    def _rank(self, scores: np.ndarray, k: int, seen: sp.csr_matrix | None, filters: RecFilters) -> np.ndarray:
+        allowed = self._allowed(filters)
+        if allowed is not None:
+            scores = np.where(allowed[None, :], scores, -np.inf)
+        top = top_k(scores, k, seen)
+        finite = np.isfinite(np.take_along_axis(np.asarray(scores, dtype=float), top, axis=1))
+        if seen is not None:
+            finite &= ~np.take_along_axis(seen.toarray() > 0, top, axis=1)
+        return [row[ok] for row, ok in zip(top, finite, strict=True)]
+
+    def _allowed(self, filters: RecFilters) -> np.ndarray | None:
+        meta = self.data.items_meta
+        mask = np.ones(len(meta), dtype=bool)
+        if filters.categories:
+            wanted = set(filters.categories)
+            mask &= (
+                meta["category"]
+                .fillna("")
+                .astype(str)
+                .map(lambda c: bool(wanted & {p.strip() for p in c.split("|")}))
+                .to_numpy(dtype=bool)
+            )
+        price = pd.to_numeric(meta["price"], errors="coerce").to_numpy(dtype=float)
+        if filters.price_min is not None:
+            mask &= price >= filters.price_min
+        if filters.price_max is not None:
+            mask &= price <= filters.price_max
+        return None if mask.all() else mask
+
+
+def load_recs(ws: Workspace, version: str | None = None) -> RecsBundle | None:
+    """The active (or given) version ready to serve, or None when recommendations were never trained."""
+    version = version or registry.active_version(ws, KIND)
+    if version is None:
+        return None
+    folder = ws.models_dir / KIND / version
+    if not folder.is_dir():
+        raise PersonaLensError(f"recommendation model {version} is missing from the workspace folder")
+    meta = json.loads((folder / "meta.json").read_text())
+    users = pd.read_parquet(folder / "users.parquet")["customer_id"].to_numpy(dtype=object)
+    items_meta = pd.read_parquet(folder / "items.parquet")
+    with np.load(folder / "training.npz", allow_pickle=False) as stored:
+        arrays = {key: stored[key] for key in stored.files}
+    pairs = pd.read_parquet(folder / "pairs.parquet")
+    data = InteractionData(users, items_meta["product_id"].to_numpy(dtype=object), pairs, items_meta)
+    groups = arrays.get("groups")
+    training = TrainingSet(
+        sparse_from_arrays("matrix", arrays),
+        sparse_from_arrays("weights", arrays),
+        items_meta["text"].tolist(),
+        None if groups is None or not len(groups) else groups,
+    )
+    models: dict[str, Recommender] = {}
+    for name in meta["models"]:
+        if name != Hybrid.name:
+            models[name] = REGISTRY[name].load(folder / "models" / name, training)
+    if Hybrid.name in meta["models"]:
+        models[Hybrid.name] = Hybrid.load(folder / "models" / Hybrid.name, training).with_components(models)
+    models = {name: models[name] for name in meta["models"]}
+    quotes = pd.read_parquet(folder / "quotes.parquet")
+    persona_of, persona_names = _personas(ws)
+    explainer = Explainer(
+        training.matrix,
+        items_meta["title"].tolist(),
+        models,
+        persona_names,
+        dict(zip(quotes["item"].tolist(), quotes["quote"].tolist(), strict=True)),
+    )
+    evaluation = Evaluation.from_dict(json.loads((folder / "evaluation.json").read_text()))
+    return RecsBundle(version, data, training, models, meta["best"], evaluation, explainer, persona_of, persona_names)
+
+
+def _save(
+    folder: Path,
+    data: InteractionData,
+    full: TrainingSet,
+    fitted: dict[str, Recommender],
+    quotes: pd.DataFrame,
+    evaluation: Evaluation,
+    best: str,
+    failed: dict[str, str],
+) -> None:
+    folder.mkdir(parents=True)
+    ranked = [r.name for r in sorted(evaluation.results, key=_ndcg, reverse=True) if r.name in fitted]
+    for name, model in fitted.items():
+        model.save(folder / "models" / name)
+    groups = full.user_groups if full.user_groups is not None else np.array([], dtype=int)
+    np.savez_compressed(
+        folder / "training.npz",
+        groups=groups,
+        **sparse_to_arrays("matrix", full.matrix),
+        **sparse_to_arrays("weights", full.weights),
+    )
+    pd.DataFrame({"customer_id": data.users.tolist()}).to_parquet(folder / "users.parquet")
+    data.items_meta.to_parquet(folder / "items.parquet")
+    data.pairs.to_parquet(folder / "pairs.parquet")
+    quotes.to_parquet(folder / "quotes.parquet")
+    (folder / "evaluation.json").write_text(json.dumps(evaluation.to_dict(), indent=1, default=float))
+    (folder / "meta.json").write_text(json.dumps({"best": best, "models": ranked, "failed": failed}, indent=1))
+
+
+def _ndcg(result) -> float:  # noqa: ANN001 - a ModelResult
+    value = result.metrics.get("ndcg", float("nan")) if result.metrics else float("nan")
+    return -1.0 if np.isnan(value) else value
+
+
+def persona_groups(ws: Workspace, data: InteractionData) -> np.ndarray | None:
+    persona_of, _ = _personas(ws)
+    if not persona_of:
+        return None
+    return np.array([persona_of.get(u, -1) for u in data.users.tolist()], dtype=np.int64)
+
+
+def _personas(ws: Workspace) -> tuple[dict[str, int], dict[int, str]]:
+    from core.personas.service import assignments
+
+    current = assignments(ws)
+    persona_of = dict(
+        zip(current["customer_id"].astype(str).tolist(), current["persona_id"].astype(int).tolist(), strict=True)
+    )
+    names = current.drop_duplicates("persona_id")
+    return persona_of, dict(
+        zip(names["persona_id"].astype(int).tolist(), names["persona_name"].astype(str).tolist(), strict=True)
+    )

@@ -1,0 +1,102 @@
+"""Recommenders, metrics and splits on small data whose right answers are known."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+import scipy.sparse as sp
+
+from core.errors import PersonaLensError
+from core.recs.data import interaction_data_from_pairs
+from core.recs.metrics import ranking_metrics, top_k
+from core.recs.models import REGISTRY, Hybrid, TrainingSet
+from core.recs.split import last_split, stratified_split
+
+
+def test_metrics_match_a_hand_computed_example() -> None:
+    truth = sp.csr_matrix(np.array([[1, 0, 1, 0, 0], [0, 0, 0, 0, 1], [0, 0, 0, 0, 0]], dtype=float))
+    top = np.array([[2, 1], [0, 3], [0, 1]])  # user 0: hit at rank 1; user 1: no hit; user 2: nothing held out
+    m = ranking_metrics(top, truth, 2, popularity=np.array([4, 2, 1, 1, 1]))
+    assert m["precision"] == pytest.approx((1 / 2 + 0) / 2)
+    assert m["recall"] == pytest.approx((1 / 2 + 0) / 2)
+    assert m["ndcg"] == pytest.approx((1 / (1 + 1 / np.log2(3)) + 0) / 2)
+    assert m["map"] == pytest.approx((1 / 2 + 0) / 2)
+    assert m["hit_rate"] == pytest.approx(0.5)
+    assert m["coverage"] == pytest.approx(4 / 5)  # items 2, 1, 0, 3 of the scored customers
+
+
+def test_top_k_excludes_seen_items_and_orders_best_first() -> None:
+    scores = np.array([[0.1, 0.9, 0.5, 0.7]])
+    seen = sp.csr_matrix(np.array([[0, 1, 0, 0]]))
+    assert top_k(scores, 2, seen).tolist() == [[3, 2]]
+
+
+def _pairs(n_users: int = 40, seed: int = 0) -> pd.DataFrame:
+    """Two tastes: even customers buy from products A0-A9, odd ones from B0-B9."""
+    rng = np.random.default_rng(seed)
+    rows = []
+    for u in range(n_users):
+        side = "A" if u % 2 == 0 else "B"
+        for i in rng.choice(10, 6, replace=False):
+            rows.append((f"U{u}", f"{side}{i}", pd.Timestamp("2026-01-01") + pd.Timedelta(days=int(rng.integers(90)))))
+    return pd.DataFrame(rows, columns=["customer_id", "product_id", "last_ts"])
+
+
+def test_splits_hold_out_a_quarter_per_customer_and_the_latest_product() -> None:
+    data = interaction_data_from_pairs(_pairs())
+    train, test = stratified_split(data.pairs, 0.75, seed=3)
+    assert len(train) + len(test) == len(data.pairs)
+    assert set(test.groupby("user").size()) == {2}  # round(6 * 0.25)
+    again, _ = stratified_split(data.pairs, 0.75, seed=3)
+    assert train.equals(again)
+    train, test = last_split(data.pairs)
+    latest = data.pairs.loc[data.pairs.groupby("user")["last_ts"].idxmax()]
+    assert (test.sort_values("user")["last_ts"].to_numpy() == latest.sort_values("user")["last_ts"].to_numpy()).all()
+
+
+@pytest.fixture(scope="module")
+def taste_data() -> TrainingSet:
+    data = interaction_data_from_pairs(_pairs())
+    texts = [f"{'garden trowel seeds' if p.startswith('A') else 'guitar strings tuner'} {p}" for p in data.items]
+    groups = np.array([int(u[1:]) % 2 for u in data.users])
+    return TrainingSet(data.matrix(), data.matrix(), texts, groups), data
+
+
+@pytest.mark.parametrize("name", [n for n in REGISTRY if n not in ("popularity", "hybrid")])
+def test_each_model_recommends_the_customers_own_taste_and_survives_save_and_load(
+    name: str, taste_data, tmp_path: Path
+) -> None:
+    training, data = taste_data
+    model = REGISTRY[name]().fit(training)
+    users = np.array([data.user_index["U0"], data.user_index["U1"]])
+    scores = model.score(users)
+    top = top_k(scores, 3, training.matrix[users])
+    assert all(data.items[i].startswith("A") for i in top[0]), (name, data.items[top[0]])
+    assert all(data.items[i].startswith("B") for i in top[1]), (name, data.items[top[1]])
+    model.save(tmp_path / name)
+    assert not list((tmp_path / name).glob("*.pkl"))
+    loaded = REGISTRY[name].load(tmp_path / name, training)
+    np.testing.assert_allclose(loaded.score(users), scores, rtol=1e-5, atol=1e-6)
+
+
+def test_hybrid_blends_standardised_scores(taste_data) -> None:
+    training, data = taste_data
+    ease = REGISTRY["ease"]().fit(training)
+    knn = REGISTRY["item_knn"]().fit(training)
+    blend = Hybrid({"ease": 1.0, "item_knn": 0.5}).fit(training).with_components({"ease": ease, "item_knn": knn})
+    users = np.arange(4)
+    parts = blend.contributions(users)
+    np.testing.assert_allclose(blend.score(users), parts["ease"] + parts["item_knn"])
+    with pytest.raises(ValueError, match="als"):
+        Hybrid({"als": 1.0}).with_components({"ease": ease})
+
+
+def test_ease_refuses_a_catalogue_too_large_for_it() -> None:
+    from core.recs.models import ease
+
+    huge = sp.csr_matrix((2, ease.MAX_ITEMS + 1), dtype=np.float32)
+    with pytest.raises(PersonaLensError, match="EASE handles up to"):
+        REGISTRY["ease"]().fit(TrainingSet(huge, huge, [""] * huge.shape[1]))
