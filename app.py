@@ -15,7 +15,10 @@ with st.sidebar:
 
 pages = {
     "Overview": [st.Page("pages/home.py", title="Home", icon=":material/dashboard:", default=True)],
-    "Customers": [st.Page("pages/personas.py", title="Personas", icon=":material/groups:")],
+    "Customers": [
+        st.Page("pages/personas.py", title="Personas", icon=":material/groups:"),
+        st.Page("pages/recommendations.py", title="Recommendations", icon=":material/recommend:"),
+    ],
     "Your data": [st.Page("pages/data.py", title="Data", icon=":material/database:")],
 }
 st.navigation(pages).run()

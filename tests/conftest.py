@@ -50,8 +50,8 @@ FAST_RECS = ("popularity", "persona_popularity", "content", "item_knn", "user_kn
 
 
 @pytest.fixture(scope="session")
-def trained_home(demo_home: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
-    """A workspaces home with a copy of the demo workspace whose personas and recommenders are trained.
+def trained_home(demo_home: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A workspaces home (tests opt in to it) with a demo workspace whose personas and recommenders are trained.
 
     The recommenders are the quick ones (TensorFlow and ALS have their own tests), so the fixture
     costs seconds, not half a minute.
@@ -67,9 +67,7 @@ def trained_home(demo_home: Path, tmp_path_factory: pytest.TempPathFactory) -> I
     ws = open_workspace(home / "demo")
     train_personas(ws)
     train_recs(ws, models=FAST_RECS)
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("PERSONALENS_HOME", str(home))
-        yield home
+    return home
 
 
 @pytest.fixture(scope="session")

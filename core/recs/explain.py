@@ -49,17 +49,30 @@ class Explainer:
         self.quotes = quotes
 
     def reasons(self, user: int | None, items: np.ndarray, model: str, group: int | None = None) -> list[str]:
+        """One sentence per item, with a review quote appended where there is one."""
+        return [
+            f'{reason}. "{quote}"' if quote else reason
+            for reason, quote in zip(*self.reasons_and_quotes(user, items, model, group), strict=True)
+        ]
+
+    def reasons_and_quotes(
+        self, user: int | None, items: np.ndarray, model: str, group: int | None = None
+    ) -> tuple[list[str], list[str]]:
         history = np.array([], dtype=int) if user is None else self.matrix[user].indices
         favourites = self._persona_favourites(group)
-        out = []
-        for item in items:
-            reason = self._reason(user, history, int(item), model, favourites, group)
-            quote = self.quotes.get(int(item))
-            out.append(f'{reason}. "{quote}"' if quote else reason)
-        return out
+        anchors_used: dict[int, int] = {}
+        reasons = [self._reason(user, history, int(i), model, favourites, group, anchors_used) for i in items]
+        return reasons, [self.quotes.get(int(i), "") for i in items]
 
     def _reason(
-        self, user: int | None, history: np.ndarray, item: int, model: str, favourites: set[int], group: int | None
+        self,
+        user: int | None,
+        history: np.ndarray,
+        item: int,
+        model: str,
+        favourites: set[int],
+        group: int | None,
+        anchors_used: dict[int, int],
     ) -> str:
         persona = f"A favourite of the {self.persona_names.get(group, 'same')} persona"
         if model == "popularity" or user is None and not favourites:
@@ -67,8 +80,9 @@ class Explainer:
         if model == "persona_popularity" and item in favourites:
             return persona
         if model != "content" and len(history):
-            also = self._bought_together(history, item)
+            also = self._bought_together(history, item, anchors_used)
             if also is not None:
+                anchors_used[also] = anchors_used.get(also, 0) + 1
                 return f"Customers who bought {self.titles[also]} also bought this"
         if self.content is not None and user is not None:
             terms = self.content.shared_terms(user, item)
@@ -78,12 +92,16 @@ class Explainer:
             return persona
         return "Popular with customers overall" if not len(history) else "Similar to what they chose before"
 
-    def _bought_together(self, history: np.ndarray, item: int) -> int | None:
+    def _bought_together(self, history: np.ndarray, item: int, anchors_used: dict[int, int]) -> int | None:
+        """The customer's product most bought with `item`; one already named in this list counts a little
+        less, so a list does not give the same reason ten times when another is nearly as true."""
         shared = (self.buyers[history] @ self.buyers[item].T).toarray().ravel()
         if shared.max(initial=0) < _MIN_SHARED_BUYERS:
             return None
         cosine = shared / np.sqrt(self.buyer_counts[history] * max(self.buyer_counts[item], 1))
-        return int(history[int(np.argmax(cosine))])
+        cosine = np.where(shared >= _MIN_SHARED_BUYERS, cosine, 0.0)
+        used = np.array([anchors_used.get(int(h), 0) for h in history])
+        return int(history[int(np.argmax(cosine * 0.8**used))])
 
     def _persona_favourites(self, group: int | None) -> set[int]:
         if self.persona is None or group is None or group < 0:

@@ -125,7 +125,8 @@ class RecsBundle:
     def recommend(
         self, customer_id: str, k: int = 10, model: str | None = None, filters: RecFilters | None = None
     ) -> pd.DataFrame:
-        """rank, product_id, title, category, price, score, reason for one customer, best first."""
+        """rank, product_id, title, category, price, score, reason, quote (from a positive review, or "")
+        for one customer, best first."""
         name = self._model(model)
         filters = filters or RecFilters()
         user = self.data.user_index.get(str(customer_id))
@@ -137,7 +138,7 @@ class RecsBundle:
             scores = self.models[name].score(np.array([user]))[0]
             seen = self.training.matrix[user] if filters.exclude_seen else None
         items = self._rank(scores[None, :], k, seen, filters)[0]
-        reasons = self.explainer.reasons(user, items, name, group)
+        reasons, quotes = self.explainer.reasons_and_quotes(user, items, name, group)
         meta = self.data.items_meta.iloc[items]
         return pd.DataFrame(
             {
@@ -148,6 +149,7 @@ class RecsBundle:
                 "price": meta["price"].tolist(),
                 "score": np.round(scores[items], 4),
                 "reason": reasons,
+                "quote": quotes,
             }
         )
 
@@ -163,7 +165,9 @@ class RecsBundle:
         name, filters, report = self._model(model), filters or RecFilters(), progress or (lambda _f, _m: None)
         wanted = self.data.users.tolist() if customer_ids is None else [str(c) for c in customer_ids]
         known = [c for c in wanted if c in self.data.user_index]
-        frames = [self.recommend(c, k, name, filters).assign(customer_id=c) for c in wanted if c not in known]
+        frames = [
+            _with_quotes(self.recommend(c, k, name, filters).assign(customer_id=c)) for c in wanted if c not in known
+        ]
         users = np.array([self.data.user_index[c] for c in known], dtype=int)
         for start in range(0, len(users), _BATCH):
             batch = users[start : start + _BATCH]
@@ -241,6 +245,16 @@ class RecsBundle:
         """Customer ids with history, optionally only those of one persona."""
         ids = self.data.users.tolist()
         return ids if persona_id is None else [c for c in ids if self.persona_of.get(c) == persona_id]
+
+    def product_titles(self) -> dict[str, str]:
+        return dict(
+            zip(self.data.items_meta["product_id"].tolist(), self.data.items_meta["title"].tolist(), strict=True)
+        )
+
+    def price_range(self) -> tuple[float, float] | None:
+        """Lowest and highest list price in the catalogue, or None without (distinct) prices."""
+        prices = pd.to_numeric(self.data.items_meta["price"], errors="coerce").dropna()
+        return None if prices.empty or prices.min() == prices.max() else (float(prices.min()), float(prices.max()))
 
     def categories(self) -> list[str]:
         values = self.data.items_meta["category"].dropna().astype(str).str.split("|").explode().str.strip()
@@ -383,3 +397,9 @@ def _personas(ws: Workspace) -> tuple[dict[str, int], dict[int, str]]:
     return persona_of, dict(
         zip(names["persona_id"].astype(int).tolist(), names["persona_name"].astype(str).tolist(), strict=True)
     )
+
+
+def _with_quotes(recs: pd.DataFrame) -> pd.DataFrame:
+    """One reason column, the quote appended, as in the CSV export."""
+    quoted = recs["quote"].astype(str).str.len() > 0
+    return recs.assign(reason=np.where(quoted, recs["reason"] + '. "' + recs["quote"] + '"', recs["reason"]))

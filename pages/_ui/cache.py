@@ -11,10 +11,11 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from core import overview, schema
+from core import overview, registry, schema
 from core.browse import TablePage
 from core.browse import browse as _browse
 from core.personas import service
+from core.recs import service as recs_service
 from core.workspace import Workspace, list_workspaces, open_workspace
 
 
@@ -87,3 +88,29 @@ def forget_personas() -> None:
     """After a rename or retrain, so the next read sees the new names."""
     _personas.clear()
     st.session_state["_persona_names"] = st.session_state.get("_persona_names", 0) + 1
+
+
+@st.cache_resource(show_spinner=False, max_entries=4)
+def _recs(path: str, version: str, persona_names: int) -> recs_service.RecsBundle | None:
+    return recs_service.load_recs(Workspace(Path(path)), version)
+
+
+def recs(ws: Workspace) -> recs_service.RecsBundle | None:
+    """The active recommenders of `ws`, loaded once per version, or None before the first training."""
+    version = registry.active_version(ws, recs_service.KIND)
+    return _recs(str(ws.path), version, st.session_state.get("_persona_names", 0)) if version else None
+
+
+def forget_recs() -> None:
+    _recs.clear()
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _audience(path: str, version: str, product_id: str, n: int, model: str) -> pd.DataFrame:
+    bundle = _recs(path, version, st.session_state.get("_persona_names", 0))
+    return bundle.audience(product_id, n, model)
+
+
+def recs_audience(ws: Workspace, bundle: recs_service.RecsBundle, product_id: str, n: int, model: str) -> pd.DataFrame:
+    """Who to target with `product_id`: scoring every customer is the slow part, so it is cached."""
+    return _audience(str(ws.path), bundle.version, product_id, n, model)

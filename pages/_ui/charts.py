@@ -212,3 +212,40 @@ def keyword_cloud(words: list[str], seed: int = 42):  # noqa: ANN201 - a PIL ima
         margin=4,
     )
     return cloud.generate_from_frequencies(weights).to_image()
+
+
+def model_quality(frame: pd.DataFrame, best: str) -> go.Figure:
+    """Horizontal bars of NDCG@k per model (frame: label, model, ndcg), the default model highlighted."""
+    ordered = frame.dropna(subset=["ndcg"]).sort_values("ndcg")
+    colors = [PALETTE[1] if m == best else PALETTE[0] for m in ordered["model"]]
+    fig = go.Figure(
+        go.Bar(
+            x=ordered["ndcg"],
+            y=ordered["label"],
+            orientation="h",
+            marker_color=colors,
+            text=[f"{v:.3f}" for v in ordered["ndcg"]],
+            textposition="outside",
+            hovertemplate="%{y}: NDCG %{x:.3f}<extra></extra>",
+        )
+    )
+    fig.update_xaxes(title_text="NDCG@10 on held-out customers (higher is better)", rangemode="tozero")
+    fig = _style(fig, 60 + 34 * len(ordered))
+    fig.update_layout(hovermode="closest", margin={"l": 10, "r": 40, "t": 10, "b": 10})
+    return fig
+
+
+def audience_personas(audience: pd.DataFrame) -> go.Figure:
+    """How a target audience splits over personas (audience: one row per customer, persona_name)."""
+    fig = go.Figure(
+        go.Histogram(
+            y=audience["persona_name"].replace("", "No persona"),
+            marker_color=PALETTE[4],
+            hovertemplate="%{y}: %{x} customers<extra></extra>",
+        )
+    )
+    fig.update_xaxes(title_text="Customers in the audience")
+    fig.update_yaxes(categoryorder="total ascending")
+    fig = _style(fig, max(180, 90 + 30 * audience["persona_name"].nunique()))
+    fig.update_layout(hovermode="closest")
+    return fig

@@ -17,7 +17,7 @@ import numpy as np
 
 from core.recs.models.base import Recommender, TrainingSet, row_normalize
 
-TARGET_STEPS = 400
+TARGET_STEPS = 300
 
 
 class TwoTower(Recommender):

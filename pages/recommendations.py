@@ -1,0 +1,150 @@
+"""Recommendations: the next best products for each customer, why, and how well it works."""
+
+from __future__ import annotations
+
+import random
+
+import streamlit as st
+
+from core.errors import PersonaLensError
+from core.recs import service
+from pages._ui import cache, charts, recs_view
+from pages._ui.frame import require_frame
+from pages._ui.state import StateKeys
+
+require_frame()
+ws = cache.open_selected(st.session_state.get(StateKeys.WORKSPACE))
+st.title("Recommendations")
+if ws is None or cache.summary(ws).tables["interactions"] == 0:
+    st.info("Recommendations learn from orders, ratings or clicks. Upload them first.", icon=":material/recommend:")
+    st.page_link("pages/data.py", label="Upload your exports", icon=":material/upload:")
+    st.stop()
+
+bundle = cache.recs(ws)
+
+
+@st.fragment
+def train_form() -> None:
+    """Training reruns only this box, so the lists below stay readable meanwhile."""
+    with st.expander(
+        "Retrain recommendations" if bundle else "Train recommendations",
+        expanded=bundle is None,
+        icon=":material/model_training:",
+    ):
+        st.caption(
+            "Trains every model, measures each on customers' hidden purchases, and serves the best. "
+            "On the demo store this takes about half a minute."
+        )
+        if st.button("Train and measure", type="primary", key="train-recs"):
+            bar = st.progress(0.0, text="Starting")
+            try:
+                service.train_recs(ws, progress=lambda f, m: bar.progress(min(f, 1.0), text=m.capitalize()))
+            except PersonaLensError as exc:
+                st.error(str(exc), icon=":material/error:")
+                return
+            cache.forget_recs()
+            st.rerun(scope="app")
+
+
+train_form()
+if bundle is None:
+    st.stop()
+
+labels = bundle.labels()
+best = bundle.evaluation.result(bundle.best).metrics
+st.caption(
+    f"Default model: **{labels[bundle.best]}** · NDCG@10 {best['ndcg']:.3f}, hit rate {best['hit_rate']:.0%} "
+    f"on held-out customers · {bundle.data.n_users:,} customers x {bundle.data.n_items:,} products"
+)
+
+personas = {"": "All customers", **{str(p): n for p, n in sorted(bundle.persona_names.items())}}
+pick_persona, pick_customer, surprise = st.columns([2, 3, 1], vertical_alignment="bottom")
+persona_key = pick_persona.selectbox("Persona", list(personas), format_func=personas.get, key="recs-persona")
+pool = bundle.customers(int(persona_key) if persona_key else None)
+if surprise.button("Random customer", icon=":material/shuffle:", width="stretch") and pool:
+    st.session_state["recs-customer"] = random.choice(pool)
+if st.session_state.get("recs-pool") != persona_key or "recs-customer" not in st.session_state:
+    st.session_state["recs-pool"] = persona_key  # a new persona: start from its first customer
+    st.session_state["recs-customer"] = pool[0] if pool else None
+customer = pick_customer.selectbox(
+    "Customer", pool[:10_000], key="recs-customer", accept_new_options=True, help="Type to search by id."
+)
+
+with st.expander("Business rules", icon=":material/rule:"):
+    rule_cols = st.columns([3, 3, 2, 2])
+    categories = rule_cols[0].multiselect("Only these categories", bundle.categories())
+    catalogue_prices = bundle.price_range()
+    price_range = catalogue_prices
+    if catalogue_prices:
+        price_range = rule_cols[1].slider("Price range", *catalogue_prices, catalogue_prices)
+    exclude_seen = rule_cols[2].toggle("Exclude what they have", value=True)
+    k = rule_cols[3].number_input("List length", 3, 30, 10)
+filters = service.RecFilters(
+    categories=tuple(categories),
+    price_min=price_range[0] if price_range and price_range[0] > catalogue_prices[0] else None,
+    price_max=price_range[1] if price_range and price_range[1] < catalogue_prices[1] else None,
+    exclude_seen=exclude_seen,
+)
+
+picks_tab, compare_tab, target_tab, quality_tab = st.tabs(
+    ["Top picks", "Compare two models", "Who to target", "How good is it"]
+)
+with picks_tab:
+    if customer:
+        recs_view.customer_summary(bundle, str(customer))
+        model = st.selectbox("Model", list(bundle.models), format_func=labels.get, key="recs-model")
+        recs = bundle.recommend(str(customer), int(k), model, filters)
+        recs_view.recommendation_cards(recs)
+        st.download_button(
+            "Download this list (CSV)",
+            recs.to_csv(index=False),
+            file_name=f"recommendations-{customer}.csv",
+            mime="text/csv",
+            icon=":material/download:",
+        )
+with compare_tab:
+    if customer:
+        left, right = st.columns(2)
+        names = list(bundle.models)
+        for column, default, side in ((left, 0, "a"), (right, min(1, len(names) - 1), "b")):
+            with column:
+                chosen = st.selectbox("Model", names, index=default, format_func=labels.get, key=f"compare-{side}")
+                recs_view.recommendation_list(
+                    bundle.recommend(str(customer), int(k), chosen, filters),
+                    key=f"compare-list-{side}",
+                    show_category=False,
+                )
+with target_tab:
+    st.caption("The customers most likely to want a product they do not have yet: an audience for a campaign.")
+    titles = bundle.product_titles()
+    product_col, size_col, model_col = st.columns([4, 2, 3])
+    product = product_col.selectbox("Product", list(titles), format_func=lambda p: f"{titles[p]} ({p})")
+    size = size_col.number_input("Audience size", 10, 10_000, 200, step=50)
+    target_model = model_col.selectbox("Model", list(bundle.models), format_func=labels.get, key="target-model")
+    audience = cache.recs_audience(ws, bundle, product, int(size), target_model)
+    if audience.empty:
+        st.info("Every customer already has this product.")
+    else:
+        chart_col, table_col = st.columns([2, 3])
+        chart_col.plotly_chart(charts.audience_personas(audience), key="audience-personas")
+        table_col.dataframe(
+            audience,
+            hide_index=True,
+            width="stretch",
+            column_config={
+                "rank": "#",
+                "customer_id": "Customer",
+                "score": st.column_config.NumberColumn("Affinity", format="%.3f"),
+                "persona_name": "Persona",
+                "products": st.column_config.NumberColumn("Products they have", format="%d"),
+            },
+        )
+        st.download_button(
+            "Download the audience (CSV)",
+            audience.to_csv(index=False),
+            file_name=f"audience-{product}.csv",
+            mime="text/csv",
+            icon=":material/download:",
+        )
+with quality_tab:
+    recs_view.quality(bundle)
