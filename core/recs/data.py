@@ -76,6 +76,7 @@ def interaction_data_from_pairs(pairs: pd.DataFrame, items_meta: pd.DataFrame | 
     data = InteractionData(users, items, frame.iloc[:0], meta)
     frame["user"] = frame["customer_id"].map(data.user_index).astype(np.int64)
     frame["item"] = frame["product_id"].map(data.item_index).astype(np.int64)
+    frame = frame.sort_values(["user", "item"], kind="stable")  # one order whatever the database returned
     data.pairs = frame[["user", "item", "n", "rating", "last_ts"]].reset_index(drop=True)
     return data
 
@@ -108,10 +109,11 @@ def load_item_meta(ws: Workspace) -> pd.DataFrame:
             FROM (SELECT *, row_number() OVER (PARTITION BY product_id ORDER BY review_id) AS k FROM reviews)
             WHERE k <= 20 GROUP BY product_id
         )
-        SELECT p.product_id, p.title, p.category, p.price,
+        , ids AS (SELECT product_id FROM products UNION SELECT product_id FROM review_text)
+        SELECT ids.product_id, p.title, p.category, p.price,
                concat_ws(' ', p.title, replace(coalesce(p.category, ''), '|', ' '), p.brand, p.description,
                          r.words) AS text
-        FROM products p LEFT JOIN review_text r USING (product_id)""")
+        FROM ids LEFT JOIN products p USING (product_id) LEFT JOIN review_text r USING (product_id)""")
 
 
 def _complete_meta(items: np.ndarray, meta: pd.DataFrame | None) -> pd.DataFrame:

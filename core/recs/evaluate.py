@@ -28,7 +28,7 @@ BASE_MODELS = ("popularity", "persona_popularity", "content", "user_knn", "item_
 BLENDABLE = ("ease", "als", "two_tower", "item_knn", "user_knn", "content", "persona_popularity")
 DEFAULT_BLEND = ("ease", "als", "two_tower", "item_knn", "content")
 EASE_GRID = (50.0, 200.0, 500.0, 1500.0)
-WEIGHT_GRID = (0.0, 0.15, 0.35, 0.7)
+WEIGHT_GRID = (0.0, 0.15, 0.35, 0.7, 1.0, 1.5)
 _BATCH = 1024
 _TUNING_USERS = 2000
 

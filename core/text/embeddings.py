@@ -31,8 +31,8 @@ def doc_centroids(docs: Sequence[str], size: int = 32, seed: int = 42, epochs: i
     from gensim.models import Word2Vec
 
     tokens = [tokenize(d or "") for d in docs]
+    out = np.zeros((len(tokens), size))
     model = Word2Vec(
-        sentences=tokens,
         vector_size=size,
         window=5,
         min_count=3,
@@ -41,7 +41,10 @@ def doc_centroids(docs: Sequence[str], size: int = 32, seed: int = 42, epochs: i
         epochs=epochs,
         hashfxn=stable_hash,
     )
-    out = np.zeros((len(tokens), size))
+    model.build_vocab(tokens)
+    if not model.wv.key_to_index:  # too few repeated words to learn anything
+        return out
+    model.train(tokens, total_examples=len(tokens), epochs=epochs)
     for i, words in enumerate(tokens):
         known = [w for w in words if w in model.wv.key_to_index]
         if known:

@@ -13,6 +13,7 @@ from typing import Self
 import numpy as np
 import scipy.sparse as sp
 
+from core.errors import PersonaLensError
 from core.recs.models.base import Recommender, TrainingSet, row_normalize, sparse_from_arrays, sparse_to_arrays
 
 GENERIC_WORDS = frozenset(
@@ -75,9 +76,11 @@ class ContentRecommender(Recommender):
         try:
             self.tfidf_ = vectorizer.fit_transform(texts).astype(np.float32).tocsr()
             self.terms_ = np.array(vectorizer.get_feature_names_out(), dtype=str)
-        except ValueError:  # no usable words at all (e.g. ids only)
-            self.tfidf_ = sp.csr_matrix((len(texts), 1), dtype=np.float32)
-            self.terms_ = np.array([""], dtype=str)
+        except ValueError as exc:  # no usable words at all (e.g. ids only)
+            raise PersonaLensError(
+                "the products have no descriptive words (titles, categories, descriptions or reviews) "
+                "for content-based recommendations"
+            ) from exc
         embedded = doc_centroids(texts, seed=self.seed) if self.embedding_weight > 0 else np.zeros((len(texts), 1))
         norms = np.linalg.norm(embedded, axis=1, keepdims=True)
         self.embeddings_ = (embedded / np.where(norms == 0, 1, norms)).astype(np.float32)

@@ -27,8 +27,8 @@ class TwoTower(Recommender):
 
     def __init__(
         self,
-        dim: int = 128,
-        hidden: int = 400,
+        dim: int = 200,
+        hidden: int = 600,
         dropout: float = 0.5,
         batch_size: int = 128,
         learning_rate: float = 1e-3,
