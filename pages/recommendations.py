@@ -61,7 +61,12 @@ personas = {"": "All customers", **{str(p): n for p, n in sorted(bundle.persona_
 pick_persona, pick_customer, surprise = st.columns([2, 3, 1], vertical_alignment="bottom")
 persona_key = pick_persona.selectbox("Persona", list(personas), format_func=personas.get, key="recs-persona")
 pool = bundle.customers(int(persona_key) if persona_key else None)
-if surprise.button("Random customer", icon=":material/shuffle:", width="stretch") and pool:
+if (
+    surprise.button(
+        "Random", icon=":material/shuffle:", width="stretch", help="A random customer of the chosen persona"
+    )
+    and pool
+):
     st.session_state["recs-customer"] = random.choice(pool)
 if st.session_state.get("recs-pool") != persona_key or "recs-customer" not in st.session_state:
     st.session_state["recs-pool"] = persona_key  # a new persona: start from its first customer
