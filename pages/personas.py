@@ -9,8 +9,7 @@ from core.personas import service
 from core.personas.rfm import SEGMENTS
 from core.personas.views import customer_story
 from pages._ui import cache, charts, personas_view
-from pages._ui.frame import require_frame
-from pages._ui.state import StateKeys
+from pages._ui.layout import page_workspace
 
 GROUP_LABELS = {
     "categories": "What they buy",
@@ -20,13 +19,9 @@ GROUP_LABELS = {
     "text": "What they write",
 }
 
-require_frame()
-ws = cache.open_selected(st.session_state.get(StateKeys.WORKSPACE))
-st.title("Personas")
-if ws is None or cache.summary(ws).tables["interactions"] == 0:
-    st.info("Personas are found from orders or ratings. Upload them first.", icon=":material/group:")
-    st.page_link("pages/data.py", label="Upload your exports", icon=":material/upload:")
-    st.stop()
+ws = page_workspace(
+    "Personas", "interactions", "Personas are found from orders or ratings. Upload them first.", ":material/group:"
+)
 
 state = cache.personas(ws)
 

@@ -9,16 +9,14 @@ import streamlit as st
 from core.errors import PersonaLensError
 from core.recs import service
 from pages._ui import cache, charts, recs_view
-from pages._ui.frame import require_frame
-from pages._ui.state import StateKeys
+from pages._ui.layout import page_workspace
 
-require_frame()
-ws = cache.open_selected(st.session_state.get(StateKeys.WORKSPACE))
-st.title("Recommendations")
-if ws is None or cache.summary(ws).tables["interactions"] == 0:
-    st.info("Recommendations learn from orders, ratings or clicks. Upload them first.", icon=":material/recommend:")
-    st.page_link("pages/data.py", label="Upload your exports", icon=":material/upload:")
-    st.stop()
+ws = page_workspace(
+    "Recommendations",
+    "interactions",
+    "Recommendations learn from orders, ratings or clicks. Upload them first.",
+    ":material/recommend:",
+)
 
 bundle = cache.recs(ws)
 

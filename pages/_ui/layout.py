@@ -1,0 +1,22 @@
+"""The opening every analysis page shares: frame check, title, the workspace, or a helpful empty state."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from core.workspace import Workspace
+from pages._ui import cache
+from pages._ui.frame import require_frame
+from pages._ui.state import StateKeys
+
+
+def page_workspace(title: str, needs: str, empty_message: str, icon: str) -> Workspace:
+    """The selected workspace once it has rows in table `needs`; otherwise says what to upload and stops."""
+    require_frame()
+    ws = cache.open_selected(st.session_state.get(StateKeys.WORKSPACE))
+    st.title(title)
+    if ws is None or cache.summary(ws).tables[needs] == 0:
+        st.info(empty_message, icon=icon)
+        st.page_link("pages/data.py", label="Upload your exports", icon=":material/upload:")
+        st.stop()
+    return ws
