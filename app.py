@@ -18,6 +18,7 @@ pages = {
     "Customers": [
         st.Page("pages/personas.py", title="Personas", icon=":material/groups:"),
         st.Page("pages/recommendations.py", title="Recommendations", icon=":material/recommend:"),
+        st.Page("pages/sentiment.py", title="Sentiment & topics", icon=":material/reviews:"),
     ],
     "Your data": [st.Page("pages/data.py", title="Data", icon=":material/database:")],
 }

@@ -12,6 +12,7 @@ import os
 import sys
 import time
 from collections.abc import Callable, Sequence
+from dataclasses import asdict
 
 from core.config import DEMO_ASSETS_DIR, DEMO_SEED, workspaces_home
 from core.errors import PersonaLensError
@@ -112,7 +113,7 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     return 0
 
 
-TRAINABLE = ("personas", "recs")
+TRAINABLE = ("personas", "sentiment", "topics", "recs")
 
 
 def cmd_train(args: argparse.Namespace) -> int:
@@ -139,6 +140,31 @@ def cmd_train(args: argparse.Namespace) -> int:
             "sizes": run.sizes,
             "seconds": run.seconds,
         }
+    if "sentiment" in wanted:  # before topics: topic tones and key drivers read the sentiment scores
+        from core.sentiment.service import train_sentiment
+
+        sentiment = train_sentiment(ws, seed=args.seed, progress=report)
+        results["sentiment"] = {
+            "version": sentiment.version,
+            "chosen": sentiment.chosen,
+            "note": sentiment.note,
+            "comparison": [asdict(c) for c in sentiment.comparison],
+            "reviews_scored": sentiment.reviews_scored,
+            "seconds": sentiment.seconds,
+        }
+    if "topics" in wanted:
+        from core.topics.service import train_topics
+
+        found = train_topics(ws, n_topics=args.n_topics, seed=args.seed, progress=report)
+        results["topics"] = {
+            "version": found.version,
+            "method": found.method,
+            "k": found.k,
+            "npmi": found.npmi,
+            "diversity": found.diversity,
+            "topics": [t.label for t in found.topics],
+            "seconds": found.seconds,
+        }
     if "recs" in wanted:
         from core.recs.service import train_recs
 
@@ -159,6 +185,21 @@ def cmd_train(args: argparse.Namespace) -> int:
             f"personas: version {r['version']}, {r['n_personas']} personas, silhouette {r['silhouette']}, "
             f"{r['seconds']} s"
         )
+    if "sentiment" in results:
+        r = results["sentiment"]
+        print(
+            f"sentiment: version {r['version']}, model {r['chosen']}, {r['reviews_scored']:,} reviews scored, "
+            f"{r['seconds']} s"
+        )
+        print(f"  {r['note']}")
+    if "topics" in results:
+        r = results["topics"]
+        print(
+            f"topics: version {r['version']}, {r['k']} topics ({r['method'].upper()}), NPMI {r['npmi']}, "
+            f"diversity {r['diversity']}, {r['seconds']} s"
+        )
+        for label in r["topics"]:
+            print(f"  {label}")
     if "recs" in results:
         r = results["recs"]
         print(f"recs: version {r['version']}, default model {r['best']}, {r['seconds']} s")
@@ -209,6 +250,45 @@ def cmd_recommend(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_sentiment(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from core.sentiment.service import score_file
+    from core.workspace import open_workspace
+
+    rows = score_file(open_workspace(args.workspace), Path(args.input), args.text_column, Path(args.output))
+    print(f"wrote {rows:,} rows with sentiment_label and sentiment_score to {args.output}")
+    return 0
+
+
+def cmd_topics(args: argparse.Namespace) -> int:
+    from core.topics.service import topics
+    from core.workspace import open_workspace
+
+    frame = topics(open_workspace(args.workspace))
+    if frame.empty:
+        raise PersonaLensError("no topics yet: run `python -m core train --models topics` first")
+    records = [
+        {
+            "id": int(r.id),
+            "label": r.label,
+            "top_terms": list(r.top_terms),
+            "share": round(float(r.share), 4),
+            "avg_sentiment": None
+            if r.avg_sentiment is None or r.avg_sentiment != r.avg_sentiment
+            else round(float(r.avg_sentiment), 4),
+        }
+        for r in frame.itertuples(index=False)
+    ]
+    if args.json:
+        _print_json(records)
+        return 0
+    for r in records:
+        tone = "-" if r["avg_sentiment"] is None else f"{r['avg_sentiment']:+.2f}"
+        print(f"{r['id']:>3} {r['label']:<40} {r['share']:>6.1%} of reviews, tone {tone}: {', '.join(r['top_terms'])}")
+    return 0
+
+
 def cmd_export(args: argparse.Namespace) -> int:
     from pathlib import Path
 
@@ -229,6 +309,8 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     ws = open_workspace(args.workspace)
     if args.task == "recs":
         return _evaluate_recs(ws, args)
+    if args.task in ("sentiment", "topics"):
+        return _evaluate_text(ws, args)
     from core.personas.service import assignments, load_model
 
     model, current = load_model(ws), assignments(ws)
@@ -269,6 +351,47 @@ def _evaluate_recs(ws, args: argparse.Namespace) -> int:  # noqa: ANN001 - a Wor
         f"{evaluation.users_scored:,} customers scored over {evaluation.n_items:,} products"
     )
     print(evaluation.frame().drop(columns=["label"]).to_string(index=False))
+    return 0
+
+
+def _evaluate_text(ws, args: argparse.Namespace) -> int:  # noqa: ANN001 - a Workspace
+    from core.sentiment.service import compare_models, review_texts
+
+    reviews = review_texts(ws)
+    if args.task == "sentiment":
+        rated = reviews.dropna(subset=["rating"])
+        if rated.empty:
+            raise PersonaLensError("no star-rated reviews to measure sentiment models against")
+        result = {
+            "task": "sentiment",
+            "reviews": len(rated),
+            "models": [
+                asdict(c)
+                for c in compare_models(
+                    rated["text"].tolist(), rated["rating"].to_numpy(), args.seed, _progress_printer(args.json)
+                )
+            ],
+        }
+    else:
+        from core.topics.service import choose, prepare, search
+
+        if len(reviews) < 20:
+            raise PersonaLensError("too few reviews with text to measure topic models on")
+        _, corpus = prepare(reviews["text"].tolist())
+        candidates, _ = search(corpus, seed=args.seed, progress=_progress_printer(args.json))
+        chosen = choose(candidates)
+        result = {
+            "task": "topics",
+            "reviews": len(reviews),
+            "chosen": asdict(chosen),
+            "candidates": [asdict(c) for c in candidates],
+        }
+    if args.json:
+        _print_json(result)
+        return 0
+    rows = result["models"] if args.task == "sentiment" else result["candidates"]
+    for row in rows:
+        print("  ".join(f"{k}={v}" for k, v in row.items()))
     return 0
 
 
@@ -339,6 +462,7 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--models", default="all", help=f"comma-separated: {', '.join(TRAINABLE)} or all")
     train.add_argument("--n-personas", type=int, help="fix the number of personas (default: chosen by silhouette)")
     train.add_argument("--seed", type=int, default=42, help="seed of the validation split and the models")
+    train.add_argument("--n-topics", type=int, help="fix the number of topics (default: chosen by coherence)")
     train.add_argument("--json", action="store_true")
     train.set_defaults(func=cmd_train)
 
@@ -355,6 +479,18 @@ def build_parser() -> argparse.ArgumentParser:
     rec.add_argument("--output", help="CSV file to write (default: print to stdout)")
     rec.set_defaults(func=cmd_recommend)
 
+    senti = sub.add_parser("sentiment", help="add sentiment_label and sentiment_score to a CSV of texts")
+    senti.add_argument("--workspace", required=True, help="whose trained model to use (VADER if none)")
+    senti.add_argument("--input", required=True)
+    senti.add_argument("--text-column", required=True)
+    senti.add_argument("--output", required=True)
+    senti.set_defaults(func=cmd_sentiment)
+
+    tops = sub.add_parser("topics", help="the current topics: label, top terms, share, average sentiment")
+    tops.add_argument("--workspace", required=True)
+    tops.add_argument("--json", action="store_true")
+    tops.set_defaults(func=cmd_topics)
+
     export = sub.add_parser("export", help="export results as CSV")
     export.add_argument("--workspace", required=True)
     export.add_argument("--what", choices=["personas"], required=True)
@@ -363,7 +499,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     evaluate = sub.add_parser("evaluate", help="measure a trained model")
     evaluate.add_argument("--workspace", required=True)
-    evaluate.add_argument("--task", choices=["personas", "recs"], required=True)
+    evaluate.add_argument("--task", choices=["personas", "recs", "sentiment", "topics"], required=True)
     evaluate.add_argument("--protocol", choices=["stratified", "last"], default="stratified", help="recs only")
     evaluate.add_argument("--k", type=int, default=10, help="recs only: list length")
     evaluate.add_argument("--seed", type=int, default=42)

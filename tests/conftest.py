@@ -51,21 +51,25 @@ FAST_RECS = ("popularity", "persona_popularity", "content", "item_knn", "user_kn
 
 @pytest.fixture(scope="session")
 def trained_home(demo_home: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A workspaces home (tests opt in to it) with a demo workspace whose personas and recommenders are trained.
+    """A workspaces home (tests opt in to it) with a demo workspace whose models are all trained.
 
-    The recommenders are the quick ones (TensorFlow and ALS have their own tests), so the fixture
+    Only the quick models (TensorFlow and ALS have their own tests; topics use a fixed k), so the fixture
     costs seconds, not half a minute.
     """
     import shutil
 
     from core.personas.service import train_personas
     from core.recs.service import train_recs
+    from core.sentiment.service import train_sentiment
+    from core.topics.service import train_topics
     from core.workspace import open_workspace
 
     home = tmp_path_factory.mktemp("trained")
     shutil.copytree(demo_home / "demo", home / "demo")
     ws = open_workspace(home / "demo")
     train_personas(ws)
+    train_sentiment(ws, models=("vader", "linear"))
+    train_topics(ws, n_topics=10)
     train_recs(ws, models=FAST_RECS)
     return home
 

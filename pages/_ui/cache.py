@@ -16,6 +16,8 @@ from core.browse import TablePage
 from core.browse import browse as _browse
 from core.personas import service
 from core.recs import service as recs_service
+from core.sentiment import views as text_views
+from core.topics import service as topics_service
 from core.workspace import Workspace, list_workspaces, open_workspace
 
 
@@ -114,3 +116,61 @@ def _audience(path: str, version: str, product_id: str, n: int, model: str) -> p
 def recs_audience(ws: Workspace, bundle: recs_service.RecsBundle, product_id: str, n: int, model: str) -> pd.DataFrame:
     """Who to target with `product_id`: scoring every customer is the slow part, so it is cached."""
     return _audience(str(ws.path), bundle.version, product_id, n, model)
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def _scored_reviews(path: str, data: int, text_versions: tuple, filters: text_views.ReviewFilters) -> pd.DataFrame:
+    return text_views.ensure_numeric(text_views.scored_reviews(Workspace(Path(path)), filters))
+
+
+def _text_versions(ws: Workspace) -> tuple:
+    """Cache key part that changes with every sentiment or topics training and topic rename."""
+    return (
+        registry.active_version(ws, "sentiment"),
+        registry.active_version(ws, "topics"),
+        st.session_state.get("_topic_names", 0),
+        st.session_state.get("_persona_names", 0),
+    )
+
+
+def scored_reviews(ws: Workspace, filters: text_views.ReviewFilters) -> pd.DataFrame:
+    """Every review under `filters` with sentiment, product, persona and topics. Shared: do not mutate."""
+    return _scored_reviews(str(ws.path), ws.data_version(), _text_versions(ws), filters)
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def _topics(path: str, data: int, text_versions: tuple) -> pd.DataFrame:
+    return topics_service.topics(Workspace(Path(path)))
+
+
+def topics(ws: Workspace) -> pd.DataFrame:
+    return _topics(str(ws.path), ws.data_version(), _text_versions(ws))
+
+
+@st.cache_resource(show_spinner=False, max_entries=4)
+def _pipeline(path: str, topics_version: str):  # noqa: ANN202 - a TextPipeline
+    return text_views.load_pipeline(Workspace(Path(path)))
+
+
+def text_pipeline(ws: Workspace):  # noqa: ANN201 - a TextPipeline or None
+    version = registry.active_version(ws, "topics")
+    return _pipeline(str(ws.path), version) if version else None
+
+
+def forget_text() -> None:
+    """After training or renaming a topic."""
+    st.session_state["_topic_names"] = st.session_state.get("_topic_names", 0) + 1
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def _drivers(path: str, data: int, text_versions: tuple) -> pd.DataFrame:
+    from core.topics.drivers import key_drivers, review_matrix
+
+    ws = Workspace(Path(path))
+    found = topics_service.topics(ws)
+    return key_drivers(review_matrix(ws), dict(zip(found["id"].tolist(), found["label"].tolist(), strict=True)))
+
+
+def key_drivers(ws: Workspace) -> pd.DataFrame:
+    """Which topics move star ratings, in which tone (see core.topics.drivers)."""
+    return _drivers(str(ws.path), ws.data_version(), _text_versions(ws))

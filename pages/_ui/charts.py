@@ -249,3 +249,174 @@ def audience_personas(audience: pd.DataFrame) -> go.Figure:
     fig = _style(fig, max(180, 90 + 30 * audience["persona_name"].nunique()))
     fig.update_layout(hovermode="closest")
     return fig
+
+
+TONE_COLORS = {"negative": "#D64550", "neutral": "#B8B8C8", "positive": "#2BA84A"}
+PNG_EXPORT = {"toImageButtonOptions": {"format": "png", "scale": 2}, "displaylogo": False}
+
+
+def tone_distribution(counts: pd.DataFrame) -> go.Figure:
+    """Bars of reviews per tone (counts: sentiment_label, reviews, share). Click a bar to drill down."""
+    fig = go.Figure(
+        go.Bar(
+            x=counts["sentiment_label"],
+            y=counts["reviews"],
+            marker_color=[TONE_COLORS[t] for t in counts["sentiment_label"]],
+            text=[f"{s:.0%}" for s in counts["share"]],
+            textposition="outside",
+            hovertemplate="%{x}: %{y:,} reviews<extra></extra>",
+        )
+    )
+    fig.update_yaxes(title_text="Reviews", rangemode="tozero")
+    fig = _style(fig, 300)
+    fig.update_layout(hovermode="closest", clickmode="event+select")
+    return fig
+
+
+def tone_trend(frame: pd.DataFrame) -> go.Figure:
+    """Stacked share of each tone per month with the average score as a line (frame: tone_by_month)."""
+    fig = make_subplots(specs=[[{"secondary_y": True}]])
+    for tone in ("negative", "neutral", "positive"):
+        part = frame[frame["sentiment_label"] == tone]
+        fig.add_bar(
+            x=part["month"],
+            y=part["share"],
+            name=tone.capitalize(),
+            marker_color=TONE_COLORS[tone],
+            hovertemplate="%{y:.0%}",
+        )
+    avg = frame.drop_duplicates("month")
+    fig.add_scatter(
+        x=avg["month"],
+        y=avg["avg_score"],
+        name="Average score",
+        mode="lines+markers",
+        line={"color": PALETTE[0], "width": 3},
+        secondary_y=True,
+    )
+    fig.update_layout(barmode="stack")
+    fig.update_yaxes(title_text="Share of reviews", tickformat=".0%", secondary_y=False, range=[0, 1])
+    fig.update_yaxes(title_text="Average score", secondary_y=True, range=[-1, 1], showgrid=False)
+    fig.update_xaxes(dtick="M3", tickformat="%b %Y", ticklabelmode="period")
+    return _style(fig, 340)
+
+
+def topic_map(table: pd.DataFrame) -> go.Figure:
+    """One bubble per topic: size = share of reviews, colour = average sentiment. Click to drill down."""
+    fig = go.Figure(
+        go.Scatter(
+            x=table["avg_sentiment"],
+            y=table["share"],
+            mode="markers+text",
+            text=[label if i < 6 else "" for i, label in enumerate(table["label"])],  # the biggest six named
+            hovertext=table["label"],
+            textposition="top center",
+            customdata=table["id"],
+            marker={
+                "size": (table["share"] / max(table["share"].max(), 1e-9) * 60 + 14).tolist(),
+                "color": table["avg_sentiment"],
+                "colorscale": "RdYlGn",
+                "cmin": -1,
+                "cmax": 1,
+                "colorbar": {"title": "Tone"},
+                "line": {"width": 1, "color": "white"},
+            },
+            hovertemplate="<b>%{hovertext}</b><br>%{y:.0%} of reviews<br>average tone %{x:+.2f}<extra></extra>",
+        )
+    )
+    tones = table["avg_sentiment"].dropna()
+    lo, hi = (float(tones.min()), float(tones.max())) if len(tones) else (-1.0, 1.0)
+    fig.update_xaxes(
+        title_text="Average sentiment (negative ← → positive)",
+        range=[max(-1.05, lo - 0.2), min(1.1, hi + 0.2)],
+        zeroline=True,
+    )
+    fig.update_yaxes(title_text="Share of reviews mentioning it", tickformat=".0%", rangemode="tozero")
+    fig = _style(fig, 460)
+    fig.update_layout(hovermode="closest", clickmode="event+select")
+    return fig
+
+
+def topic_month_heatmap(frame: pd.DataFrame) -> go.Figure:
+    """Topics x months, colour = share of the month's reviews mentioning the topic."""
+    pivot = frame.pivot_table(index="label", columns="month", values="share", fill_value=0.0)
+    fig = go.Figure(
+        go.Heatmap(
+            z=pivot.to_numpy(),
+            x=pivot.columns,
+            y=pivot.index,
+            colorscale="Blues",
+            colorbar={"title": "Share", "tickformat": ".0%"},
+            hovertemplate="%{y}<br>%{x|%b %Y}: %{z:.0%}<extra></extra>",
+        )
+    )
+    fig.update_xaxes(dtick="M3", tickformat="%b %Y")
+    fig = _style(fig, 80 + 32 * len(pivot))
+    fig.update_layout(hovermode="closest")
+    return fig
+
+
+def topic_tones(frame: pd.DataFrame, order: list[str]) -> go.Figure:
+    """Stacked horizontal bars of mentions per topic and tone (frame: label, sentiment_label, mentions)."""
+    fig = go.Figure()
+    for tone in ("negative", "neutral", "positive"):
+        part = frame[frame["sentiment_label"] == tone].set_index("label")["mentions"].reindex(order).fillna(0)
+        fig.add_bar(
+            y=order,
+            x=part,
+            name=tone.capitalize(),
+            orientation="h",
+            marker_color=TONE_COLORS[tone],
+            hovertemplate="%{y}: %{x:,}<extra></extra>",
+        )
+    fig.update_layout(barmode="stack")
+    fig.update_yaxes(autorange="reversed")
+    fig.update_xaxes(title_text="Reviews mentioning the topic")
+    fig = _style(fig, 80 + 30 * len(order))
+    fig.update_layout(hovermode="closest")
+    return fig
+
+
+def key_drivers(frame: pd.DataFrame) -> go.Figure:
+    """Forest plot: effect on stars with 95% intervals per topic and tone."""
+    labels = [f"{t} ({tone})" for t, tone in zip(frame["topic"], frame["tone"], strict=True)]
+    fig = go.Figure(
+        go.Scatter(
+            x=frame["effect"],
+            y=labels,
+            mode="markers",
+            marker={"size": 11, "color": [TONE_COLORS[t] for t in frame["tone"]]},
+            error_x={
+                "type": "data",
+                "symmetric": False,
+                "array": (frame["ci_high"] - frame["effect"]).tolist(),
+                "arrayminus": (frame["effect"] - frame["ci_low"]).tolist(),
+                "color": "#666",
+            },
+            customdata=frame["mentions"],
+            hovertemplate="%{y}<br>%{x:+.2f} stars (95% interval shown), %{customdata:,} reviews<extra></extra>",
+        )
+    )
+    fig.add_vline(x=0, line_color="#999")
+    fig.update_xaxes(title_text="Change in star rating when a review mentions it in this tone")
+    fig = _style(fig, 80 + 26 * len(frame))
+    fig.update_layout(hovermode="closest")
+    return fig
+
+
+def weighted_cloud(weights: dict[str, float], colormap: str = "viridis", seed: int = 42):  # noqa: ANN201
+    """A word cloud from term weights (a PIL image), or None without words."""
+    from wordcloud import WordCloud
+
+    if not weights:
+        return None
+    cloud = WordCloud(
+        width=520,
+        height=240,
+        background_color="white",
+        colormap=colormap,
+        random_state=seed,
+        prefer_horizontal=0.95,
+        margin=4,
+    )
+    return cloud.generate_from_frequencies(weights).to_image()

@@ -1,0 +1,254 @@
+"""Three sentiment models behind one interface.
+
+Each returns class probabilities over (negative, neutral, positive); the score is
+P(positive) - P(negative), in [-1, 1], and the label the most probable class. `save` writes
+JSON and numpy arrays only.
+
+- VaderModel: NLTK's VADER with the offline lexicon; needs no training (the only model when a
+  workspace has no star ratings).
+- LinearModel: TF-IDF over words and word pairs with negation marked ("not good" ->
+  "not neg_good") plus two lexicon features (VADER valence summed over the text, positive and
+  negative, negation flipped), then a class-balanced logistic regression. The lexicon features
+  keep it sensible on short sentences from other domains.
+- NeuralModel: a TensorFlow text CNN (embedding -> 1-D convolution -> max pooling), class-weighted.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from abc import ABC, abstractmethod
+from collections.abc import Sequence
+from pathlib import Path
+from typing import ClassVar, Self
+
+import numpy as np
+import scipy.sparse as sp
+
+LABELS = ("negative", "neutral", "positive")
+_NEGATED_SCOPE = re.compile(
+    r"\b(?:not|no|never|nothing|none|nobody|cannot|without|nor)\b([^.,!?;:]*?)(?=[.,!?;:]|\bbut\b|$)"
+)
+_WORD = re.compile(r"\b([a-z][a-z']*)")
+_NEGATION_DAMPING = -0.74  # VADER's own factor for a negated word
+
+
+def mark_negation(text: str) -> str:
+    """Lower case, "n't" -> " not", and "neg_" before each word in a negation's scope."""
+    text = (text or "").lower().replace("won't", "will not").replace("can't", "can not").replace("n't", " not")
+    return _NEGATED_SCOPE.sub(lambda m: m.group(0)[: m.start(1) - m.start(0)] + _WORD.sub(r"neg_\1", m.group(1)), text)
+
+
+class SentimentModel(ABC):
+    name: ClassVar[str]
+    label: ClassVar[str]
+
+    def fit(self, texts: Sequence[str], labels: np.ndarray) -> Self:
+        return self
+
+    @abstractmethod
+    def proba(self, texts: Sequence[str]) -> np.ndarray: ...
+
+    def score(self, texts: Sequence[str]) -> np.ndarray:
+        p = self.proba(texts)
+        return np.clip(p[:, 2] - p[:, 0], -1.0, 1.0)
+
+    def predict(self, texts: Sequence[str]) -> np.ndarray:
+        return self.proba(texts).argmax(axis=1)
+
+    def arrays(self) -> dict[str, np.ndarray]:
+        return {}
+
+    def params(self) -> dict:
+        return {}
+
+    def restore(self, arrays: dict[str, np.ndarray], params: dict) -> None:
+        """Set the learned state back from `arrays()` and `params()`."""
+        del arrays, params
+
+    def save(self, folder: Path) -> None:
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / "params.json").write_text(json.dumps({"name": self.name, "params": self.params()}))
+        np.savez_compressed(folder / "arrays.npz", **self.arrays())
+
+    @classmethod
+    def load(cls, folder: Path) -> SentimentModel:
+        stored = json.loads((folder / "params.json").read_text())
+        model = MODELS[stored["name"]]()
+        with np.load(folder / "arrays.npz", allow_pickle=False) as arrays:
+            model.restore({k: arrays[k] for k in arrays.files}, stored["params"])
+        return model
+
+
+class VaderModel(SentimentModel):
+    name = "vader"
+    label = "Word list (VADER)"
+
+    def proba(self, texts: Sequence[str]) -> np.ndarray:
+        from core.text.vader import vader_compound
+
+        compound = vader_compound(list(texts))
+        out = np.zeros((len(compound), 3))
+        out[:, 2] = np.clip(compound, 0, 1)
+        out[:, 0] = np.clip(-compound, 0, 1)
+        out[:, 1] = np.where(np.abs(compound) < 0.05, 1.0, 0.0)
+        return out
+
+    def predict(self, texts: Sequence[str]) -> np.ndarray:
+        compound = self.score(texts)
+        return np.where(compound >= 0.05, 2, np.where(compound <= -0.05, 0, 1))
+
+
+class LinearModel(SentimentModel):
+    name = "linear"
+    label = "Words and phrases (scikit-learn)"
+
+    def __init__(self, c: float = 3.0, min_df: int = 2) -> None:
+        self.c = c
+        self.min_df = min_df
+
+    def _vectorizer(self, vocabulary: dict[str, int] | None = None):  # noqa: ANN202 - a TfidfVectorizer
+        from sklearn.feature_extraction.text import TfidfVectorizer
+
+        return TfidfVectorizer(
+            preprocessor=mark_negation,
+            token_pattern=r"(?u)\b\w[\w']+\b",
+            ngram_range=(1, 2),
+            min_df=1 if vocabulary else self.min_df,
+            sublinear_tf=True,
+            vocabulary=vocabulary,
+            dtype=np.float32,
+        )
+
+    def _lexicon_weights(self) -> np.ndarray:
+        from core.text.vader import _analyzer
+
+        lexicon = _analyzer().lexicon
+        weights = np.zeros(len(self.terms_), dtype=np.float32)
+        for j, term in enumerate(self.terms_):
+            if term.startswith("neg_") and term[4:] in lexicon:
+                weights[j] = _NEGATION_DAMPING * lexicon[term[4:]]
+            elif term in lexicon:
+                weights[j] = lexicon[term]
+        return weights
+
+    def _features(self, texts: Sequence[str]) -> sp.csr_matrix:
+        words = self.vectorizer_.transform(texts)
+        lexicon = np.c_[words @ np.maximum(self.lexicon_, 0), words @ np.minimum(self.lexicon_, 0)] * 3.0
+        return sp.hstack([words, sp.csr_matrix(lexicon)]).tocsr()
+
+    def fit(self, texts: Sequence[str], labels: np.ndarray) -> Self:
+        from sklearn.linear_model import LogisticRegression
+
+        self.vectorizer_ = self._vectorizer()
+        self.vectorizer_.fit(texts)
+        self.terms_ = self.vectorizer_.get_feature_names_out()
+        self.lexicon_ = self._lexicon_weights()
+        model = LogisticRegression(C=self.c, class_weight="balanced", max_iter=3000)
+        model.fit(self._features(texts), labels)
+        self.classes_ = model.classes_
+        self.coef_, self.intercept_ = model.coef_.astype(np.float32), model.intercept_.astype(np.float32)
+        return self
+
+    def proba(self, texts: Sequence[str]) -> np.ndarray:
+        logits = np.asarray(self._features(texts) @ self.coef_.T) + self.intercept_
+        if logits.shape[1] == 1:  # two classes only in training
+            logits = np.c_[-logits, logits] / 2
+        logits -= logits.max(axis=1, keepdims=True)
+        p = np.exp(logits)
+        p /= p.sum(axis=1, keepdims=True)
+        out = np.zeros((len(p), 3))
+        out[:, self.classes_] = p
+        return out
+
+    def params(self) -> dict:
+        return {"c": self.c, "min_df": self.min_df}
+
+    def arrays(self) -> dict[str, np.ndarray]:
+        return {
+            "terms": self.terms_.astype(str),
+            "idf": self.vectorizer_.idf_,
+            "coef": self.coef_,
+            "intercept": self.intercept_,
+            "classes": self.classes_,
+        }
+
+    def restore(self, arrays: dict[str, np.ndarray], params: dict) -> None:
+        self.c, self.min_df = params["c"], params["min_df"]
+        self.terms_ = arrays["terms"]
+        self.vectorizer_ = self._vectorizer({t: i for i, t in enumerate(self.terms_.tolist())})
+        self.vectorizer_.idf_ = arrays["idf"]
+        self.lexicon_ = self._lexicon_weights()
+        self.coef_, self.intercept_, self.classes_ = arrays["coef"], arrays["intercept"], arrays["classes"]
+
+
+class NeuralModel(SentimentModel):
+    """Embedding -> Conv1D(5) -> global max pooling -> softmax, trained with class weights."""
+
+    name = "neural"
+    label = "Neural network (TensorFlow)"
+
+    def __init__(self, max_tokens: int = 20_000, length: int = 150, epochs: int = 3, seed: int = 42) -> None:
+        self.max_tokens = max_tokens
+        self.length = length
+        self.epochs = epochs
+        self.seed = seed
+
+    def _build(self, vocabulary: list[str] | None):  # noqa: ANN202 - a keras Model
+        os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+        import tensorflow as tf
+
+        tf.keras.utils.set_random_seed(self.seed)
+        vectorize = tf.keras.layers.TextVectorization(
+            max_tokens=self.max_tokens, output_sequence_length=self.length, vocabulary=vocabulary
+        )
+        inputs = tf.keras.Input((1,), dtype=tf.string)
+        x = tf.keras.layers.Embedding(self.max_tokens + 2, 64)(vectorize(inputs))
+        x = tf.keras.layers.Conv1D(64, 5, activation="relu")(x)
+        x = tf.keras.layers.GlobalMaxPooling1D()(x)
+        x = tf.keras.layers.Dropout(0.3)(x)
+        outputs = tf.keras.layers.Dense(3, activation="softmax")(x)
+        model = tf.keras.Model(inputs, outputs)
+        model.compile(tf.keras.optimizers.Adam(2e-3), "sparse_categorical_crossentropy")
+        return model, vectorize
+
+    def fit(self, texts: Sequence[str], labels: np.ndarray) -> Self:
+        prepared = np.array([mark_negation(t) for t in texts], dtype=object)
+        model, vectorize = self._build(None)
+        vectorize.adapt(prepared)
+        counts = np.bincount(labels, minlength=3)
+        weights = {c: len(labels) / (3 * counts[c]) for c in range(3) if counts[c]}
+        import tensorflow as tf
+
+        data = tf.data.Dataset.from_tensor_slices((tf.constant(prepared.tolist())[:, None], labels))
+        data = data.shuffle(len(labels), seed=self.seed).batch(64)
+        model.fit(data, epochs=self.epochs, class_weight=weights, verbose=0)
+        self.model_, self.vocabulary_ = model, vectorize.get_vocabulary()
+        return self
+
+    def proba(self, texts: Sequence[str]) -> np.ndarray:
+        prepared = np.array([mark_negation(t) for t in texts], dtype=object)
+        if not len(prepared):
+            return np.zeros((0, 3))
+        import tensorflow as tf
+
+        batches = tf.data.Dataset.from_tensor_slices(tf.constant(prepared.tolist())[:, None]).batch(512)
+        return np.asarray(self.model_.predict(batches, verbose=0), dtype=float)
+
+    def params(self) -> dict:
+        return {"max_tokens": self.max_tokens, "length": self.length, "epochs": self.epochs, "seed": self.seed}
+
+    def arrays(self) -> dict[str, np.ndarray]:
+        weights = self.model_.get_weights()
+        return {"vocabulary": np.array(self.vocabulary_[2:], dtype=str), **{f"w{i}": w for i, w in enumerate(weights)}}
+
+    def restore(self, arrays: dict[str, np.ndarray], params: dict) -> None:
+        self.__init__(**params)
+        self.vocabulary_ = ["", "[UNK]", *arrays["vocabulary"].tolist()]
+        self.model_, _ = self._build(arrays["vocabulary"].tolist())
+        n = len([k for k in arrays if k.startswith("w")])
+        self.model_.set_weights([arrays[f"w{i}"] for i in range(n)])
+
+
+MODELS: dict[str, type[SentimentModel]] = {m.name: m for m in (VaderModel, LinearModel, NeuralModel)}

@@ -1,0 +1,1 @@
+"""Topics: what customers talk about, found in their reviews, named, and measured."""

@@ -1,0 +1,73 @@
+"""Key drivers: which topics push star ratings up or down.
+
+An ordinary least-squares regression of each review's stars on, for every topic, whether the
+review mentions it positively and whether it mentions it negatively (mention = the topic holds
+enough of the review's weight; positive/negative = the review's sentiment score). The
+coefficient is the change in stars when a review talks about the topic in that tone, holding the
+other topics fixed; the interval is the 95% confidence interval from the usual OLS standard
+errors.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from core.workspace import Workspace
+
+MIN_RATED = 50
+MIN_MENTIONS = 5
+TONE = 0.05
+
+
+def review_matrix(ws: Workspace) -> pd.DataFrame:
+    """review_id, rating, sentiment_score, and one 0/1 column per topic id (mentions)."""
+    reviews = ws.query("""
+        SELECT r.review_id, r.rating, s.sentiment_score
+        FROM reviews r JOIN review_sentiment s USING (review_id) ORDER BY r.review_id""")
+    mentions = ws.query("SELECT review_id, topic_id FROM review_topics")
+    wide = pd.crosstab(mentions["review_id"], mentions["topic_id"]).clip(upper=1)
+    return reviews.merge(wide, left_on="review_id", right_index=True, how="left").fillna({c: 0 for c in wide.columns})
+
+
+def key_drivers(frame: pd.DataFrame, labels: dict[int, str]) -> pd.DataFrame:
+    """topic_id, topic, tone (positive|negative), effect (stars), ci_low, ci_high, mentions, p_value.
+
+    `frame` is review_matrix's output; topics/tones with fewer than MIN_MENTIONS rated mentions are
+    left out (their effect could not be told apart from noise).
+    """
+    columns = ["topic_id", "topic", "tone", "effect", "ci_low", "ci_high", "mentions", "p_value"]
+    rated = frame.dropna(subset=["rating", "sentiment_score"])
+    if len(rated) < MIN_RATED:
+        return pd.DataFrame(columns=columns)
+    features, names = [], []
+    for topic_id in labels:
+        if topic_id not in rated.columns:
+            continue
+        mention = rated[topic_id].to_numpy(dtype=float)
+        for tone, sign in (("positive", 1), ("negative", -1)):
+            x = mention * (sign * rated["sentiment_score"].to_numpy() > TONE)
+            if x.sum() >= MIN_MENTIONS:
+                features.append(x)
+                names.append((topic_id, tone, int(x.sum())))
+    if not features:
+        return pd.DataFrame(columns=columns)
+    design = np.column_stack([np.ones(len(rated)), *features])
+    y = rated["rating"].to_numpy(dtype=float)
+    coef, *_ = np.linalg.lstsq(design, y, rcond=None)
+    residual = y - design @ coef
+    dof = max(len(y) - design.shape[1], 1)
+    sigma2 = residual @ residual / dof
+    covariance = sigma2 * np.linalg.pinv(design.T @ design)
+    se = np.sqrt(np.clip(np.diag(covariance), 0, None))
+    t_crit = stats.t.ppf(0.975, dof)
+    rows = []
+    for j, (topic_id, tone, n) in enumerate(names, start=1):
+        p = 2 * stats.t.sf(abs(coef[j] / se[j]), dof) if se[j] > 0 else 1.0
+        rows.append(
+            (topic_id, labels[topic_id], tone, coef[j], coef[j] - t_crit * se[j], coef[j] + t_crit * se[j], n, p)
+        )
+    out = pd.DataFrame(rows, columns=columns)
+    out[["effect", "ci_low", "ci_high"]] = out[["effect", "ci_low", "ci_high"]].round(3)
+    return out.sort_values("effect").reset_index(drop=True)

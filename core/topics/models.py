@@ -1,0 +1,98 @@
+"""Two topic models over the same tokenised reviews: gensim LDA (the seeds' choice) and NMF on TF-IDF.
+
+Both return the same thing (TopicFit): each topic's top terms and weights, and each review's
+topic weights (rows sum to 1, or 0 for a review with no known term).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import scipy.sparse as sp
+
+TOP_N = 10
+
+
+@dataclass
+class Corpus:
+    """Tokenised reviews as a reviews x terms count matrix (terms: stems and phrases, surface forms aside)."""
+
+    counts: sp.csr_matrix
+    terms: list[str]
+
+    @classmethod
+    def from_tokens(cls, docs: list[list[str]], min_df: int = 5, max_df: float = 0.4) -> Corpus:
+        from sklearn.feature_extraction.text import CountVectorizer
+
+        n_docs = len(docs)
+        vectorizer = CountVectorizer(
+            analyzer=lambda d: d, min_df=min(min_df, max(1, n_docs // 20)), max_df=max_df if n_docs > 20 else 1.0
+        )
+        counts = vectorizer.fit_transform(docs).tocsr().astype(np.float32)
+        return cls(counts, vectorizer.get_feature_names_out().tolist())
+
+    @property
+    def presence(self) -> sp.csc_matrix:
+        return (self.counts > 0).astype(np.float32).tocsc()
+
+
+@dataclass
+class TopicFit:
+    method: str
+    top_terms: list[list[int]]  # term indices per topic, best first
+    top_weights: list[list[float]]
+    doc_topics: np.ndarray  # reviews x topics, rows sum to 1 (or 0)
+
+
+def fit_nmf(corpus: Corpus, k: int, seed: int = 42) -> TopicFit:
+    from sklearn.decomposition import NMF
+    from sklearn.feature_extraction.text import TfidfTransformer
+
+    tfidf = TfidfTransformer(sublinear_tf=True).fit_transform(corpus.counts)
+    model = NMF(n_components=k, init="nndsvda", random_state=seed, max_iter=400, alpha_W=0.0, l1_ratio=0.0)
+    doc_topics = model.fit_transform(tfidf)
+    return _fit("nmf", model.components_, doc_topics)
+
+
+def fit_lda(corpus: Corpus, k: int, seed: int = 42, passes: int = 2) -> TopicFit:
+    from gensim.matutils import Sparse2Corpus
+    from gensim.models import LdaModel
+
+    bow = Sparse2Corpus(corpus.counts.astype(np.int64), documents_columns=False)
+    id2word = dict(enumerate(corpus.terms))
+    model = LdaModel(bow, num_topics=k, id2word=id2word, random_state=seed, passes=passes, chunksize=2000)
+    doc_topics = np.zeros((corpus.counts.shape[0], k))
+    for i, doc in enumerate(bow):
+        for topic, weight in model.get_document_topics(doc, minimum_probability=0.0):
+            doc_topics[i, topic] = weight
+    doc_topics[np.asarray(corpus.counts.sum(axis=1)).ravel() == 0] = 0.0
+    return _fit("lda", model.get_topics(), doc_topics)
+
+
+def exclusive_top_terms(topic_terms: np.ndarray, n: int = TOP_N) -> np.ndarray:
+    """Each topic's n strongest terms, a term listed only under the topic where it weighs most
+    (relative to each topic's total), so "sound" does not head five topics at once."""
+    share = topic_terms / np.maximum(topic_terms.sum(axis=1, keepdims=True), 1e-12)
+    home = share.argmax(axis=0)
+    out = []
+    for t in range(topic_terms.shape[0]):
+        ranked = np.argsort(-topic_terms[t])
+        own = [i for i in ranked[: n * 20] if home[i] == t][:n]
+        out.append(own + [i for i in ranked if i not in own][: n - len(own)])
+    return np.array(out)
+
+
+def _fit(method: str, topic_terms: np.ndarray, doc_topics: np.ndarray) -> TopicFit:
+    order = exclusive_top_terms(topic_terms)
+    totals = doc_topics.sum(axis=1, keepdims=True)
+    normalized = np.divide(doc_topics, totals, out=np.zeros_like(doc_topics, dtype=float), where=totals > 0)
+    return TopicFit(
+        method,
+        [row.tolist() for row in order],
+        [topic_terms[t, row].round(5).tolist() for t, row in enumerate(order)],
+        normalized,
+    )
+
+
+FITTERS = {"nmf": fit_nmf, "lda": fit_lda}

@@ -1,0 +1,258 @@
+"""Find, name, store and read the topics of a workspace's reviews.
+
+Both models are fitted for several numbers of topics; each is scored by NPMI coherence and
+diversity on the same reviews (core.topics.quality), and the most coherent one whose topics are
+diverse enough wins (a set fixed by the user is honoured). A review mentions a topic when the
+topic holds at least PRESENT of its weight. Names are generated from the top terms; a name the
+user edited is carried over to a retrained topic with mostly the same top terms.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+
+import numpy as np
+import pandas as pd
+
+from core import registry
+from core.errors import PersonaLensError
+from core.text.pipeline import TextPipeline
+from core.topics.models import FITTERS, Corpus, TopicFit
+from core.topics.quality import diversity, npmi
+from core.workspace import Workspace
+
+KIND = "topics"
+K_GRID = (6, 8, 10, 12)
+MIN_DIVERSITY = 0.85
+PRESENT = 0.2
+MIN_REVIEWS = 50
+SAME_TOPIC = 0.4  # Jaccard overlap of top terms above which a retrained topic keeps its edited name
+Progress = Callable[[float, str], None]
+_DDL = (
+    "CREATE TABLE IF NOT EXISTS review_topics (review_id VARCHAR, topic_id INTEGER, weight DOUBLE, version VARCHAR)",
+    "CREATE TABLE IF NOT EXISTS topic_names (version VARCHAR, topic_id INTEGER, name VARCHAR, edited BOOLEAN, "
+    "terms VARCHAR, PRIMARY KEY (version, topic_id))",
+)
+
+
+@dataclass(frozen=True)
+class Candidate:
+    method: str
+    k: int
+    npmi: float
+    diversity: float
+    seconds: float
+
+
+@dataclass(frozen=True)
+class Topic:
+    topic_id: int
+    label: str
+    top_terms: list[str]
+    weights: list[float]
+
+
+@dataclass(frozen=True)
+class TopicsRun:
+    version: str
+    method: str
+    k: int
+    npmi: float
+    diversity: float
+    candidates: list[Candidate]
+    topics: list[Topic]
+    seconds: float
+
+
+def prepare(texts: list[str]) -> tuple[TextPipeline, Corpus]:
+    pipeline = TextPipeline(stem=True, phrases=True, negation=False).fit(texts)
+    return pipeline, Corpus.from_tokens(pipeline.transform(texts))
+
+
+def search(
+    corpus: Corpus,
+    methods=("nmf", "lda"),
+    ks=K_GRID,
+    seed: int = 42,
+    progress: Progress | None = None,  # noqa: ANN001
+) -> tuple[list[Candidate], dict[tuple[str, int], TopicFit]]:
+    report = progress or (lambda _f, _m: None)
+    presence = corpus.presence
+    candidates, fits = [], {}
+    jobs = [(m, k) for m in methods for k in ks]
+    for i, (method, k) in enumerate(jobs):
+        report(i / len(jobs), f"trying {method.upper()} with {k} topics")
+        started = time.perf_counter()
+        fit = FITTERS[method](corpus, k, seed)
+        fits[(method, k)] = fit
+        candidates.append(
+            Candidate(
+                method,
+                k,
+                round(float(np.mean(npmi(fit.top_terms, presence))), 4),
+                round(diversity(fit.top_terms), 3),
+                round(time.perf_counter() - started, 2),
+            )
+        )
+    return candidates, fits
+
+
+def choose(candidates: list[Candidate]) -> Candidate:
+    diverse = [c for c in candidates if c.diversity >= MIN_DIVERSITY] or candidates
+    return max(diverse, key=lambda c: c.npmi)
+
+
+def train_topics(
+    ws: Workspace, n_topics: int | None = None, seed: int = 42, progress: Progress | None = None
+) -> TopicsRun:
+    report = progress or (lambda _f, _m: None)
+    started = time.perf_counter()
+    from core.sentiment.service import review_texts
+
+    reviews = review_texts(ws)
+    if len(reviews) < MIN_REVIEWS:
+        raise PersonaLensError(
+            f"topics need at least {MIN_REVIEWS} reviews with text; this workspace has {len(reviews)}"
+        )
+    report(0.02, "reading and tokenising the reviews")
+    try:
+        pipeline, corpus = prepare(reviews["text"].tolist())
+    except ValueError:  # every word pruned as too rare or too common
+        corpus = None
+    if corpus is None or len(corpus.terms) < 20:
+        raise PersonaLensError("the reviews use too few distinct words to find topics in")
+    ks = (n_topics,) if n_topics else K_GRID
+    candidates, fits = search(corpus, ks=ks, seed=seed, progress=lambda f, m: report(0.1 + 0.75 * f, m))
+    best = choose(candidates)
+    fit = fits[(best.method, best.k)]
+    previous = _edited_names(ws)
+    topics = []
+    for t, (ids, weights) in enumerate(zip(fit.top_terms, fit.top_weights, strict=True)):
+        terms = [pipeline.surface(corpus.terms[i]) for i in ids]
+        label = previous.get(_match(terms, previous), " · ".join(terms[:3]))
+        topics.append(Topic(t, label, terms, weights))
+    weights = pd.DataFrame(fit.doc_topics).assign(review_id=reviews["review_id"].to_numpy())
+    mentions = weights.melt(id_vars="review_id", var_name="topic_id", value_name="weight")
+    mentions = mentions[mentions["weight"] >= PRESENT].astype({"topic_id": int})
+    report(0.9, "storing the topics")
+    version = registry.new_version()
+    root = ws.models_dir / KIND
+    partial = root / f".{version}.partial"
+    try:
+        partial.mkdir(parents=True)
+        (partial / "topics.json").write_text(json.dumps([asdict(t) for t in topics], indent=1))
+        (partial / "candidates.json").write_text(json.dumps([asdict(c) for c in candidates], indent=1))
+        (partial / "pipeline.json").write_text(json.dumps(pipeline.to_dict()))
+        with ws.transaction() as con:
+            for ddl in _DDL:
+                con.execute(ddl)
+            con.execute("DELETE FROM review_topics")
+            con.register("mentions", mentions.assign(weight=mentions["weight"].round(4), version=version))
+            con.execute("INSERT INTO review_topics SELECT review_id, topic_id, weight, version FROM mentions")
+            for topic in topics:
+                con.execute(
+                    "INSERT INTO topic_names VALUES (?, ?, ?, ?, ?)",
+                    [
+                        version,
+                        topic.topic_id,
+                        topic.label,
+                        topic.label in previous.values(),
+                        json.dumps(topic.top_terms),
+                    ],
+                )
+            registry.record_version(
+                con,
+                KIND,
+                version,
+                ws.data_version(),
+                metrics={"npmi": best.npmi, "diversity": best.diversity},
+                summary={"method": best.method, "k": best.k},
+            )
+        partial.rename(root / version)
+    except BaseException:
+        shutil.rmtree(partial, ignore_errors=True)
+        raise
+    report(1.0, "done")
+    return TopicsRun(
+        version,
+        best.method,
+        best.k,
+        best.npmi,
+        best.diversity,
+        candidates,
+        topics,
+        round(time.perf_counter() - started, 2),
+    )
+
+
+def topics(ws: Workspace) -> pd.DataFrame:
+    """id, label, top_terms (10, surface form), share (of reviews mentioning it), avg_sentiment; by share."""
+    version = registry.active_version(ws, KIND)
+    if version is None:
+        return pd.DataFrame(columns=["id", "label", "top_terms", "share", "avg_sentiment"])
+    has_sentiment = bool(
+        ws.query("SELECT count(*) AS n FROM duckdb_tables() WHERE table_name = 'review_sentiment'")["n"].iloc[0]
+    )
+    sentiment = "avg(s.sentiment_score)" if has_sentiment else "NULL"
+    join = "LEFT JOIN review_sentiment s USING (review_id)" if has_sentiment else ""
+    frame = ws.query(
+        f"""
+        SELECT n.topic_id AS id, n.name AS label, n.terms,
+               count(DISTINCT t.review_id) / (SELECT count(*) FROM reviews) AS share, {sentiment} AS avg_sentiment
+        FROM topic_names n LEFT JOIN review_topics t USING (topic_id) {join}
+        WHERE n.version = ? GROUP BY ALL ORDER BY share DESC""",
+        [version],
+    )
+    frame["top_terms"] = frame.pop("terms").map(json.loads)
+    return frame[["id", "label", "top_terms", "share", "avg_sentiment"]]
+
+
+def run_info(ws: Workspace) -> dict | None:
+    version = registry.active_version(ws, KIND)
+    if version is None:
+        return None
+    folder = ws.models_dir / KIND / version
+    summary = json.loads(registry.versions(ws, KIND).set_index("version").loc[version, "summary"])
+    metrics = json.loads(registry.versions(ws, KIND).set_index("version").loc[version, "metrics"])
+    return {
+        "version": version,
+        **summary,
+        **metrics,
+        "candidates": json.loads((folder / "candidates.json").read_text()),
+    }
+
+
+def rename_topic(ws: Workspace, topic_id: int, name: str) -> None:
+    name = name.strip()
+    version = registry.active_version(ws, KIND)
+    if not name:
+        raise PersonaLensError("a topic needs a name")
+    if version is None:
+        raise PersonaLensError("there are no topics yet: find them first")
+    with ws.transaction() as con:
+        con.execute(
+            "UPDATE topic_names SET name = ?, edited = true WHERE version = ? AND topic_id = ?",
+            [name, version, topic_id],
+        )
+
+
+def _edited_names(ws: Workspace) -> dict[tuple[str, ...], str]:
+    """Edited names of the active version's topics, keyed by their top terms."""
+    version = registry.active_version(ws, KIND)
+    if version is None:
+        return {}
+    rows = ws.query("SELECT name, terms FROM topic_names WHERE version = ? AND edited", [version])
+    return {tuple(json.loads(t)): n for n, t in zip(rows["name"], rows["terms"], strict=True)}
+
+
+def _match(terms: list[str], previous: dict[tuple[str, ...], str]) -> tuple[str, ...] | None:
+    best, best_overlap = None, SAME_TOPIC
+    for old in previous:
+        overlap = len(set(old) & set(terms)) / len(set(old) | set(terms))
+        if overlap >= best_overlap:
+            best, best_overlap = old, overlap
+    return best

@@ -1,0 +1,57 @@
+"""Sentiment & topics page through AppTest: numbers, charts, filters, drill-down, empty states."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from core.workspace import create_workspace
+from tests.app.conftest import open_page
+
+
+@pytest.fixture
+def trained(trained_home: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("PERSONALENS_HOME", str(trained_home))
+    return trained_home
+
+
+def _metric(at, label: str) -> str:  # noqa: ANN001 - an AppTest
+    return next(m.value for m in at.metric if m.label == label)
+
+
+def test_numbers_charts_filters_and_drill_down(trained: Path) -> None:
+    at = open_page("pages/sentiment.py", "demo")
+    assert not at.exception
+    assert _metric(at, "Reviews") == "8,000"
+    assert 0.6 < float(_metric(at, "Positive").rstrip("%")) / 100 < 0.95
+    assert len(at.get("plotly_chart")) >= 5
+    assert any("Most used words" in m.value for m in at.markdown)
+
+    at.multiselect[0].set_value(["Garden"]).run()  # categories
+    assert not at.exception
+    garden = int(_metric(at, "Reviews").replace(",", ""))
+    assert 0 < garden < 8000
+
+    tone = next(s for s in at.selectbox if s.label == "Sentiment")
+    tone.set_value("negative").run()
+    assert not at.exception
+    table = next(d.value for d in at.dataframe if "sentiment_score" in d.value)
+    assert len(table) and (table["sentiment_score"] < 0.2).all()
+
+
+def test_without_reviews_the_page_says_what_to_upload(empty_home: Path) -> None:
+    create_workspace("fresh")
+    at = open_page("pages/sentiment.py", "fresh")
+    assert not at.exception
+    assert "upload a reviews file" in at.info[0].value
+
+
+def test_before_analysis_the_page_offers_it(trained: Path, demo_ws) -> None:
+    import shutil
+
+    shutil.copytree(demo_ws.path, trained / "fresh-demo")
+    at = open_page("pages/sentiment.py", "fresh-demo")
+    assert not at.exception
+    assert at.button(key="train-text").label == "Analyse"
+    assert not at.metric
