@@ -21,7 +21,7 @@ import pandas as pd
 
 from core import registry
 from core.errors import PersonaLensError
-from core.sentiment.models import LABELS, MODELS, SentimentModel, VaderModel
+from core.sentiment.models import LABELS, MODELS, SentimentModel, VaderModel, proba_many
 from core.workspace import Workspace
 
 KIND = "sentiment"
@@ -151,10 +151,8 @@ def train_sentiment(
             "learn from them), so the VADER word list scores sentiment on its own."
         )
     report(0.85, f"scoring {len(reviews):,} reviews")
-    scores = model.score(reviews["text"].tolist())
-    labels = np.where(scores >= 0.05, "positive", np.where(scores <= -0.05, "negative", "neutral"))
-    if chosen != "vader":
-        labels = np.array(LABELS)[model.predict(reviews["text"].tolist())]
+    scored = score_texts(model, reviews["text"].tolist())
+    scores, labels = scored["sentiment_score"].to_numpy(), scored["sentiment_label"].to_numpy()
     version = registry.new_version()
     root = ws.models_dir / KIND
     partial = root / f".{version}.partial"
@@ -205,14 +203,15 @@ def run_info(ws: Workspace) -> dict | None:
     return {"version": version, **json.loads(row["summary"]), "comparison": comparison}
 
 
-def score_texts(model: SentimentModel, texts: Sequence[str]) -> pd.DataFrame:
+def score_texts(model: SentimentModel, texts: Sequence[str], processes: int = 1) -> pd.DataFrame:
     """sentiment_label, sentiment_score for each text (empty text: neutral, 0)."""
     texts = ["" if t is None or (isinstance(t, float) and np.isnan(t)) else str(t) for t in texts]
-    scores = model.score(texts) if texts else np.array([])
     if isinstance(model, VaderModel):
+        scores = model.score(texts) if texts else np.array([])
         labels = np.where(scores >= 0.05, "positive", np.where(scores <= -0.05, "negative", "neutral"))
     else:
-        labels = np.array(LABELS)[model.predict(texts)] if texts else np.array([])
+        p = proba_many(model, texts, processes) if texts else np.zeros((0, 3))
+        scores, labels = np.clip(p[:, 2] - p[:, 0], -1, 1), np.array(LABELS)[p.argmax(axis=1)]
     empty = np.array([not t.strip() for t in texts], dtype=bool)
     return pd.DataFrame(
         {
@@ -233,7 +232,7 @@ def score_file(ws: Workspace, source: Path, text_column: str, output: Path) -> i
         raise PersonaLensError(
             f"{source.name} has no column {text_column!r}; its columns are {', '.join(frame.columns)}"
         )
-    scored = score_texts(model, frame[text_column].tolist())
+    scored = score_texts(model, frame[text_column].tolist(), processes=2)  # a batch job: use both cores
     frame[["sentiment_label", "sentiment_score"]] = scored.to_numpy()
     frame.to_csv(output, index=False)
     return len(frame)

@@ -55,7 +55,8 @@ def fit_nmf(corpus: Corpus, k: int, seed: int = 42) -> TopicFit:
     return _fit("nmf", model.components_, doc_topics)
 
 
-def fit_lda(corpus: Corpus, k: int, seed: int = 42, passes: int = 2) -> TopicFit:
+def fit_lda(corpus: Corpus, k: int, seed: int = 42, passes: int = 2, exclusive: bool = True) -> TopicFit:
+    """LDA; with exclusive=False the top terms are gensim's own (most probable first), as plain LDA shows them."""
     from gensim.matutils import Sparse2Corpus
     from gensim.models import LdaModel
 
@@ -67,7 +68,7 @@ def fit_lda(corpus: Corpus, k: int, seed: int = 42, passes: int = 2) -> TopicFit
         for topic, weight in model.get_document_topics(doc, minimum_probability=0.0):
             doc_topics[i, topic] = weight
     doc_topics[np.asarray(corpus.counts.sum(axis=1)).ravel() == 0] = 0.0
-    return _fit("lda", model.get_topics(), doc_topics)
+    return _fit("lda", model.get_topics(), doc_topics, exclusive)
 
 
 def exclusive_top_terms(topic_terms: np.ndarray, n: int = TOP_N) -> np.ndarray:
@@ -83,8 +84,8 @@ def exclusive_top_terms(topic_terms: np.ndarray, n: int = TOP_N) -> np.ndarray:
     return np.array(out)
 
 
-def _fit(method: str, topic_terms: np.ndarray, doc_topics: np.ndarray) -> TopicFit:
-    order = exclusive_top_terms(topic_terms)
+def _fit(method: str, topic_terms: np.ndarray, doc_topics: np.ndarray, exclusive: bool = True) -> TopicFit:
+    order = exclusive_top_terms(topic_terms) if exclusive else np.argsort(-topic_terms, axis=1)[:, :TOP_N]
     totals = doc_topics.sum(axis=1, keepdims=True)
     normalized = np.divide(doc_topics, totals, out=np.zeros_like(doc_topics, dtype=float), where=totals > 0)
     return TopicFit(
