@@ -59,6 +59,8 @@ train_form()
 if sentiment_info is None or topic_info is None:
     st.stop()
 
+if sentiment_info["chosen"] == "vader":
+    st.caption(sentiment_info["note"])
 lo, hi = views.date_bounds(ws)
 cols = st.columns([3, 3, 3, 2])
 span = cols[0].date_input("Dates", (lo, hi), min_value=lo, max_value=hi) if lo else ()
