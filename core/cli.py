@@ -395,6 +395,36 @@ def _evaluate_text(ws, args: argparse.Namespace) -> int:  # noqa: ANN001 - a Wor
     return 0
 
 
+def cmd_models(args: argparse.Namespace) -> int:
+    from core import registry
+    from core.workspace import open_workspace
+
+    ws = open_workspace(args.workspace)
+    if args.promote:
+        kind = registry.find_kind(ws, args.promote)
+        registry.activate(ws, kind, args.promote)
+        print(f"{kind} version {args.promote} is now active")
+        return 0
+    if args.rollback:
+        print(f"{args.rollback} rolled back to version {registry.rollback(ws, args.rollback)}")
+        return 0
+    if args.delete:
+        kind = registry.find_kind(ws, args.delete)
+        registry.delete(ws, kind, args.delete)
+        print(f"deleted {kind} version {args.delete}")
+        return 0
+    frame = registry.overview(ws)
+    if args.json:
+        _print_json(frame.to_dict("records"))
+        return 0
+    if frame.empty:
+        print("no models trained yet: python -m core train --workspace W --models all")
+    for r in frame.itertuples(index=False):
+        value = "-" if r.value is None or r.value != r.value else f"{r.value:.3f}"
+        print(f"{r.kind:<10} {r.version}  {r.status:<8} {r.metric} {value:<7} {'stale' if r.stale else ''}")
+    return 0
+
+
 def cmd_workspaces(args: argparse.Namespace) -> int:
     from core.workspace import create_workspace, delete_workspace, list_workspaces
 
@@ -506,6 +536,20 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--models", help="recs only: comma-separated recommenders (default: all)")
     evaluate.add_argument("--json", action="store_true")
     evaluate.set_defaults(func=cmd_evaluate)
+
+    mdl = sub.add_parser("models", help="model versions: list, promote, roll back, delete")
+    mdl.add_argument("--workspace", required=True)
+    action = mdl.add_mutually_exclusive_group()
+    action.add_argument("--promote", metavar="VERSION", help="make this version the active one")
+    action.add_argument(
+        "--rollback",
+        metavar="KIND",
+        choices=["personas", "sentiment", "topics", "recs"],
+        help="make the version before the active one active again",
+    )
+    action.add_argument("--delete", metavar="VERSION", help="remove a version that is not active")
+    mdl.add_argument("--json", action="store_true")
+    mdl.set_defaults(func=cmd_models)
 
     wss = sub.add_parser("workspaces", help="list, create or delete workspaces")
     wss.add_argument("action", nargs="?", choices=["list", "create", "delete"], default="list")

@@ -1,14 +1,21 @@
-"""Which model versions exist in a workspace and which one is active, per kind of model.
+"""Which model versions exist in a workspace, which one serves, and whether their files are intact.
 
-A version is a folder under `models/KIND/VERSION/` plus one row in the `model_versions` table
-(kind, version, status, when, on which data, its metrics and a short summary). Exactly one
-version per kind is `active`; older ones are `retired`, and can be made active again.
+A version is a folder `models/KIND/VERSION/` plus one row in the `model_versions` table: kind,
+version, status (active, retired, failed), when, on which data (the workspace's data version),
+its metrics, a short summary, the training time, the library versions, and the checksum of its
+manifest. The manifest (`manifest.json`, written before the folder is renamed into place) lists
+the sha256 of every file; loading re-hashes them, so a damaged or foreign file is refused with a
+message naming the version, and the newest earlier version that is intact serves instead.
+Exactly one version per kind is active.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
+from dataclasses import dataclass
 from datetime import UTC, datetime
+from pathlib import Path
 
 import duckdb
 import pandas as pd
@@ -16,14 +23,57 @@ import pandas as pd
 from core.errors import PersonaLensError
 from core.workspace import Workspace
 
+KINDS = ("personas", "sentiment", "topics", "recs")
 _DDL = """CREATE TABLE IF NOT EXISTS model_versions (
     kind VARCHAR, version VARCHAR, status VARCHAR, created_at TIMESTAMP, data_version INTEGER,
     metrics JSON, summary JSON, PRIMARY KEY (kind, version))"""
+_COLUMNS = (("checksum", "VARCHAR"), ("seconds", "DOUBLE"), ("libraries", "JSON"))
+MANIFEST = "manifest.json"
+
+
+class DamagedModel(PersonaLensError):
+    """A model version's files are missing or differ from what was written at training time."""
 
 
 def new_version() -> str:
     """A sortable version id: the UTC time to the microsecond."""
     return datetime.now(UTC).strftime("%Y%m%dT%H%M%S%f")
+
+
+def ensure_table(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute(_DDL)
+    for column, sql_type in _COLUMNS:
+        con.execute(f"ALTER TABLE model_versions ADD COLUMN IF NOT EXISTS {column} {sql_type}")
+
+
+def write_manifest(folder: Path) -> str:
+    """Hash every file of a version folder into manifest.json; returns the manifest's own sha256."""
+    files = {
+        str(p.relative_to(folder)): _sha256(p) for p in sorted(folder.rglob("*")) if p.is_file() and p.name != MANIFEST
+    }
+    text = json.dumps(files, indent=1, sort_keys=True)
+    (folder / MANIFEST).write_text(text)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _libraries() -> dict[str, str]:
+    from importlib import metadata
+
+    out = {}
+    for name in ("numpy", "pandas", "scikit-learn", "scipy", "gensim", "implicit", "tensorflow-cpu", "nltk"):
+        try:
+            out[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            continue
+    return out
 
 
 def record_version(
@@ -34,13 +84,20 @@ def record_version(
     metrics: dict,
     summary: dict,
     activate: bool = True,
+    folder: Path | None = None,
+    seconds: float | None = None,
 ) -> None:
-    """Register a trained version inside the caller's transaction (and make it active)."""
-    con.execute(_DDL)
+    """Register a trained version inside the caller's transaction (and make it active).
+
+    `folder` is the version's (not yet renamed) folder: its manifest is written and its checksum kept.
+    """
+    ensure_table(con)
+    checksum = write_manifest(folder) if folder is not None else None
     if activate:
         con.execute("UPDATE model_versions SET status = 'retired' WHERE kind = ? AND status = 'active'", [kind])
     con.execute(
-        "INSERT INTO model_versions VALUES (?, ?, ?, ?, ?, ?, ?)",
+        "INSERT INTO model_versions (kind, version, status, created_at, data_version, metrics, summary, checksum, "
+        "seconds, libraries) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [
             kind,
             version,
@@ -49,15 +106,38 @@ def record_version(
             data_version,
             json.dumps(metrics, default=float),
             json.dumps(summary, default=str),
+            checksum,
+            seconds,
+            json.dumps(_libraries()),
         ],
     )
 
 
-def versions(ws: Workspace, kind: str) -> pd.DataFrame:
-    """kind, version, status, created_at, data_version, metrics, summary (JSON text); newest first."""
+def versions(ws: Workspace, kind: str | None = None) -> pd.DataFrame:
+    """kind, version, status, created_at, data_version, metrics, summary (JSON text), checksum, seconds,
+    libraries, stale (trained on older data than the workspace now holds); newest first."""
+    columns = [
+        "kind",
+        "version",
+        "status",
+        "created_at",
+        "data_version",
+        "metrics",
+        "summary",
+        "checksum",
+        "seconds",
+        "libraries",
+        "stale",
+    ]
     if not _has_table(ws):
-        return pd.DataFrame(columns=["kind", "version", "status", "created_at", "data_version", "metrics", "summary"])
-    return ws.query("SELECT * FROM model_versions WHERE kind = ? ORDER BY version DESC", [kind])
+        return pd.DataFrame(columns=columns)
+    where, params = ("WHERE kind = ?", [kind]) if kind else ("", [])
+    frame = ws.query(f"SELECT * FROM model_versions {where} ORDER BY kind, version DESC", params)
+    for column, _ in _COLUMNS:  # a workspace from before these columns existed
+        if column not in frame:
+            frame[column] = None
+    frame["stale"] = frame["data_version"] < ws.data_version()
+    return frame[columns]
 
 
 def active_version(ws: Workspace, kind: str) -> str | None:
@@ -67,15 +147,160 @@ def active_version(ws: Workspace, kind: str) -> str | None:
     return None if found.empty else str(found["version"].iloc[0])
 
 
+def verify(ws: Workspace, kind: str, version: str) -> None:
+    """Raise DamagedModel unless every file of the version is as it was written."""
+    folder = ws.models_dir / kind / version
+    label = f"{kind} model version {version}"
+    manifest = folder / MANIFEST
+    if not folder.is_dir():
+        raise DamagedModel(f"{label} is missing from the workspace folder")
+    row = versions(ws, kind)
+    row = row[row["version"] == version]
+    expected = None if row.empty or pd.isna(row["checksum"].iloc[0]) else row["checksum"].iloc[0]
+    if not manifest.is_file():
+        if expected is None and not row.empty:
+            return  # trained before checksums were kept: nothing to check against
+        raise DamagedModel(f"{label} has no manifest: it was not written by PersonaLens, or not completely")
+    if expected and hashlib.sha256(manifest.read_bytes()).hexdigest() != expected:
+        raise DamagedModel(f"{label} has a manifest that does not match the one recorded at training time")
+    try:
+        files = json.loads(manifest.read_text())
+    except ValueError as exc:
+        raise DamagedModel(f"{label} has an unreadable manifest") from exc
+    for name, digest in files.items():
+        path = folder / name
+        if not path.is_file():
+            raise DamagedModel(f"{label} is damaged: {name} is missing")
+        if _sha256(path) != digest:
+            raise DamagedModel(f"{label} is damaged: {name} changed since training")
+
+
+@dataclass(frozen=True)
+class Serving:
+    """The version that serves a kind, and why it is not the active one when it is not."""
+
+    version: str | None
+    problem: str | None = None
+
+
+def serving_version(ws: Workspace, kind: str) -> Serving:
+    """The active version if intact; else the newest earlier intact version, with the reason."""
+    active = active_version(ws, kind)
+    if active is None:
+        return Serving(None)
+    try:
+        verify(ws, kind, active)
+        return Serving(active)
+    except DamagedModel as exc:
+        problem = str(exc)
+    for older in versions(ws, kind)["version"].tolist():
+        if older >= active:
+            continue
+        try:
+            verify(ws, kind, older)
+        except DamagedModel:
+            continue
+        return Serving(older, f"{problem}; serving the previous version {older} instead")
+    return Serving(None, f"{problem}, and no earlier intact version exists: retrain")
+
+
 def activate(ws: Workspace, kind: str, version: str) -> None:
-    """Make an existing version the active one (promote a candidate, or roll back)."""
-    if not (ws.models_dir / kind / version).is_dir() or version not in versions(ws, kind)["version"].tolist():
+    """Make an existing, intact version the active one (promote a candidate, or roll back)."""
+    if version not in versions(ws, kind)["version"].tolist():
         raise PersonaLensError(f"there is no {kind} version {version} in this workspace")
+    verify(ws, kind, version)
     with ws.transaction() as con:
         con.execute("UPDATE model_versions SET status = 'retired' WHERE kind = ? AND status = 'active'", [kind])
         con.execute("UPDATE model_versions SET status = 'active' WHERE kind = ? AND version = ?", [kind, version])
 
 
+def rollback(ws: Workspace, kind: str) -> str:
+    """Activate the newest intact version older than the active one; returns it."""
+    active = active_version(ws, kind)
+    if active is None:
+        raise PersonaLensError(f"there is no active {kind} model to roll back from")
+    for older in versions(ws, kind)["version"].tolist():
+        if older < active:
+            try:
+                activate(ws, kind, older)
+            except DamagedModel:
+                continue
+            return older
+    raise PersonaLensError(f"there is no earlier {kind} version to roll back to")
+
+
+def delete(ws: Workspace, kind: str, version: str) -> None:
+    """Remove a version that is not active (its row and its folder)."""
+    if version == active_version(ws, kind):
+        raise PersonaLensError(f"{kind} version {version} is active: promote or roll back to another one first")
+    if version not in versions(ws, kind)["version"].tolist():
+        raise PersonaLensError(f"there is no {kind} version {version} in this workspace")
+    with ws.transaction() as con:
+        con.execute("DELETE FROM model_versions WHERE kind = ? AND version = ?", [kind, version])
+    import shutil
+
+    shutil.rmtree(ws.models_dir / kind / version, ignore_errors=True)
+
+
+def find_kind(ws: Workspace, version: str) -> str:
+    found = versions(ws)
+    match = found[found["version"] == version]
+    if match.empty:
+        raise PersonaLensError(f"there is no model version {version} in this workspace")
+    return str(match["kind"].iloc[0])
+
+
 def _has_table(ws: Workspace) -> bool:
     found = ws.query("SELECT count(*) AS n FROM duckdb_tables() WHERE table_name = 'model_versions'")
     return bool(found["n"].iloc[0])
+
+
+def headline(kind: str, metrics: dict, summary: dict) -> tuple[str, float | None]:
+    """The one number that says how good a version is, in the unit the Models page shows."""
+    if kind == "personas":
+        return "silhouette", metrics.get("silhouette")
+    if kind == "sentiment":
+        chosen = summary.get("chosen")
+        return "macro-F1", (metrics.get(chosen) or {}).get("macro_f1") if chosen else None
+    if kind == "topics":
+        return "NPMI", metrics.get("npmi")
+    if kind == "recs":
+        best = summary.get("best")
+        return "NDCG@10", (metrics.get(best) or {}).get("ndcg") if best else None
+    return "", None
+
+
+def overview(ws: Workspace) -> pd.DataFrame:
+    """kind, version, status, created_at, data_version, stale, metric, value, seconds, summary (dict); newest first."""
+    found = versions(ws)
+    rows = []
+    for row in found.itertuples(index=False):
+        metrics, summary = json.loads(row.metrics or "{}"), json.loads(row.summary or "{}")
+        metric, value = headline(row.kind, metrics, summary)
+        rows.append(
+            {
+                "kind": row.kind,
+                "version": row.version,
+                "status": row.status,
+                "created_at": row.created_at,
+                "data_version": int(row.data_version),
+                "stale": bool(row.stale),
+                "metric": metric,
+                "value": None if value is None else float(value),
+                "seconds": row.seconds,
+                "summary": summary,
+            }
+        )
+    columns = [
+        "kind",
+        "version",
+        "status",
+        "created_at",
+        "data_version",
+        "stale",
+        "metric",
+        "value",
+        "seconds",
+        "summary",
+    ]
+    return pd.DataFrame(rows, columns=columns)

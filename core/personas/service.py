@@ -12,11 +12,11 @@ import shutil
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 
 import pandas as pd
 
+from core import registry
 from core.errors import PersonaLensError
 from core.personas import views
 from core.personas.describe import PersonaCard, describe_personas
@@ -61,7 +61,7 @@ def train_personas(
     assignments = model.assignments()
     report(0.75, "describing personas")
     cards = describe_personas(ws, profiles, assignments)
-    version = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%f")
+    version = registry.new_version()
     root = ws.models_dir / "personas"
     partial = root / f".{version}.partial"
     model.save(partial)
@@ -80,6 +80,19 @@ def train_personas(
                     "SET name = CASE WHEN persona_names.edited THEN persona_names.name ELSE excluded.name END",
                     [card.persona_id, card.name],
                 )
+            registry.record_version(
+                con,
+                "personas",
+                version,
+                ws.data_version(),
+                metrics={"silhouette": round(model.silhouette_, 4)},
+                summary={
+                    "n_personas": len(cards),
+                    "sizes": {str(k): int(v) for k, v in assignments["persona_id"].value_counts().sort_index().items()},
+                },
+                folder=partial,
+                seconds=round(time.perf_counter() - started, 2),
+            )
         partial.rename(root / version)
     except BaseException:
         shutil.rmtree(partial, ignore_errors=True)

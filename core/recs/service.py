@@ -80,6 +80,8 @@ def train_recs(
                 KIND,
                 version,
                 ws.data_version(),
+                folder=partial,
+                seconds=round(time.perf_counter() - started, 2),
                 metrics={r.name: r.metrics for r in evaluation.results if r.metrics},
                 summary={"best": ranked[0], "models": ranked, "failed": failed},
             )
@@ -118,6 +120,7 @@ class RecsBundle:
     explainer: Explainer
     persona_of: dict[str, int] = field(default_factory=dict)
     persona_names: dict[int, str] = field(default_factory=dict)
+    problem: str | None = None  # why an earlier version serves instead of the active one
 
     def labels(self) -> dict[str, str]:
         return {name: model.label for name, model in self.models.items()}
@@ -305,12 +308,16 @@ class RecsBundle:
 
 def load_recs(ws: Workspace, version: str | None = None) -> RecsBundle | None:
     """The active (or given) version ready to serve, or None when recommendations were never trained."""
-    version = version or registry.active_version(ws, KIND)
+    problem = None
+    if version is None:
+        serving = registry.serving_version(ws, KIND)
+        if serving.version is None and serving.problem:
+            raise registry.DamagedModel(serving.problem)
+        version, problem = serving.version, serving.problem
     if version is None:
         return None
+    registry.verify(ws, KIND, version)
     folder = ws.models_dir / KIND / version
-    if not folder.is_dir():
-        raise PersonaLensError(f"recommendation model {version} is missing from the workspace folder")
     meta = json.loads((folder / "meta.json").read_text())
     users = pd.read_parquet(folder / "users.parquet")["customer_id"].to_numpy(dtype=object)
     items_meta = pd.read_parquet(folder / "items.parquet")
@@ -342,7 +349,9 @@ def load_recs(ws: Workspace, version: str | None = None) -> RecsBundle | None:
         dict(zip(quotes["item"].tolist(), quotes["quote"].tolist(), strict=True)),
     )
     evaluation = Evaluation.from_dict(json.loads((folder / "evaluation.json").read_text()))
-    return RecsBundle(version, data, training, models, meta["best"], evaluation, explainer, persona_of, persona_names)
+    return RecsBundle(
+        version, data, training, models, meta["best"], evaluation, explainer, persona_of, persona_names, problem
+    )
 
 
 def _save(

@@ -177,6 +177,8 @@ def train_sentiment(
                 KIND,
                 version,
                 ws.data_version(),
+                folder=partial,
+                seconds=round(time.perf_counter() - started, 2),
                 metrics={c.name: {"macro_f1": c.macro_f1, "binary_f1": c.binary_f1} for c in comparison},
                 summary={"chosen": chosen, "note": note},
             )
@@ -189,8 +191,13 @@ def train_sentiment(
 
 
 def load_sentiment(ws: Workspace) -> SentimentModel | None:
-    version = registry.active_version(ws, KIND)
-    return None if version is None else SentimentModel.load(ws.models_dir / KIND / version)
+    """The serving model (the active one, or the newest intact earlier one if it is damaged)."""
+    serving = registry.serving_version(ws, KIND)
+    if serving.version is None:
+        if serving.problem:
+            raise registry.DamagedModel(serving.problem)
+        return None
+    return SentimentModel.load(ws.models_dir / KIND / serving.version)
 
 
 def run_info(ws: Workspace) -> dict | None:

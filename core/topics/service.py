@@ -169,6 +169,8 @@ def train_topics(
                 KIND,
                 version,
                 ws.data_version(),
+                folder=partial,
+                seconds=round(time.perf_counter() - started, 2),
                 metrics={"npmi": best.npmi, "diversity": best.diversity},
                 summary={"method": best.method, "k": best.k},
             )
