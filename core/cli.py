@@ -117,6 +117,7 @@ TRAINABLE = ("personas", "sentiment", "topics", "recs")
 
 
 def cmd_train(args: argparse.Namespace) -> int:
+    from core import runs
     from core.workspace import open_workspace
 
     wanted = [m.strip() for m in args.models.split(",") if m.strip()]
@@ -127,87 +128,158 @@ def cmd_train(args: argparse.Namespace) -> int:
             f"cannot train {', '.join(unknown) or 'nothing'}: models available are {', '.join(TRAINABLE)} (or all)"
         )
     ws = open_workspace(args.workspace)
-    report = _progress_printer(args.json)
-    results: dict[str, dict] = {}
-    if "personas" in wanted:  # first: recommendations use the personas
-        from core.personas.service import train_personas
-
-        run = train_personas(ws, n_personas=args.n_personas, progress=report)
-        results["personas"] = {
-            "version": run.version,
-            "n_personas": run.n_personas,
-            "silhouette": round(run.silhouette, 4),
-            "sizes": run.sizes,
-            "seconds": run.seconds,
-        }
-    if "sentiment" in wanted:  # before topics: topic tones and key drivers read the sentiment scores
-        from core.sentiment.service import train_sentiment
-
-        sentiment = train_sentiment(ws, seed=args.seed, progress=report)
-        results["sentiment"] = {
-            "version": sentiment.version,
-            "chosen": sentiment.chosen,
-            "note": sentiment.note,
-            "comparison": [asdict(c) for c in sentiment.comparison],
-            "reviews_scored": sentiment.reviews_scored,
-            "seconds": sentiment.seconds,
-        }
-    if "topics" in wanted:
-        from core.topics.service import train_topics
-
-        found = train_topics(ws, n_topics=args.n_topics, seed=args.seed, progress=report)
-        results["topics"] = {
-            "version": found.version,
-            "method": found.method,
-            "k": found.k,
-            "npmi": found.npmi,
-            "diversity": found.diversity,
-            "topics": [t.label for t in found.topics],
-            "seconds": found.seconds,
-        }
-    if "recs" in wanted:
-        from core.recs.service import train_recs
-
-        recs = train_recs(ws, seed=args.seed, progress=report)
-        results["recs"] = {
-            "version": recs.version,
-            "best": recs.best,
-            "ndcg@10": {r.name: r.metrics.get("ndcg") for r in recs.evaluation.results},
-            "failed": {r.name: r.error for r in recs.evaluation.results if r.error},
-            "seconds": recs.seconds,
-        }
+    reporter = runs.RunReporter(ws, args.run_id) if args.run_id else None
+    try:
+        with runs.training_lock(ws):
+            results = train_models(ws, [m for m in TRAINABLE if m in wanted], args, reporter)
+    except BaseException as exc:
+        if reporter:
+            reporter.finish({}, _plain_error(exc))
+        raise
+    failed = {k: r["error"] for k, r in results.items() if "error" in r}
+    if reporter:
+        reporter.finish(results, "; ".join(f"{k}: {e}" for k, e in failed.items()) or None)
     if args.json:
         _print_json(results)
-        return 0
-    if "personas" in results:
-        r = results["personas"]
-        print(
-            f"personas: version {r['version']}, {r['n_personas']} personas, silhouette {r['silhouette']}, "
-            f"{r['seconds']} s"
-        )
-    if "sentiment" in results:
-        r = results["sentiment"]
-        print(
-            f"sentiment: version {r['version']}, model {r['chosen']}, {r['reviews_scored']:,} reviews scored, "
-            f"{r['seconds']} s"
-        )
-        print(f"  {r['note']}")
-    if "topics" in results:
-        r = results["topics"]
-        print(
-            f"topics: version {r['version']}, {r['k']} topics ({r['method'].upper()}), NPMI {r['npmi']}, "
-            f"diversity {r['diversity']}, {r['seconds']} s"
-        )
-        for label in r["topics"]:
-            print(f"  {label}")
-    if "recs" in results:
-        r = results["recs"]
-        print(f"recs: version {r['version']}, default model {r['best']}, {r['seconds']} s")
-        for name, ndcg in r["ndcg@10"].items():
-            print(f"  {name:<20} NDCG@10 {'-' if ndcg is None else f'{ndcg:.4f}'}")
-        for name, error in r["failed"].items():
-            print(f"  {name:<20} not trained: {error}")
-    return 0
+    else:
+        _print_training(results)
+    return 1 if failed and len(failed) == len(results) else 0
+
+
+def train_models(ws, kinds: list[str], args: argparse.Namespace, reporter) -> dict[str, dict]:  # noqa: ANN001
+    """Train each kind in turn; one that fails is reported and the others still train.
+
+    After each, the promotion policy decides whether the new version serves: always, never (kept
+    as a candidate), or auto (only if its headline metric is at least the active version's).
+    """
+    from core import registry
+
+    printer = _progress_printer(args.json)
+    results: dict[str, dict] = {}
+    for i, kind in enumerate(kinds):
+
+        def report(fraction: float, message: str, i: int = i, kind: str = kind) -> None:
+            overall = (i + min(max(fraction, 0.0), 1.0)) / len(kinds)
+            printer(overall, f"{kind}: {message}")
+            if reporter:
+                reporter.progress(overall, f"{kind}: {message}")
+
+        previous = registry.active_version(ws, kind)
+        try:
+            results[kind] = TRAINERS[kind](ws, args, report)
+        except Exception as exc:  # the other models still train; nothing active changes for this one
+            results[kind] = {"error": _plain_error(exc)}
+            continue
+        results[kind]["promoted"] = _apply_policy(ws, kind, previous, results[kind]["version"], args.promote)
+    return results
+
+
+def _apply_policy(ws, kind: str, previous: str | None, new: str, policy: str) -> bool:  # noqa: ANN001
+    from core import registry
+
+    if previous is None or policy == "always":
+        return True
+    if policy == "auto":
+        found = registry.overview(ws).set_index("version")
+        old_value, new_value = found.loc[previous, "value"], found.loc[new, "value"]
+        if old_value is None or new_value is None or new_value != new_value or new_value >= old_value - 1e-9:
+            return True
+    registry.keep_candidate(ws, kind, new, previous)
+    return False
+
+
+def _train_personas(ws, args: argparse.Namespace, report) -> dict:  # noqa: ANN001
+    from core.personas.service import train_personas
+
+    run = train_personas(ws, n_personas=args.n_personas, progress=report)
+    return {
+        "version": run.version,
+        "n_personas": run.n_personas,
+        "silhouette": round(run.silhouette, 4),
+        "sizes": run.sizes,
+        "seconds": run.seconds,
+    }
+
+
+def _train_sentiment(ws, args: argparse.Namespace, report) -> dict:  # noqa: ANN001
+    from core.sentiment.service import train_sentiment
+
+    run = train_sentiment(ws, seed=args.seed, progress=report)
+    return {
+        "version": run.version,
+        "chosen": run.chosen,
+        "note": run.note,
+        "comparison": [asdict(c) for c in run.comparison],
+        "reviews_scored": run.reviews_scored,
+        "seconds": run.seconds,
+    }
+
+
+def _train_topics(ws, args: argparse.Namespace, report) -> dict:  # noqa: ANN001
+    from core.topics.service import train_topics
+
+    run = train_topics(ws, n_topics=args.n_topics, seed=args.seed, progress=report)
+    return {
+        "version": run.version,
+        "method": run.method,
+        "k": run.k,
+        "npmi": run.npmi,
+        "diversity": run.diversity,
+        "topics": [t.label for t in run.topics],
+        "seconds": run.seconds,
+    }
+
+
+def _train_recs(ws, args: argparse.Namespace, report) -> dict:  # noqa: ANN001
+    from core.recs.service import train_recs
+
+    run = train_recs(ws, seed=args.seed, progress=report)
+    return {
+        "version": run.version,
+        "best": run.best,
+        "ndcg@10": {r.name: r.metrics.get("ndcg") for r in run.evaluation.results},
+        "failed": {r.name: r.error for r in run.evaluation.results if r.error},
+        "seconds": run.seconds,
+    }
+
+
+TRAINERS = {"personas": _train_personas, "sentiment": _train_sentiment, "topics": _train_topics, "recs": _train_recs}
+
+
+def _plain_error(exc: BaseException) -> str:
+    return str(exc) if isinstance(exc, PersonaLensError) else f"{type(exc).__name__}: {exc}"
+
+
+def _print_training(results: dict[str, dict]) -> None:
+    for kind, r in results.items():
+        if "error" in r:
+            print(f"{kind}: not trained: {r['error']}")
+            continue
+        promoted = "" if r.get("promoted", True) else " (kept as a candidate: not better than the active version)"
+        if kind == "personas":
+            print(
+                f"personas: version {r['version']}, {r['n_personas']} personas, silhouette {r['silhouette']}, "
+                f"{r['seconds']} s{promoted}"
+            )
+        elif kind == "sentiment":
+            print(
+                f"sentiment: version {r['version']}, model {r['chosen']}, {r['reviews_scored']:,} reviews scored, "
+                f"{r['seconds']} s{promoted}"
+            )
+            print(f"  {r['note']}")
+        elif kind == "topics":
+            print(
+                f"topics: version {r['version']}, {r['k']} topics ({r['method'].upper()}), NPMI {r['npmi']}, "
+                f"diversity {r['diversity']}, {r['seconds']} s{promoted}"
+            )
+            for label in r["topics"]:
+                print(f"  {label}")
+        else:
+            print(f"recs: version {r['version']}, default model {r['best']}, {r['seconds']} s{promoted}")
+            for name, ndcg in r["ndcg@10"].items():
+                print(f"  {name:<20} NDCG@10 {'-' if ndcg is None else f'{ndcg:.4f}'}")
+            for name, error in r["failed"].items():
+                print(f"  {name:<20} not trained: {error}")
 
 
 def _progress_printer(quiet: bool) -> Callable[[float, str], None]:
@@ -493,6 +565,13 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--n-personas", type=int, help="fix the number of personas (default: chosen by silhouette)")
     train.add_argument("--seed", type=int, default=42, help="seed of the validation split and the models")
     train.add_argument("--n-topics", type=int, help="fix the number of topics (default: chosen by coherence)")
+    train.add_argument(
+        "--promote",
+        choices=["auto", "never", "always"],
+        default="auto",
+        help="serve the new versions: auto = only when at least as good as the active ones",
+    )
+    train.add_argument("--run-id", help=argparse.SUPPRESS)  # set by core.runs for background runs
     train.add_argument("--json", action="store_true")
     train.set_defaults(func=cmd_train)
 

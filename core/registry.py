@@ -29,6 +29,7 @@ _DDL = """CREATE TABLE IF NOT EXISTS model_versions (
     metrics JSON, summary JSON, PRIMARY KEY (kind, version))"""
 _COLUMNS = (("checksum", "VARCHAR"), ("seconds", "DOUBLE"), ("libraries", "JSON"))
 MANIFEST = "manifest.json"
+OUTPUT_TABLES = {"sentiment": "review_sentiment", "topics": "review_topics", "personas": "persona_assignments"}
 
 
 class DamagedModel(PersonaLensError):
@@ -235,8 +236,12 @@ def delete(ws: Workspace, kind: str, version: str) -> None:
         raise PersonaLensError(f"{kind} version {version} is active: promote or roll back to another one first")
     if version not in versions(ws, kind)["version"].tolist():
         raise PersonaLensError(f"there is no {kind} version {version} in this workspace")
+    table = OUTPUT_TABLES.get(kind)
+    has_table = table and ws.query("SELECT count(*) AS n FROM duckdb_tables() WHERE table_name = ?", [table])["n"][0]
     with ws.transaction() as con:
         con.execute("DELETE FROM model_versions WHERE kind = ? AND version = ?", [kind, version])
+        if has_table:
+            con.execute(f"DELETE FROM {table} WHERE version = ?", [version])
     import shutil
 
     shutil.rmtree(ws.models_dir / kind / version, ignore_errors=True)
@@ -304,3 +309,24 @@ def overview(ws: Workspace) -> pd.DataFrame:
         "summary",
     ]
     return pd.DataFrame(rows, columns=columns)
+
+
+def active_rows(ws: Workspace, kind: str) -> str | None:
+    """SQL for the rows the active version of `kind` wrote to its output table, or None.
+
+    Output tables keep every version's rows, so promoting or rolling back is a change of status
+    only; readers select the active version's rows through this.
+    """
+    table, version = OUTPUT_TABLES[kind], active_version(ws, kind)
+    found = ws.query("SELECT count(*) AS n FROM duckdb_tables() WHERE table_name = ?", [table])
+    if version is None or not found["n"].iloc[0]:
+        return None
+    return f"(SELECT * FROM {table} WHERE version = '{version}')"  # version ids are our own timestamps
+
+
+def keep_candidate(ws: Workspace, kind: str, new: str, previous: str) -> None:
+    """Leave `previous` active and mark the newly trained `new` as a candidate (not promoted)."""
+    with ws.transaction() as con:
+        con.execute("UPDATE model_versions SET status = 'retired' WHERE kind = ? AND status = 'active'", [kind])
+        con.execute("UPDATE model_versions SET status = 'active' WHERE kind = ? AND version = ?", [kind, previous])
+        con.execute("UPDATE model_versions SET status = 'candidate' WHERE kind = ? AND version = ?", [kind, new])

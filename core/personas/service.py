@@ -71,7 +71,6 @@ def train_personas(
         with ws.transaction() as con:
             for ddl in _DDL:
                 con.execute(ddl)
-            con.execute("DELETE FROM persona_assignments")
             con.register("assigned", assignments.assign(version=version))
             con.execute("INSERT INTO persona_assignments SELECT customer_id, persona_id, version FROM assigned")
             for card in cards:
@@ -190,7 +189,10 @@ def load_views(ws: Workspace) -> PersonaViews | None:
 def current_version(ws: Workspace) -> str | None:
     if not _has_personas(ws):
         return None
-    rows = ws.query("SELECT max(version) AS v FROM persona_assignments")
+    active = registry.active_version(ws, "personas")
+    if active:
+        return active
+    rows = ws.query("SELECT max(version) AS v FROM persona_assignments")  # trained before the registry
     return None if rows.empty or pd.isna(rows["v"].iloc[0]) else str(rows["v"].iloc[0])
 
 
@@ -204,9 +206,12 @@ def assignments(ws: Workspace) -> pd.DataFrame:
     """customer_id, persona_id, persona_name for the current personas (empty when none)."""
     if not _has_personas(ws):
         return pd.DataFrame(columns=["customer_id", "persona_id", "persona_name"])
-    return ws.query("""SELECT a.customer_id, a.persona_id, n.name AS persona_name
-                       FROM persona_assignments a LEFT JOIN persona_names n USING (persona_id)
-                       ORDER BY a.customer_id""")
+    return ws.query(
+        """SELECT a.customer_id, a.persona_id, n.name AS persona_name
+           FROM persona_assignments a LEFT JOIN persona_names n USING (persona_id)
+           WHERE a.version = ? ORDER BY a.customer_id""",
+        [current_version(ws)],
+    )
 
 
 def rename_persona(ws: Workspace, persona_id: int, name: str) -> None:

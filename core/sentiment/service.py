@@ -169,7 +169,6 @@ def train_sentiment(
         )
         with ws.transaction() as con:
             con.execute(_DDL)
-            con.execute("DELETE FROM review_sentiment")
             con.register("scored", scored_frame)
             con.execute("INSERT INTO review_sentiment SELECT * FROM scored")
             registry.record_version(

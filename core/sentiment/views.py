@@ -40,22 +40,25 @@ def scored_reviews(ws: Workspace, filters: ReviewFilters | None = None) -> pd.Da
     sentiment_label, sentiment_score, topic_ids (list), topics ("a; b"), text; newest first."""
     f = filters or ReviewFilters()
     topics_version = registry.active_version(ws, "topics")
-    persona = "pn.name" if _has(ws, "persona_assignments") else "NULL"
+    persona_rows = registry.active_rows(ws, "personas")
+    persona = "pn.name" if persona_rows else "NULL"
     persona_join = (
-        "LEFT JOIN persona_assignments pa USING (customer_id) LEFT JOIN persona_names pn USING (persona_id)"
-        if _has(ws, "persona_assignments")
+        f"LEFT JOIN {persona_rows} pa USING (customer_id) LEFT JOIN persona_names pn USING (persona_id)"
+        if persona_rows
         else ""
     )
-    sentiment_join = "LEFT JOIN review_sentiment s USING (review_id)" if _has(ws, "review_sentiment") else ""
+    sentiment_rows = registry.active_rows(ws, "sentiment")
+    sentiment_join = f"LEFT JOIN {sentiment_rows} s USING (review_id)" if sentiment_rows else ""
     sentiment = (
         "s.sentiment_label, s.sentiment_score" if sentiment_join else "NULL AS sentiment_label, NULL AS sentiment_score"
     )
     topic_join, topic_cols = "", "[]::INTEGER[] AS topic_ids, '' AS topics"
     params: list[object] = []
-    if topics_version and _has(ws, "review_topics"):
-        topic_join = """LEFT JOIN (SELECT t.review_id, list(t.topic_id ORDER BY t.weight DESC) AS topic_ids,
+    topic_rows = registry.active_rows(ws, "topics")
+    if topics_version and topic_rows:
+        topic_join = f"""LEFT JOIN (SELECT t.review_id, list(t.topic_id ORDER BY t.weight DESC) AS topic_ids,
                                           string_agg(n.name, '; ' ORDER BY t.weight DESC) AS topics
-                                   FROM review_topics t JOIN topic_names n ON n.topic_id = t.topic_id AND n.version = ?
+                                   FROM {topic_rows} t JOIN topic_names n ON n.topic_id = t.topic_id AND n.version = ?
                                    GROUP BY t.review_id) tt USING (review_id)"""
         topic_cols = "coalesce(tt.topic_ids, []::INTEGER[]) AS topic_ids, coalesce(tt.topics, '') AS topics"
         params.append(topics_version)

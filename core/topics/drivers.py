@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from core import registry
 from core.workspace import Workspace
 
 MIN_RATED = 50
@@ -23,10 +24,10 @@ TONE = 0.05
 
 def review_matrix(ws: Workspace) -> pd.DataFrame:
     """review_id, rating, sentiment_score, and one 0/1 column per topic id (mentions)."""
-    reviews = ws.query("""
+    reviews = ws.query(f"""
         SELECT r.review_id, r.rating, s.sentiment_score
-        FROM reviews r JOIN review_sentiment s USING (review_id) ORDER BY r.review_id""")
-    mentions = ws.query("SELECT review_id, topic_id FROM review_topics")
+        FROM reviews r JOIN {registry.active_rows(ws, "sentiment")} s USING (review_id) ORDER BY r.review_id""")
+    mentions = ws.query(f"SELECT review_id, topic_id FROM {registry.active_rows(ws, 'topics')}")
     wide = pd.crosstab(mentions["review_id"], mentions["topic_id"]).clip(upper=1)
     return reviews.merge(wide, left_on="review_id", right_index=True, how="left").fillna({c: 0 for c in wide.columns})
 

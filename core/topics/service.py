@@ -150,7 +150,6 @@ def train_topics(
         with ws.transaction() as con:
             for ddl in _DDL:
                 con.execute(ddl)
-            con.execute("DELETE FROM review_topics")
             con.register("mentions", mentions.assign(weight=mentions["weight"].round(4), version=version))
             con.execute("INSERT INTO review_topics SELECT review_id, topic_id, weight, version FROM mentions")
             for topic in topics:
@@ -196,16 +195,14 @@ def topics(ws: Workspace) -> pd.DataFrame:
     version = registry.active_version(ws, KIND)
     if version is None:
         return pd.DataFrame(columns=["id", "label", "top_terms", "share", "avg_sentiment"])
-    has_sentiment = bool(
-        ws.query("SELECT count(*) AS n FROM duckdb_tables() WHERE table_name = 'review_sentiment'")["n"].iloc[0]
-    )
-    sentiment = "avg(s.sentiment_score)" if has_sentiment else "NULL"
-    join = "LEFT JOIN review_sentiment s USING (review_id)" if has_sentiment else ""
+    sentiment_rows = registry.active_rows(ws, "sentiment")
+    sentiment = "avg(s.sentiment_score)" if sentiment_rows else "NULL"
+    join = f"LEFT JOIN {sentiment_rows} s USING (review_id)" if sentiment_rows else ""
     frame = ws.query(
         f"""
         SELECT n.topic_id AS id, n.name AS label, n.terms,
                count(DISTINCT t.review_id) / (SELECT count(*) FROM reviews) AS share, {sentiment} AS avg_sentiment
-        FROM topic_names n LEFT JOIN review_topics t USING (topic_id) {join}
+        FROM topic_names n LEFT JOIN {registry.active_rows(ws, "topics")} t USING (topic_id) {join}
         WHERE n.version = ? GROUP BY ALL ORDER BY share DESC""",
         [version],
     )

@@ -1,0 +1,86 @@
+"""Background training runs: progress in the database, one at a time, failures in plain words, kill -9."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import time
+from pathlib import Path
+
+import pytest
+
+from core import registry, runs
+from core.recs.service import load_recs
+from core.workspace import Workspace, open_workspace
+
+
+@pytest.fixture
+def own(trained_ws: Workspace, tmp_path: Path) -> Workspace:
+    shutil.copytree(trained_ws.path, tmp_path / "ws")
+    return open_workspace(tmp_path / "ws")
+
+
+def test_a_background_run_reports_progress_and_a_second_is_refused(own: Workspace) -> None:
+    before = registry.active_version(own, "topics")
+    run_id = runs.start_run(own, ["topics"], promote="always")
+    deadline = time.monotonic() + 30
+    while not runs.is_training(own) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    with pytest.raises(runs.RunBusy, match="already training"):
+        runs.start_run(own, ["topics"])
+    seen: list[float] = []
+    done = runs.wait(own, run_id, timeout=300, poll=lambda s: seen.append(s.fraction))
+    assert done.status == "done" and done.error is None, done
+    assert max(seen) == 1.0 and any(0 < f < 1 for f in seen)
+    assert registry.active_version(own, "topics") != before
+    assert done.results["topics"]["promoted"] is True
+
+
+def test_a_model_that_cannot_train_fails_in_plain_words_and_the_others_finish(own: Workspace) -> None:
+    with own.transaction() as con:
+        con.execute("DELETE FROM reviews")  # sentiment and topics now have nothing to read
+    active = {k: registry.active_version(own, k) for k in ("sentiment", "personas")}
+    run_id = runs.start_run(own, ["sentiment", "personas"], promote="always")
+    done = runs.wait(own, run_id, timeout=300)
+    assert done.status == "failed" and "sentiment: sentiment needs reviews with some text" in done.error
+    assert "error" not in done.results["personas"]
+    assert registry.active_version(own, "sentiment") == active["sentiment"]
+    assert registry.active_version(own, "personas") != active["personas"]
+
+
+def test_kill_9_mid_training_leaves_a_workspace_that_opens_and_serves(own: Workspace) -> None:
+    serving = registry.active_version(own, "recs")
+    run_id = runs.start_run(own, ["recs"])
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        status = runs.run(own, run_id)
+        if status.status == "running" and status.fraction > 0.05:
+            break
+        time.sleep(0.2)
+    pid = int(own.query("SELECT pid FROM training_runs WHERE run_id = ?", [run_id])["pid"].iloc[0])
+    os.kill(pid, signal.SIGKILL)
+    deadline = time.monotonic() + 30
+    while runs.is_training(own) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    reopened = open_workspace(own.path)
+    assert runs.run(reopened, run_id).status == "failed"
+    assert "stopped before finishing" in runs.run(reopened, run_id).error
+    assert registry.active_version(reopened, "recs") == serving
+    assert load_recs(reopened).version == serving
+    assert not list(reopened.models_dir.glob("*/.*.partial"))
+
+
+def test_a_dead_workers_half_written_folder_is_removed(own: Workspace) -> None:
+    partial = own.models_dir / "recs" / ".20990101T000000000000.partial"
+    partial.mkdir(parents=True)
+    (partial / "arrays.npz").write_bytes(b"half")
+    with own.transaction() as con:
+        con.execute(runs._DDL)
+        con.execute(
+            "INSERT INTO training_runs (run_id, models, status, fraction, message, started_at, updated_at, pid)"
+            " VALUES ('run-dead', 'recs', 'running', 0.5, 'recs: saving', now(), now() - INTERVAL 1 MINUTE,"
+            " 999999999)"
+        )
+    assert runs.run(own, "run-dead").status == "failed"
+    assert not partial.exists()
