@@ -20,6 +20,9 @@ pages = {
         st.Page("pages/recommendations.py", title="Recommendations", icon=":material/recommend:"),
         st.Page("pages/sentiment.py", title="Sentiment & topics", icon=":material/reviews:"),
     ],
-    "Your data": [st.Page("pages/data.py", title="Data", icon=":material/database:")],
+    "Your data": [
+        st.Page("pages/data.py", title="Data", icon=":material/database:"),
+        st.Page("pages/models.py", title="Models", icon=":material/model_training:"),
+    ],
 }
 st.navigation(pages).run()

@@ -92,8 +92,11 @@ def is_training(ws: Workspace) -> bool:
         return True
 
 
-def start_run(ws: Workspace, models: list[str], promote: str = "auto") -> str:
-    """Start a background run of `models`; returns its id. Refused while another run is going."""
+def start_run(ws: Workspace, models: list[str], promote: str = "auto", options: dict[str, int] | None = None) -> str:
+    """Start a background run of `models`; returns its id. Refused while another run is going.
+
+    options: extra training settings, e.g. {"n_personas": 6, "n_topics": 10}.
+    """
     if is_training(ws):
         raise RunBusy(f"workspace '{ws.name}' is already training; wait for that run to finish or cancel it")
     run_id = datetime.now(UTC).strftime("run-%Y%m%dT%H%M%S%f")
@@ -120,6 +123,7 @@ def start_run(ws: Workspace, models: list[str], promote: str = "auto") -> str:
             "--run-id",
             run_id,
             "--json",
+            *[arg for name, value in (options or {}).items() for arg in (f"--{name.replace('_', '-')}", str(value))],
         ],
         cwd=ROOT,
         stdout=log,
@@ -197,7 +201,7 @@ def runs(ws: Workspace, limit: int = 20) -> list[RunStatus]:
                 pd.Timestamp(row["started_at"]),
                 None if pd.isna(row["finished_at"]) else pd.Timestamp(row["finished_at"]),
                 None if pd.isna(row["error"]) else row["error"],
-                json.loads(row["results"]) if row["results"] else {},
+                json.loads(row["results"]) if isinstance(row["results"], str) else {},
             )
         )
     return out

@@ -420,3 +420,29 @@ def weighted_cloud(weights: dict[str, float], colormap: str = "viridis", seed: i
         margin=4,
     )
     return cloud.generate_from_frequencies(weights).to_image()
+
+
+def persona_drift(flows: pd.DataFrame) -> go.Figure:
+    """Sankey of customers moving between the personas of two versions (flows: source, target, customers)."""
+    left = sorted(flows["source"].unique())
+    right = sorted(flows["target"].unique())
+    nodes = [f"{n} (before)" for n in left] + [f"{n} (after)" for n in right]
+    index = {("a", n): i for i, n in enumerate(left)} | {("b", n): len(left) + i for i, n in enumerate(right)}
+    fig = go.Figure(
+        go.Sankey(
+            node={
+                "label": nodes,
+                "pad": 14,
+                "thickness": 14,
+                "color": [PALETTE[i % len(PALETTE)] for i in range(len(left))]
+                + [PALETTE[i % len(PALETTE)] for i in range(len(right))],
+            },
+            link={
+                "source": [index[("a", s)] for s in flows["source"]],
+                "target": [index[("b", t)] for t in flows["target"]],
+                "value": flows["customers"].tolist(),
+                "hovertemplate": "%{source.label} → %{target.label}: %{value:,} customers<extra></extra>",
+            },
+        )
+    )
+    return _style(fig, max(360, 40 * max(len(left), len(right))))

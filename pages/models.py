@@ -1,0 +1,185 @@
+"""Models: what is serving, retraining in the background, versions, promotion, roll back, drift."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from core import models_view, registry, runs
+from core.errors import PersonaLensError
+from pages._ui import cache, charts
+from pages._ui.frame import require_frame
+from pages._ui.state import StateKeys
+
+require_frame()
+ws = cache.open_selected(st.session_state.get(StateKeys.WORKSPACE))
+st.title("Models")
+if ws is None:
+    st.info("Pick or create a workspace in the sidebar first.", icon=":material/folder_open:")
+    st.stop()
+
+
+@st.fragment(run_every=1.0)
+def live_run() -> None:
+    """Polls the workspace database, so a run started anywhere shows here and survives page switches."""
+    latest = runs.runs(ws, limit=1)
+    if not latest or latest[0].finished:
+        if st.session_state.get("_run_was_live"):
+            st.session_state["_run_was_live"] = False
+            cache.forget_recs()
+            cache.forget_text()
+            st.rerun(scope="app")
+        return
+    run = latest[0]
+    st.session_state["_run_was_live"] = True
+    eta = run.eta_seconds()
+    with st.container(border=True):
+        st.markdown(f"**Training {', '.join(run.models)}** · started {run.started_at:%H:%M:%S}")
+        st.progress(
+            run.fraction, text=f"{run.message} · {run.fraction:.0%}" + (f" · about {eta:.0f} s left" if eta else "")
+        )
+        if st.button("Cancel", icon=":material/stop_circle:", key=f"cancel-{run.run_id}"):
+            runs.cancel(ws, run.run_id)
+            st.rerun(scope="app")
+
+
+live_run()
+cards = models_view.cards(ws)
+stale = [c.kind for c in cards if c.stale and c.version]
+if stale:
+    st.warning(
+        "New data arrived since these were trained: " + ", ".join(models_view.LABELS[k] for k in stale) + ".",
+        icon=":material/update:",
+    )
+
+with (
+    st.expander("Retrain", expanded=not any(c.version for c in cards), icon=":material/model_training:"),
+    st.form("retrain", border=False),
+):
+    chosen = st.multiselect(
+        "Models",
+        list(models_view.LABELS),
+        default=stale or list(models_view.LABELS),
+        format_func=models_view.LABELS.get,
+    )
+    promote = st.radio(
+        "Serve the new versions",
+        ["auto", "always", "never"],
+        horizontal=True,
+        format_func={
+            "auto": "When at least as good as the current ones",
+            "always": "Always",
+            "never": "Never (keep them as candidates to compare)",
+        }.get,
+    )
+    with st.expander("Advanced"):
+        n_personas = st.select_slider("Number of personas", ["Automatic", *range(3, 11)], value="Automatic")
+        n_topics = st.select_slider("Number of topics", ["Automatic", *range(4, 16)], value="Automatic")
+    if st.form_submit_button("Start training", type="primary", disabled=not chosen):
+        options = {k: int(v) for k, v in (("n_personas", n_personas), ("n_topics", n_topics)) if v != "Automatic"}
+        try:
+            runs.start_run(ws, chosen, promote, options)
+        except PersonaLensError as exc:
+            st.error(str(exc), icon=":material/error:")
+        else:
+            st.toast("Training started in the background: keep working, progress shows above.")
+            st.rerun()
+
+grid = st.columns(4)
+for column, card in zip(grid, cards, strict=True):
+    with column.container(border=True):
+        st.markdown(f"**{card.label}**")
+        if card.version is None:
+            st.caption("Not trained yet.")
+            continue
+        st.metric(card.metric, "—" if card.value is None else f"{card.value:.3f}", help=card.meaning)
+        st.caption(f"Trained {card.trained_at:%d %b %Y %H:%M} · {card.versions} version(s)")
+        if card.stale:
+            st.badge("Stale: new data since", icon=":material/update:", color="orange")
+        if card.problem:
+            st.error(card.problem, icon=":material/broken_image:")
+
+versions_tab, history_tab, drift_tab = st.tabs(["Versions", "Run history", "Persona drift"])
+with versions_tab:
+    kind = (
+        st.segmented_control(
+            "Kind", list(models_view.LABELS), format_func=models_view.LABELS.get, default="recs", key="models-kind"
+        )
+        or "recs"
+    )
+    table = models_view.version_table(ws, kind)
+    if table.empty:
+        st.caption("No versions yet.")
+    else:
+        st.dataframe(
+            table,
+            hide_index=True,
+            width="stretch",
+            column_config={
+                "version": "Version",
+                "status": "Status",
+                "trained_at": st.column_config.DatetimeColumn("Trained", format="D MMM YYYY, HH:mm"),
+                "data_version": st.column_config.NumberColumn("Data version", format="%d"),
+                "stale": "Stale",
+                "metric": "Measured by",
+                "value": st.column_config.NumberColumn("Value", format="%.3f"),
+                "seconds": st.column_config.NumberColumn("Training (s)", format="%.1f"),
+            },
+        )
+        picked = st.selectbox("Version", table["version"].tolist(), key=f"pick-{kind}")
+        actions = st.columns([1, 1, 1, 3])
+        try:
+            if actions[0].button("Make active", key=f"promote-{kind}", icon=":material/publish:"):
+                registry.activate(ws, kind, picked)
+                cache.forget_recs()
+                cache.forget_text()
+                st.rerun()
+            if actions[1].button(
+                "Roll back",
+                key=f"rollback-{kind}",
+                icon=":material/undo:",
+                help="Serve the version before the active one",
+            ):
+                registry.rollback(ws, kind)
+                cache.forget_recs()
+                cache.forget_text()
+                st.rerun()
+            if actions[2].button("Delete", key=f"delete-{kind}", icon=":material/delete:"):
+                registry.delete(ws, kind, picked)
+                st.rerun()
+        except PersonaLensError as exc:
+            st.error(str(exc), icon=":material/error:")
+        active = registry.active_version(ws, kind)
+        if active and picked != active:
+            st.markdown(f"**{picked} compared with the active {active}**")
+            st.dataframe(
+                models_view.compare(ws, kind, active, picked),
+                hide_index=True,
+                width="stretch",
+                column_config={
+                    "metric": "Metric",
+                    "first": st.column_config.NumberColumn("Active", format="%.4f"),
+                    "second": st.column_config.NumberColumn("Selected", format="%.4f"),
+                    "change": st.column_config.NumberColumn("Change", format="%+.4f"),
+                },
+            )
+with history_tab:
+    history = runs.runs(ws, limit=50)
+    if not history:
+        st.caption("No training run yet.")
+    for run in history:
+        icon = {"done": ":material/check_circle:", "failed": ":material/error:", "cancelled": ":material/cancel:"}.get(
+            run.status, ":material/pending:"
+        )
+        took = "" if run.finished_at is None else f" in {(run.finished_at - run.started_at).total_seconds():.0f} s"
+        st.markdown(f"{icon} **{run.started_at:%d %b %H:%M}** · {', '.join(run.models)} · {run.status}{took}")
+        if run.error:
+            st.caption(run.error)
+with drift_tab:
+    persona_versions = models_view.version_table(ws, "personas")["version"].tolist()
+    if len(persona_versions) < 2:
+        st.caption("Persona drift needs two persona versions: retrain personas after new data arrives.")
+    else:
+        left, right = st.columns(2)
+        before = left.selectbox("Before", persona_versions, index=1)
+        after = right.selectbox("After", persona_versions, index=0)
+        st.plotly_chart(charts.persona_drift(models_view.persona_flows(ws, before, after)), key="drift")

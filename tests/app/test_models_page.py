@@ -1,0 +1,55 @@
+"""Models page through AppTest: what serves, a background retrain started from the page, versions, roll back."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from core import registry, runs
+from core.workspace import Workspace, open_workspace
+from tests.app.conftest import open_page
+
+
+@pytest.fixture
+def own(trained_ws: Workspace, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Workspace:
+    home = tmp_path / "home"
+    shutil.copytree(trained_ws.path, home / "demo")
+    monkeypatch.setenv("PERSONALENS_HOME", str(home))
+    return open_workspace(home / "demo")
+
+
+def test_cards_then_a_background_retrain_kept_as_candidate_then_promoted(own: Workspace) -> None:
+    at = open_page("pages/models.py", "demo")
+    assert not at.exception
+    assert {m.label for m in at.metric} == {"silhouette", "macro-F1", "NPMI", "NDCG@10"}
+    before = registry.active_version(own, "topics")
+
+    at.multiselect[0].set_value(["topics"])
+    at.radio[0].set_value("never")
+    at.button[0].click().run()  # the form's submit button
+    assert not at.exception
+    started = runs.runs(own, limit=1)[0]
+    done = runs.wait(own, started.run_id, timeout=300)
+    assert done.status == "done", done.error
+    assert registry.active_version(own, "topics") == before  # never: kept as a candidate
+    candidate = registry.versions(own, "topics").query("status == 'candidate'")["version"].iloc[0]
+
+    at.run()
+    assert any("topics · done" in m.value for m in at.markdown)
+    at.segmented_control(key="models-kind").set_value("topics").run()
+    at.selectbox(key="pick-topics").set_value(candidate).run()
+    assert any("compared with the active" in m.value for m in at.markdown)
+    at.button(key="promote-topics").click().run()
+    assert not at.exception
+    assert registry.active_version(own, "topics") == candidate
+    at.button(key="rollback-topics").click().run()
+    assert registry.active_version(own, "topics") == before
+
+
+def test_rolling_back_without_an_earlier_version_says_so(own: Workspace) -> None:
+    at = open_page("pages/models.py", "demo")
+    at.button(key="rollback-recs").click().run()
+    assert not at.exception
+    assert "no earlier recs version" in at.error[0].value
