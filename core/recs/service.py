@@ -31,6 +31,7 @@ from core.recs.models.popularity import PersonaPopularity
 from core.workspace import Workspace
 
 KIND = "recs"
+NEW_PRODUCT_MATCH = 0.15  # content affinity (cosine scale) a never-bought product needs for a slot
 Progress = Callable[[float, str], None]
 _BATCH = 1024
 
@@ -141,7 +142,9 @@ class RecsBundle:
             scores = self.models[name].score(np.array([user]))[0]
             seen = self.training.matrix[user] if filters.exclude_seen else None
         items = self._rank(scores[None, :], k, seen, filters)[0]
+        items, fresh = self._expose_new(user, items, k, filters)
         reasons, quotes = self.explainer.reasons_and_quotes(user, items, name, group)
+        reasons = [self._new_reason(user, i) if i == fresh else r for i, r in zip(items, reasons, strict=True)]
         meta = self.data.items_meta.iloc[items]
         return pd.DataFrame(
             {
@@ -180,6 +183,11 @@ class RecsBundle:
             tops = self._rank(scores, k, seen, filters)
             for row, (user, items) in enumerate(zip(batch, tops, strict=True)):
                 customer = self.data.users[user]
+                items, fresh = self._expose_new(int(user), items, k, filters)
+                reasons = self.explainer.reasons(int(user), items, name, self.persona_of.get(customer))
+                reasons = [
+                    self._new_reason(int(user), i) if i == fresh else r for i, r in zip(items, reasons, strict=True)
+                ]
                 frames.append(
                     pd.DataFrame(
                         {
@@ -187,7 +195,7 @@ class RecsBundle:
                             "product_id": self.data.items[items],
                             "rank": np.arange(1, len(items) + 1),
                             "score": np.round(scores[row, items], 4),
-                            "reason": self.explainer.reasons(int(user), items, name, self.persona_of.get(customer)),
+                            "reason": reasons,
                         }
                     )
                 )
@@ -248,6 +256,29 @@ class RecsBundle:
         """Customer ids with history, optionally only those of one persona."""
         ids = self.data.users.tolist()
         return ids if persona_id is None else [c for c in ids if self.persona_of.get(c) == persona_id]
+
+    def _expose_new(
+        self, user: int | None, items: np.ndarray, k: int, filters: RecFilters
+    ) -> tuple[np.ndarray, int | None]:
+        """Give one slot (the last) to the product nobody has bought yet that best matches the customer's
+        words, when it matches well enough: collaborative models can never rank such products."""
+        content = self.models.get("content")
+        cold = np.asarray(self.training.matrix.sum(axis=0)).ravel() == 0
+        allowed = self._allowed(filters)
+        if allowed is not None:
+            cold &= allowed
+        if content is None or user is None or not cold.any() or len(items) < k or k < 3:
+            return items, None
+        affinity = np.where(cold, content.score(np.array([user]))[0], -np.inf)
+        best = int(np.argmax(affinity))
+        if affinity[best] < NEW_PRODUCT_MATCH or best in set(items.tolist()):
+            return items, None
+        return np.r_[items[:-1], best], best
+
+    def _new_reason(self, user: int | None, item: int) -> str:
+        content = self.models.get("content")
+        terms = content.shared_terms(user, item) if content is not None and user is not None else []
+        return "New in the catalogue" + (", matching their interest in: " + ", ".join(terms) if terms else "")
 
     def product_titles(self) -> dict[str, str]:
         return dict(

@@ -176,3 +176,29 @@ def test_cli_trains_every_recommender_then_recommends_and_evaluates(trained_ws: 
     assert np.isfinite([m["metrics"]["ndcg"] for m in report["models"]]).all()
     missing = _run("recommend", "--workspace", ws, home=tmp_path)
     assert missing.returncode == 2 and missing.stderr.startswith("error: give either --user ID or --all-users")
+
+
+def test_a_product_nobody_bought_yet_gets_a_slot_when_its_words_match(trained_ws: Workspace, tmp_path: Path) -> None:
+    shutil.copytree(trained_ws.path, tmp_path / "ws")
+    ws = open_workspace(tmp_path / "ws")
+    bundle = load_recs(ws)
+    customer = bundle.customers()[3]
+    history = bundle.history(customer)
+    new = pd.DataFrame(
+        {
+            "product_id": ["P-NEW"],
+            "title": [" ".join(history["title"].head(3))],
+            "category": [history["category"].iloc[0]],
+            "price": [19.99],
+            "description": [" ".join(history["title"])],
+        }
+    )
+    ws.commit({"products": new}, mode="append")
+    train_recs(ws, models=("popularity", "content", "ease", "hybrid"))
+    recs = load_recs(ws).recommend(customer, k=10)
+    assert recs["product_id"].iloc[-1] == "P-NEW"
+    assert recs["reason"].iloc[-1].startswith("New in the catalogue, matching their interest in:")
+    assert (
+        "P-NEW"
+        not in load_recs(ws).recommend(customer, k=10, filters=RecFilters(price_max=10.0))["product_id"].tolist()
+    )
