@@ -13,6 +13,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -39,6 +42,22 @@ class DamagedModel(PersonaLensError):
 def new_version() -> str:
     """A sortable version id: the UTC time to the microsecond."""
     return datetime.now(UTC).strftime("%Y%m%dT%H%M%S%f")
+
+
+@contextmanager
+def version_folder(ws: Workspace, kind: str) -> Iterator[tuple[str, Path]]:
+    """A new version id and its temporary folder: renamed into place when the block succeeds (after
+    its database transaction has committed), removed when anything in it fails."""
+    version = new_version()
+    root = ws.models_dir / kind
+    partial = root / f".{version}.partial"
+    partial.mkdir(parents=True)
+    try:
+        yield version, partial
+        partial.rename(root / version)
+    except BaseException:
+        shutil.rmtree(partial, ignore_errors=True)
+        raise
 
 
 def ensure_table(con: duckdb.DuckDBPyConnection) -> None:
@@ -242,8 +261,6 @@ def delete(ws: Workspace, kind: str, version: str) -> None:
         con.execute("DELETE FROM model_versions WHERE kind = ? AND version = ?", [kind, version])
         if has_table:
             con.execute(f"DELETE FROM {table} WHERE version = ?", [version])
-    import shutil
-
     shutil.rmtree(ws.models_dir / kind / version, ignore_errors=True)
 
 

@@ -8,7 +8,6 @@ are kept across retrains (persona ids are stable, see PersonaModel).
 from __future__ import annotations
 
 import json
-import shutil
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
@@ -61,13 +60,10 @@ def train_personas(
     assignments = model.assignments()
     report(0.75, "describing personas")
     cards = describe_personas(ws, profiles, assignments)
-    version = registry.new_version()
-    root = ws.models_dir / "personas"
-    partial = root / f".{version}.partial"
-    model.save(partial)
-    report(0.85, "preparing the charts")
-    _save_views(partial / "views", model, profiles, assignments, cards)
-    try:
+    with registry.version_folder(ws, "personas") as (version, partial):
+        model.save(partial)
+        report(0.85, "preparing the charts")
+        _save_views(partial / "views", model, profiles, assignments, cards)
         with ws.transaction() as con:
             for ddl in _DDL:
                 con.execute(ddl)
@@ -92,10 +88,6 @@ def train_personas(
                 folder=partial,
                 seconds=round(time.perf_counter() - started, 2),
             )
-        partial.rename(root / version)
-    except BaseException:
-        shutil.rmtree(partial, ignore_errors=True)
-        raise
     report(1.0, "done")
     sizes = assignments["persona_id"].value_counts().sort_index()
     return PersonaRun(

@@ -9,7 +9,6 @@ the active version back for serving: per-customer lists, target audiences, reaso
 from __future__ import annotations
 
 import json
-import shutil
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -70,10 +69,7 @@ def train_recs(
         raise PersonaLensError("no recommender could be trained: " + "; ".join(f"{n}: {e}" for n, e in failed.items()))
     report(0.94, "finding review quotes")
     quotes = positive_quotes(ws, data.item_index)
-    version = registry.new_version()
-    root = ws.models_dir / KIND
-    partial = root / f".{version}.partial"
-    try:
+    with registry.version_folder(ws, KIND) as (version, partial):
         _save(partial, data, full, fitted, quotes, evaluation, ranked[0], failed)
         with ws.transaction() as con:
             registry.record_version(
@@ -86,10 +82,6 @@ def train_recs(
                 metrics={r.name: r.metrics for r in evaluation.results if r.metrics},
                 summary={"best": ranked[0], "models": ranked, "failed": failed},
             )
-        partial.rename(root / version)
-    except BaseException:
-        shutil.rmtree(partial, ignore_errors=True)
-        raise
     report(1.0, "done")
     return RecsRun(version, ranked[0], evaluation, round(time.perf_counter() - started, 2))
 
@@ -395,7 +387,7 @@ def _save(
     best: str,
     failed: dict[str, str],
 ) -> None:
-    folder.mkdir(parents=True)
+    folder.mkdir(parents=True, exist_ok=True)
     ranked = [r.name for r in sorted(evaluation.results, key=_ndcg, reverse=True) if r.name in fitted]
     for name, model in fitted.items():
         model.save(folder / "models" / name)

@@ -10,7 +10,6 @@ VADER is used and the result says why. Every review's label and score are stored
 from __future__ import annotations
 
 import json
-import shutil
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
@@ -153,10 +152,7 @@ def train_sentiment(
     report(0.85, f"scoring {len(reviews):,} reviews")
     scored = score_texts(model, reviews["text"].tolist())
     scores, labels = scored["sentiment_score"].to_numpy(), scored["sentiment_label"].to_numpy()
-    version = registry.new_version()
-    root = ws.models_dir / KIND
-    partial = root / f".{version}.partial"
-    try:
+    with registry.version_folder(ws, KIND) as (version, partial):
         model.save(partial)
         (partial / "comparison.json").write_text(json.dumps([asdict(c) for c in comparison], indent=1))
         scored_frame = pd.DataFrame(
@@ -181,10 +177,6 @@ def train_sentiment(
                 metrics={c.name: {"macro_f1": c.macro_f1, "binary_f1": c.binary_f1} for c in comparison},
                 summary={"chosen": chosen, "note": note},
             )
-        partial.rename(root / version)
-    except BaseException:
-        shutil.rmtree(partial, ignore_errors=True)
-        raise
     report(1.0, "done")
     return SentimentRun(version, chosen, comparison, note, len(reviews), round(time.perf_counter() - started, 2))
 

@@ -10,7 +10,6 @@ user edited is carried over to a retrained topic with mostly the same top terms.
 from __future__ import annotations
 
 import json
-import shutil
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
@@ -139,11 +138,7 @@ def train_topics(
     mentions = weights.melt(id_vars="review_id", var_name="topic_id", value_name="weight")
     mentions = mentions[mentions["weight"] >= PRESENT].astype({"topic_id": int})
     report(0.9, "storing the topics")
-    version = registry.new_version()
-    root = ws.models_dir / KIND
-    partial = root / f".{version}.partial"
-    try:
-        partial.mkdir(parents=True)
+    with registry.version_folder(ws, KIND) as (version, partial):
         (partial / "topics.json").write_text(json.dumps([asdict(t) for t in topics], indent=1))
         (partial / "candidates.json").write_text(json.dumps([asdict(c) for c in candidates], indent=1))
         (partial / "pipeline.json").write_text(json.dumps(pipeline.to_dict()))
@@ -173,10 +168,6 @@ def train_topics(
                 metrics={"npmi": best.npmi, "diversity": best.diversity},
                 summary={"method": best.method, "k": best.k},
             )
-        partial.rename(root / version)
-    except BaseException:
-        shutil.rmtree(partial, ignore_errors=True)
-        raise
     report(1.0, "done")
     return TopicsRun(
         version,
