@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import json
 import shutil
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -44,16 +45,41 @@ def new_version() -> str:
     return datetime.now(UTC).strftime("%Y%m%dT%H%M%S%f")
 
 
+@dataclass
+class Draft:
+    """A version being written: its id, its temporary folder, and how to register it."""
+
+    ws: Workspace
+    kind: str
+    version: str
+    folder: Path
+    started: float
+
+    def record(self, con: duckdb.DuckDBPyConnection, metrics: dict, summary: dict) -> None:
+        """Register the version (active) inside the caller's transaction, timed from `started`."""
+        record_version(
+            con,
+            self.kind,
+            self.version,
+            self.ws.data_version(),
+            metrics,
+            summary,
+            folder=self.folder,
+            seconds=round(time.perf_counter() - self.started, 2),
+        )
+
+
 @contextmanager
-def version_folder(ws: Workspace, kind: str) -> Iterator[tuple[str, Path]]:
-    """A new version id and its temporary folder: renamed into place when the block succeeds (after
-    its database transaction has committed), removed when anything in it fails."""
+def version_folder(ws: Workspace, kind: str, started: float | None = None) -> Iterator[Draft]:
+    """A new version and its temporary folder: renamed into place when the block succeeds (after
+    its database transaction has committed), removed when anything in it fails. `started` is when
+    training began (perf_counter), for the recorded training time."""
     version = new_version()
     root = ws.models_dir / kind
     partial = root / f".{version}.partial"
     partial.mkdir(parents=True)
     try:
-        yield version, partial
+        yield Draft(ws, kind, version, partial, time.perf_counter() if started is None else started)
         partial.rename(root / version)
     except BaseException:
         shutil.rmtree(partial, ignore_errors=True)

@@ -60,7 +60,8 @@ def train_personas(
     assignments = model.assignments()
     report(0.75, "describing personas")
     cards = describe_personas(ws, profiles, assignments)
-    with registry.version_folder(ws, "personas") as (version, partial):
+    with registry.version_folder(ws, "personas", started) as draft:
+        version, partial = draft.version, draft.folder
         model.save(partial)
         report(0.85, "preparing the charts")
         _save_views(partial / "views", model, profiles, assignments, cards)
@@ -75,18 +76,13 @@ def train_personas(
                     "SET name = CASE WHEN persona_names.edited THEN persona_names.name ELSE excluded.name END",
                     [card.persona_id, card.name],
                 )
-            registry.record_version(
+            draft.record(
                 con,
-                "personas",
-                version,
-                ws.data_version(),
                 metrics={"silhouette": round(model.silhouette_, 4)},
                 summary={
                     "n_personas": len(cards),
                     "sizes": {str(k): int(v) for k, v in assignments["persona_id"].value_counts().sort_index().items()},
                 },
-                folder=partial,
-                seconds=round(time.perf_counter() - started, 2),
             )
     report(1.0, "done")
     sizes = assignments["persona_id"].value_counts().sort_index()

@@ -69,16 +69,12 @@ def train_recs(
         raise PersonaLensError("no recommender could be trained: " + "; ".join(f"{n}: {e}" for n, e in failed.items()))
     report(0.94, "finding review quotes")
     quotes = positive_quotes(ws, data.item_index)
-    with registry.version_folder(ws, KIND) as (version, partial):
+    with registry.version_folder(ws, KIND, started) as draft:
+        version, partial = draft.version, draft.folder
         _save(partial, data, full, fitted, quotes, evaluation, ranked[0], failed)
         with ws.transaction() as con:
-            registry.record_version(
+            draft.record(
                 con,
-                KIND,
-                version,
-                ws.data_version(),
-                folder=partial,
-                seconds=round(time.perf_counter() - started, 2),
                 metrics={r.name: r.metrics for r in evaluation.results if r.metrics},
                 summary={"best": ranked[0], "models": ranked, "failed": failed},
             )

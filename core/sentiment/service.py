@@ -152,7 +152,8 @@ def train_sentiment(
     report(0.85, f"scoring {len(reviews):,} reviews")
     scored = score_texts(model, reviews["text"].tolist())
     scores, labels = scored["sentiment_score"].to_numpy(), scored["sentiment_label"].to_numpy()
-    with registry.version_folder(ws, KIND) as (version, partial):
+    with registry.version_folder(ws, KIND, started) as draft:
+        version, partial = draft.version, draft.folder
         model.save(partial)
         (partial / "comparison.json").write_text(json.dumps([asdict(c) for c in comparison], indent=1))
         scored_frame = pd.DataFrame(
@@ -167,13 +168,8 @@ def train_sentiment(
             con.execute(_DDL)
             con.register("scored", scored_frame)
             con.execute("INSERT INTO review_sentiment SELECT * FROM scored")
-            registry.record_version(
+            draft.record(
                 con,
-                KIND,
-                version,
-                ws.data_version(),
-                folder=partial,
-                seconds=round(time.perf_counter() - started, 2),
                 metrics={c.name: {"macro_f1": c.macro_f1, "binary_f1": c.binary_f1} for c in comparison},
                 summary={"chosen": chosen, "note": note},
             )

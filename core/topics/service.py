@@ -138,7 +138,8 @@ def train_topics(
     mentions = weights.melt(id_vars="review_id", var_name="topic_id", value_name="weight")
     mentions = mentions[mentions["weight"] >= PRESENT].astype({"topic_id": int})
     report(0.9, "storing the topics")
-    with registry.version_folder(ws, KIND) as (version, partial):
+    with registry.version_folder(ws, KIND, started) as draft:
+        version, partial = draft.version, draft.folder
         (partial / "topics.json").write_text(json.dumps([asdict(t) for t in topics], indent=1))
         (partial / "candidates.json").write_text(json.dumps([asdict(c) for c in candidates], indent=1))
         (partial / "pipeline.json").write_text(json.dumps(pipeline.to_dict()))
@@ -158,13 +159,8 @@ def train_topics(
                         json.dumps(topic.top_terms),
                     ],
                 )
-            registry.record_version(
+            draft.record(
                 con,
-                KIND,
-                version,
-                ws.data_version(),
-                folder=partial,
-                seconds=round(time.perf_counter() - started, 2),
                 metrics={"npmi": best.npmi, "diversity": best.diversity},
                 summary={"method": best.method, "k": best.k},
             )
