@@ -113,7 +113,7 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     return 0
 
 
-TRAINABLE = ("personas", "sentiment", "topics", "recs")
+TRAINABLE = ("personas", "sentiment", "topics", "recs", "propensity")
 
 
 def cmd_train(args: argparse.Namespace) -> int:
@@ -243,7 +243,31 @@ def _train_recs(ws, args: argparse.Namespace, report) -> dict:  # noqa: ANN001
     }
 
 
-TRAINERS = {"personas": _train_personas, "sentiment": _train_sentiment, "topics": _train_topics, "recs": _train_recs}
+def _train_propensity(ws, args: argparse.Namespace, report) -> dict:  # noqa: ANN001
+    from core.whatif.service import train_propensity
+
+    run = train_propensity(ws, seed=args.seed, progress=report)
+    q = run.quality
+    return {
+        "version": run.version,
+        "level": run.level,
+        "horizon_days": run.horizon_days,
+        "auc": q.auc,
+        "baseline_auc": q.baseline_auc,
+        "brier": q.brier,
+        "expected_buyers": q.expected,
+        "observed_buyers": q.observed,
+        "seconds": run.seconds,
+    }
+
+
+TRAINERS = {
+    "personas": _train_personas,
+    "sentiment": _train_sentiment,
+    "topics": _train_topics,
+    "recs": _train_recs,
+    "propensity": _train_propensity,
+}
 
 
 def _plain_error(exc: BaseException) -> str:
@@ -274,6 +298,11 @@ def _print_training(results: dict[str, dict]) -> None:
             )
             for label in r["topics"]:
                 print(f"  {label}")
+        elif kind == "propensity":
+            print(
+                f"propensity: version {r['version']}, per {r['level']}, next {r['horizon_days']} days, "
+                f"AUC {r['auc']} (recency-frequency baseline {r['baseline_auc']}), {r['seconds']} s{promoted}"
+            )
         else:
             print(f"recs: version {r['version']}, default model {r['best']}, {r['seconds']} s{promoted}")
             for name, ndcg in r["ndcg@10"].items():

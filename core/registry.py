@@ -27,7 +27,7 @@ import pandas as pd
 from core.errors import PersonaLensError
 from core.workspace import Workspace
 
-KINDS = ("personas", "sentiment", "topics", "recs")
+KINDS = ("personas", "sentiment", "topics", "recs", "propensity")
 _DDL = """CREATE TABLE IF NOT EXISTS model_versions (
     kind VARCHAR, version VARCHAR, status VARCHAR, created_at TIMESTAMP, data_version INTEGER,
     metrics JSON, summary JSON, PRIMARY KEY (kind, version))"""
@@ -315,6 +315,8 @@ def headline(kind: str, metrics: dict, summary: dict) -> tuple[str, float | None
     if kind == "recs":
         best = summary.get("best")
         return "NDCG@10", (metrics.get(best) or {}).get("ndcg") if best else None
+    if kind == "propensity":
+        return "AUC", metrics.get("auc")
     return "", None
 
 

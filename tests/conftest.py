@@ -62,6 +62,7 @@ def trained_home(demo_home: Path, tmp_path_factory: pytest.TempPathFactory) -> P
     from core.recs.service import train_recs
     from core.sentiment.service import train_sentiment
     from core.topics.service import train_topics
+    from core.whatif.service import train_propensity
     from core.workspace import open_workspace
 
     home = tmp_path_factory.mktemp("trained")
@@ -71,6 +72,7 @@ def trained_home(demo_home: Path, tmp_path_factory: pytest.TempPathFactory) -> P
     train_sentiment(ws, models=("vader", "linear"))
     train_topics(ws, n_topics=10)
     train_recs(ws, models=FAST_RECS)
+    train_propensity(ws)
     return home
 
 

@@ -1,0 +1,216 @@
+"""Train, store and serve the propensity model of a workspace (registry kind "propensity").
+
+`train_propensity` backtests on a held-out period, refits on everything and stores the model under
+`models/propensity/VERSION/`. `load_propensity` returns a `PropensityBundle`: the model with the
+store as it is now, ready to say how likely each customer is to buy each category or product in
+the coming period, and who the customers are (persona, RFM segment, tone, demographics) so that
+campaigns can target them.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from core import registry
+from core.errors import PersonaLensError
+from core.personas.rfm import rfm_scores
+from core.personas.service import assignments
+from core.whatif.features import Snapshot
+from core.whatif.history import PurchaseHistory, load_history
+from core.whatif.propensity import PropensityModel, Quality
+from core.whatif.training import Backtest, backtest
+from core.workspace import Workspace
+
+KIND = "propensity"
+TONE = 0.05
+Progress = Callable[[float, str], None]
+
+
+@dataclass(frozen=True)
+class PropensityRun:
+    version: str
+    level: str
+    horizon_days: int
+    quality: Quality
+    seconds: float
+
+
+def persona_array(ws: Workspace, customers: np.ndarray) -> tuple[np.ndarray | None, dict[int, str]]:
+    """Each customer's persona id (-1 unknown) in `customers` order, or None without personas; and names."""
+    found = assignments(ws)
+    if found.empty:
+        return None, {}
+    lookup = dict(zip(found["customer_id"].astype(str), found["persona_id"].astype(int), strict=True))
+    names = dict(zip(found["persona_id"].astype(int), found["persona_name"].fillna("").astype(str), strict=False))
+    return np.array([lookup.get(c, -1) for c in customers.tolist()], dtype=int), names
+
+
+def train_propensity(
+    ws: Workspace, horizon_days: int | None = None, seed: int = 42, progress: Progress | None = None
+) -> PropensityRun:
+    report = progress or (lambda _f, _m: None)
+    started = time.perf_counter()
+    report(0.01, "reading purchases")
+    history = load_history(ws)
+    personas, _ = persona_array(ws, history.customers)
+    result = backtest(history, personas, horizon_days, seed, lambda f, m: report(0.02 + 0.9 * f, m))
+    report(0.95, "saving")
+    with registry.version_folder(ws, KIND, started) as draft:
+        result.model.save(draft.folder)
+        (draft.folder / "quality.json").write_text(json.dumps(result.quality.to_dict(), indent=1))
+        with ws.transaction() as con:
+            draft.record(con, metrics=_metrics(result), summary=_summary(history, result))
+    report(1.0, "done")
+    return PropensityRun(
+        draft.version, history.level, result.horizon_days, result.quality, round(time.perf_counter() - started, 2)
+    )
+
+
+def _metrics(result: Backtest) -> dict:
+    q = result.quality
+    return {"auc": q.auc, "baseline_auc": q.baseline_auc, "brier": q.brier, "segment_error": q.segment_error}
+
+
+def _summary(history: PurchaseHistory, result: Backtest) -> dict:
+    return {
+        "level": history.level,
+        "units": int(history.n_units),
+        "horizon_days": result.horizon_days,
+        "held_out_from": f"{result.cutoffs[-1]:%Y-%m-%d}",
+        "training_cutoffs": [f"{c:%Y-%m-%d}" for c in result.cutoffs[:-1]],
+    }
+
+
+@dataclass
+class PropensityBundle:
+    """The serving propensity model applied to the store as it is now.
+
+    customers: one row per customer with purchases: customer_id, persona_id, persona_name, segment
+    (RFM), tone (positive|neutral|negative|no reviews), age, gender, location, orders, monetary,
+    recency_days. `propensity(unit)` is each of those customers' probability of buying the unit
+    in the next `horizon_days`.
+    """
+
+    version: str
+    model: PropensityModel
+    history: PurchaseHistory
+    snapshot: Snapshot
+    quality: Quality
+    horizon_days: int
+    customers: pd.DataFrame
+    rows: np.ndarray  # history index of each customers row
+    persona_names: dict[int, str]
+    problem: str | None = None
+    _cache: dict[int, np.ndarray] = field(default_factory=dict, repr=False)
+
+    @property
+    def level(self) -> str:
+        return self.history.level
+
+    @property
+    def units(self) -> list[str]:
+        return self.history.units.tolist()
+
+    def unit_index(self, name: str) -> int:
+        try:
+            return self.units.index(str(name))
+        except ValueError:
+            kind = "category" if self.level == "category" else "product"
+            raise PersonaLensError(f"no {kind} called {name!r} in the purchase history") from None
+
+    def propensity(self, unit: int) -> np.ndarray:
+        """P(buy `unit` in the next period) for every row of `customers`."""
+        if unit not in self._cache:
+            features = self.snapshot.features(self.rows, np.full(len(self.rows), unit))
+            self._cache[unit] = self.model.predict_proba(features)
+        return self._cache[unit]
+
+    def unit_shares(self, unit: int) -> np.ndarray:
+        """Share of each customer's purchases that fell in `unit` (category affinity)."""
+        counts = self.snapshot.pair_count
+        column = np.asarray(counts[self.rows, np.full(len(self.rows), unit)]).ravel()
+        return column / np.maximum(self.snapshot.line_count[self.rows], 1)
+
+    def spend_per_buyer(self, unit: int) -> float:
+        """Average spend of a customer who bought `unit` in one period (over the last year of periods)."""
+        lines = self.history.lines
+        recent = lines[(lines["unit"] == unit) & (lines["ts"] > self.history.end - pd.Timedelta(days=365))]
+        if recent.empty:
+            return 0.0
+        period = ((self.history.end - recent["ts"]).dt.days // self.horizon_days).to_numpy()
+        per_buyer = recent.assign(period=period).groupby(["customer", "period"])["spend"].sum()
+        return float(per_buyer.mean())
+
+
+def load_propensity(ws: Workspace) -> PropensityBundle | None:
+    """The serving model with today's features, or None when it was never trained."""
+    serving = registry.serving_version(ws, KIND)
+    if serving.version is None:
+        if serving.problem:
+            raise registry.DamagedModel(serving.problem)
+        return None
+    folder = ws.models_dir / KIND / serving.version
+    model = PropensityModel.load(folder)
+    quality = Quality.from_dict(json.loads((folder / "quality.json").read_text()))
+    summary = json.loads(registry.versions(ws, KIND).set_index("version").loc[serving.version, "summary"])
+    history = load_history(ws)
+    personas, names = persona_array(ws, history.customers)
+    horizon = int(summary["horizon_days"])
+    snapshot = Snapshot(history, history.end, horizon, personas)
+    rows = np.flatnonzero(snapshot.active)
+    customers = _customer_frame(ws, history, snapshot, rows, personas, names)
+    return PropensityBundle(
+        serving.version, model, history, snapshot, quality, horizon, customers, rows, names, serving.problem
+    )
+
+
+def _customer_frame(
+    ws: Workspace,
+    history: PurchaseHistory,
+    snapshot: Snapshot,
+    rows: np.ndarray,
+    personas: np.ndarray | None,
+    names: dict[int, str],
+) -> pd.DataFrame:
+    frame = history.people.iloc[rows].reset_index(drop=True)
+    frame["persona_id"] = personas[rows] if personas is not None else -1
+    frame["persona_name"] = frame["persona_id"].map(names).fillna("")
+    frame["orders"] = snapshot.n_orders[rows]
+    frame["monetary"] = snapshot.spend[rows]
+    frame["recency_days"] = snapshot.last_days[rows].round()
+    scores = rfm_scores(frame.set_index("customer_id")[["recency_days", "orders", "monetary"]])
+    frame["segment"] = frame["customer_id"].map(scores["segment"]).fillna("Other").astype(str)
+    frame["tone"] = frame["customer_id"].map(_tones(ws)).fillna("no reviews").astype(str)
+    return frame[
+        [
+            "customer_id",
+            "persona_id",
+            "persona_name",
+            "segment",
+            "tone",
+            "age",
+            "gender",
+            "location",
+            "orders",
+            "monetary",
+            "recency_days",
+        ]
+    ]
+
+
+def _tones(ws: Workspace) -> pd.Series:
+    """Each reviewer's average review sentiment as positive / neutral / negative."""
+    scored = registry.active_rows(ws, "sentiment")
+    if scored is None:
+        return pd.Series(dtype=str)
+    found = ws.query(f"""
+        SELECT r.customer_id, avg(s.sentiment_score) AS score
+        FROM reviews r JOIN {scored} s USING (review_id) WHERE r.customer_id IS NOT NULL GROUP BY 1""")
+    tone = np.where(found["score"] > TONE, "positive", np.where(found["score"] < -TONE, "negative", "neutral"))
+    return pd.Series(tone, index=found["customer_id"].astype(str))
