@@ -10,6 +10,8 @@ errors.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import pandas as pd
 from scipy import stats
@@ -32,16 +34,24 @@ def review_matrix(ws: Workspace) -> pd.DataFrame:
     return reviews.merge(wide, left_on="review_id", right_index=True, how="left").fillna({c: 0 for c in wide.columns})
 
 
-def key_drivers(frame: pd.DataFrame, labels: dict[int, str]) -> pd.DataFrame:
-    """topic_id, topic, tone (positive|negative), effect (stars), ci_low, ci_high, mentions, p_value.
+@dataclass
+class DriverFit:
+    """The fitted regression: design (intercept first), the (topic_id, tone, mentions) of each other
+    column, stars, coefficients, their covariance and the residual degrees of freedom."""
 
-    `frame` is review_matrix's output; topics/tones with fewer than MIN_MENTIONS rated mentions are
-    left out (their effect could not be told apart from noise).
-    """
-    columns = ["topic_id", "topic", "tone", "effect", "ci_low", "ci_high", "mentions", "p_value"]
+    design: np.ndarray
+    names: list[tuple[int, str, int]]
+    stars: np.ndarray
+    coef: np.ndarray
+    covariance: np.ndarray
+    dof: int
+
+
+def fit_drivers(frame: pd.DataFrame, labels: dict[int, str]) -> DriverFit | None:
+    """OLS of stars on tone-specific topic mentions, or None when there is too little to fit."""
     rated = frame.dropna(subset=["rating", "sentiment_score"])
     if len(rated) < MIN_RATED:
-        return pd.DataFrame(columns=columns)
+        return None
     features, names = [], []
     for topic_id in labels:
         if topic_id not in rated.columns:
@@ -53,18 +63,31 @@ def key_drivers(frame: pd.DataFrame, labels: dict[int, str]) -> pd.DataFrame:
                 features.append(x)
                 names.append((topic_id, tone, int(x.sum())))
     if not features:
-        return pd.DataFrame(columns=columns)
+        return None
     design = np.column_stack([np.ones(len(rated)), *features])
     y = rated["rating"].to_numpy(dtype=float)
     coef, *_ = np.linalg.lstsq(design, y, rcond=None)
     residual = y - design @ coef
     dof = max(len(y) - design.shape[1], 1)
     sigma2 = residual @ residual / dof
-    covariance = sigma2 * np.linalg.pinv(design.T @ design)
-    se = np.sqrt(np.clip(np.diag(covariance), 0, None))
+    return DriverFit(design, names, y, coef, sigma2 * np.linalg.pinv(design.T @ design), dof)
+
+
+def key_drivers(frame: pd.DataFrame, labels: dict[int, str]) -> pd.DataFrame:
+    """topic_id, topic, tone (positive|negative), effect (stars), ci_low, ci_high, mentions, p_value.
+
+    `frame` is review_matrix's output; topics/tones with fewer than MIN_MENTIONS rated mentions are
+    left out (their effect could not be told apart from noise).
+    """
+    columns = ["topic_id", "topic", "tone", "effect", "ci_low", "ci_high", "mentions", "p_value"]
+    fit = fit_drivers(frame, labels)
+    if fit is None:
+        return pd.DataFrame(columns=columns)
+    coef, dof = fit.coef, fit.dof
+    se = np.sqrt(np.clip(np.diag(fit.covariance), 0, None))
     t_crit = stats.t.ppf(0.975, dof)
     rows = []
-    for j, (topic_id, tone, n) in enumerate(names, start=1):
+    for j, (topic_id, tone, n) in enumerate(fit.names, start=1):
         p = 2 * stats.t.sf(abs(coef[j] / se[j]), dof) if se[j] > 0 else 1.0
         rows.append(
             (topic_id, labels[topic_id], tone, coef[j], coef[j] - t_crit * se[j], coef[j] + t_crit * se[j], n, p)
