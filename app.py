@@ -19,6 +19,7 @@ pages = {
         st.Page("pages/personas.py", title="Personas", icon=":material/groups:"),
         st.Page("pages/recommendations.py", title="Recommendations", icon=":material/recommend:"),
         st.Page("pages/sentiment.py", title="Sentiment & topics", icon=":material/reviews:"),
+        st.Page("pages/whatif.py", title="What-if", icon=":material/science:"),
     ],
     "Your data": [
         st.Page("pages/data.py", title="Data", icon=":material/database:"),

@@ -321,6 +321,78 @@ def _progress_printer(quiet: bool) -> Callable[[float, str], None]:
     return report
 
 
+def cmd_whatif(args: argparse.Namespace) -> int:
+    from core.whatif.campaign import Offer, audience_export, simulate
+    from core.whatif.service import load_propensity
+    from core.workspace import open_workspace
+
+    ws = open_workspace(args.workspace)
+    bundle = load_propensity(ws)
+    if bundle is None:
+        raise PersonaLensError("no propensity model yet: run `python -m core train --models propensity` first")
+    kind, _, target = args.offer.partition("=")
+    if kind not in ("category", "product") or not target.strip():
+        raise PersonaLensError("--offer takes category=NAME or product=ID")
+    offer = Offer(kind, target.strip(), args.discount, args.cost, margin=args.margin, discount_lift=args.discount_lift)
+    result = simulate(bundle, parse_audience(args.audience, bundle.persona_names, args.top), offer)
+    if args.export:
+        from core.recs.service import load_recs
+
+        audience_export(result, load_recs(ws)).to_csv(args.export, index=False)
+    if args.json:
+        _print_json(result.to_dict())
+        return 0
+    low, high = result.interval
+    print(f"{result.offer} to {result.reach:,} customers, next {result.horizon_days} days:")
+    print(f"  expected responders {result.expected_responders:,.1f} (95% interval {low:,.1f}-{high:,.1f})")
+    print(
+        f"  expected revenue {result.expected_revenue:,.2f}, margin after contact costs {result.expected_margin:,.2f}"
+    )
+    print(f"  uplift over a random audience of the same size: {result.uplift:+.0%}")
+    for line in result.assumptions:
+        print(f"  assumption: {line}")
+    return 0
+
+
+def parse_audience(specs: list[str] | None, persona_names: dict[int, str], top: int | None):  # noqa: ANN201
+    """--audience persona=1,2 segment=Champions tone=positive gender=Female location=Leeds age=25-40
+    affinity=CATEGORY:0.2 (each repeatable; persona takes ids or names)."""
+    from core.whatif.campaign import Audience
+
+    fields: dict[str, object] = {"top_n": top}
+    by_name = {name.lower(): pid for pid, name in persona_names.items()}
+    for spec in specs or []:
+        key, _, value = spec.partition("=")
+        values = tuple(v.strip() for v in value.split(",") if v.strip())
+        if not values:
+            raise PersonaLensError(f"--audience {spec!r}: say which, e.g. persona=1,2")
+        if key == "persona":
+            ids = []
+            for v in values:
+                found = int(v) if v.lstrip("-").isdigit() else by_name.get(v.lower())
+                if found is None or found not in persona_names:
+                    raise PersonaLensError(f"no persona {v!r}: personas are {_persona_list(persona_names)}")
+                ids.append(found)
+            fields["personas"] = tuple(ids)
+        elif key in ("segment", "tone", "gender", "location"):
+            fields[f"{key}s"] = values
+        elif key == "age":
+            low, _, high = values[0].partition("-")
+            fields["age_min"], fields["age_max"] = (int(low) if low else None), (int(high) if high else None)
+        elif key == "affinity":
+            category, _, share = values[0].partition(":")
+            fields["affinity_category"], fields["min_affinity"] = category, float(share or 0.0)
+        else:
+            raise PersonaLensError(
+                f"--audience {spec!r}: use persona=, segment=, tone=, gender=, location=, age= or affinity="
+            )
+    return Audience(**fields)
+
+
+def _persona_list(names: dict[int, str]) -> str:
+    return ", ".join(f"{pid} ({name})" for pid, name in sorted(names.items())) or "none (train personas first)"
+
+
 def cmd_recommend(args: argparse.Namespace) -> int:
     from pathlib import Path
 
@@ -616,6 +688,25 @@ def build_parser() -> argparse.ArgumentParser:
     rec.add_argument("--include-seen", action="store_true", help="allow products the customer already has")
     rec.add_argument("--output", help="CSV file to write (default: print to stdout)")
     rec.set_defaults(func=cmd_recommend)
+
+    whatif = sub.add_parser("whatif", help="simulate a campaign: reach, responders, revenue, interval, uplift")
+    whatif.add_argument("--workspace", required=True)
+    whatif.add_argument(
+        "--audience",
+        action="append",
+        metavar="KEY=VALUES",
+        help="persona=ID[,ID], segment=NAME, tone=positive, gender=, location=, age=25-40, affinity=CATEGORY:0.2 "
+        "(repeatable; all must hold; default everyone)",
+    )
+    whatif.add_argument("--offer", required=True, help="category=NAME or product=ID")
+    whatif.add_argument("--discount", type=float, default=0.0, help="share off the price, e.g. 0.1")
+    whatif.add_argument("--cost", type=float, default=0.0, help="cost per contact")
+    whatif.add_argument("--margin", type=float, default=0.4, help="gross margin as a share of the list price")
+    whatif.add_argument("--discount-lift", type=float, default=0.25, help="assumed odds increase per 10%% off")
+    whatif.add_argument("--top", type=int, help="contact only the N customers with the highest expected value")
+    whatif.add_argument("--export", metavar="CSV", help="write the ranked audience with top recommendations")
+    whatif.add_argument("--json", action="store_true")
+    whatif.set_defaults(func=cmd_whatif)
 
     senti = sub.add_parser("sentiment", help="add sentiment_label and sentiment_score to a CSV of texts")
     senti.add_argument("--workspace", required=True, help="whose trained model to use (VADER if none)")

@@ -52,7 +52,7 @@ def build_demo_workspace(
 
     The four CSV exports are kept in the workspace's `raw/` exactly as written. When
     `assets_dir` is given the exports and the ground truth are written there as well; with
-    `train_models` every model is trained too (personas, sentiment, topics, recommenders).
+    `train_models` every model is trained too (personas, sentiment, topics, recommenders, propensity).
     """
     report = progress or (lambda _f, _m: None)
     target = resolve_path(workspace)
@@ -77,11 +77,13 @@ def build_demo_workspace(
         from core.recs.service import train_recs
         from core.sentiment.service import train_sentiment
         from core.topics.service import train_topics
+        from core.whatif.service import train_propensity
 
         train_personas(ws, progress=lambda f, m: report(0.5 + 0.05 * f, m))
         train_sentiment(ws, progress=lambda f, m: report(0.55 + 0.15 * f, m))
         train_topics(ws, progress=lambda f, m: report(0.7 + 0.1 * f, m))
-        train_recs(ws, progress=lambda f, m: report(0.8 + 0.2 * f, m))
+        train_recs(ws, progress=lambda f, m: report(0.8 + 0.15 * f, m))
+        train_propensity(ws, progress=lambda f, m: report(0.95 + 0.05 * f, m))
     report(1.0, "done")
     return ws
 

@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from core.errors import PersonaLensError
+from core.recs.service import RecsBundle
 from core.whatif.service import PropensityBundle
 
 Z95 = 1.959964
@@ -218,19 +219,38 @@ def assumptions(bundle: PropensityBundle, offer: Offer, value: float) -> list[st
     return out
 
 
-def audience_export(result: CampaignResult, recommendations: pd.DataFrame | None) -> pd.DataFrame:
-    """The ranked audience, with each customer's top recommended products when given.
-
-    recommendations: customer_id, product_id, rank, (title) as RecsBundle.recommend_many returns.
-    """
+def audience_export(result: CampaignResult, recs: RecsBundle | None, k: int = 3) -> pd.DataFrame:
+    """The ranked audience, with each customer's top `k` recommended products (titles) when
+    recommendations are trained."""
     out = result.customers.copy()
-    if recommendations is None or recommendations.empty:
+    if recs is None or out.empty:
         return out
-    label = "title" if "title" in recommendations else "product_id"
+    listed = recs.recommend_many(out["customer_id"], k=k)
+    titles = recs.product_titles()
+    listed["label"] = listed["product_id"].map(lambda p: titles.get(p) or p)
     top = (
-        recommendations.sort_values(["customer_id", "rank"])
-        .groupby("customer_id")[label]
+        listed.sort_values(["customer_id", "rank"])
+        .groupby("customer_id")["label"]
         .agg(lambda s: "; ".join(str(v) for v in s))
         .rename("recommended_products")
     )
     return out.merge(top, left_on="customer_id", right_index=True, how="left")
+
+
+def comparison_table(results: list[CampaignResult]) -> pd.DataFrame:
+    """One row per scenario: the numbers a marketer compares, intervals as text."""
+    return pd.DataFrame(
+        {
+            "Scenario": [r.name for r in results],
+            "Offer": [r.offer for r in results],
+            "Reach": [r.reach for r in results],
+            "Responders": [r.expected_responders for r in results],
+            "95% interval": [f"{r.interval[0]:,.0f}–{r.interval[1]:,.0f}" for r in results],
+            "Response rate": [r.response_rate for r in results],
+            "Uplift vs random": [r.uplift for r in results],
+            "From the discount": [r.from_discount for r in results],
+            "Revenue": [r.expected_revenue for r in results],
+            "Margin after costs": [r.expected_margin for r in results],
+            "Margin interval": [f"{r.margin_interval[0]:,.0f}–{r.margin_interval[1]:,.0f}" for r in results],
+        }
+    )

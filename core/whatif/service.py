@@ -24,7 +24,7 @@ from core.personas.service import assignments
 from core.whatif.features import Snapshot
 from core.whatif.history import PurchaseHistory, load_history
 from core.whatif.propensity import PropensityModel, Quality
-from core.whatif.training import Backtest, backtest
+from core.whatif.training import Backtest, backtest, campaign_check
 from core.workspace import Workspace
 
 KIND = "propensity"
@@ -59,13 +59,22 @@ def train_propensity(
     report(0.01, "reading purchases")
     history = load_history(ws)
     personas, _ = persona_array(ws, history.customers)
-    result = backtest(history, personas, horizon_days, seed, lambda f, m: report(0.02 + 0.9 * f, m))
-    report(0.95, "saving")
+    result = backtest(history, personas, horizon_days, seed, lambda f, m: report(0.02 + 0.5 * f, m))
+    report(0.55, "replaying campaigns on the held-out period")
+    replay = campaign_check(
+        history, personas, result.horizon_days, seed, progress=lambda f, m: report(0.55 + 0.4 * f, m)
+    )
+    report(0.96, "saving")
     with registry.version_folder(ws, KIND, started) as draft:
         result.model.save(draft.folder)
         (draft.folder / "quality.json").write_text(json.dumps(result.quality.to_dict(), indent=1))
+        replay.to_parquet(draft.folder / "replay.parquet")
+        metrics = {
+            **_metrics(result),
+            "interval_coverage": round(float(replay["inside"].mean()), 3) if len(replay) else None,
+        }
         with ws.transaction() as con:
-            draft.record(con, metrics=_metrics(result), summary=_summary(history, result))
+            draft.record(con, metrics=metrics, summary=_summary(history, result))
     report(1.0, "done")
     return PropensityRun(
         draft.version, history.level, result.horizon_days, result.quality, round(time.perf_counter() - started, 2)
@@ -106,6 +115,7 @@ class PropensityBundle:
     customers: pd.DataFrame
     rows: np.ndarray  # history index of each customers row
     persona_names: dict[int, str]
+    replay: pd.DataFrame  # campaign_check's output: persona x unit groups replayed on the held-out period
     problem: str | None = None
     _cache: dict[int, np.ndarray] = field(default_factory=dict, repr=False)
 
@@ -137,6 +147,17 @@ class PropensityBundle:
         column = np.asarray(counts[self.rows, np.full(len(self.rows), unit)]).ravel()
         return column / np.maximum(self.snapshot.line_count[self.rows], 1)
 
+    def favourite_unit(self, persona_id: int | None) -> int:
+        """The unit a persona's customers buy most of (or everyone's when None): a sensible default offer."""
+        members = self.rows if persona_id is None else self.rows[self.customers["persona_id"].to_numpy() == persona_id]
+        totals = np.asarray(self.snapshot.pair_count[members].sum(axis=0)).ravel()
+        return int(np.argmax(totals)) if totals.any() else 0
+
+    @property
+    def replay_coverage(self) -> float | None:
+        """Share of replayed campaigns whose real buyer count fell inside the simulator's interval."""
+        return float(self.replay["inside"].mean()) if len(self.replay) else None
+
     def spend_per_buyer(self, unit: int) -> float:
         """Average spend of a customer who bought `unit` in one period (over the last year of periods)."""
         lines = self.history.lines
@@ -165,8 +186,10 @@ def load_propensity(ws: Workspace) -> PropensityBundle | None:
     snapshot = Snapshot(history, history.end, horizon, personas)
     rows = np.flatnonzero(snapshot.active)
     customers = _customer_frame(ws, history, snapshot, rows, personas, names)
+    replay = pd.read_parquet(folder / "replay.parquet")
+    replay["group_name"] = replay["group"].map(names).fillna("") if personas is not None else ""
     return PropensityBundle(
-        serving.version, model, history, snapshot, quality, horizon, customers, rows, names, serving.problem
+        serving.version, model, history, snapshot, quality, horizon, customers, rows, names, replay, serving.problem
     )
 
 

@@ -174,3 +174,66 @@ def _drivers(path: str, data: int, text_versions: tuple) -> pd.DataFrame:
 def key_drivers(ws: Workspace) -> pd.DataFrame:
     """Which topics move star ratings, in which tone (see core.topics.drivers)."""
     return _drivers(str(ws.path), ws.data_version(), _text_versions(ws))
+
+
+@st.cache_resource(show_spinner="Loading the propensity model…", max_entries=4)
+def _propensity(path: str, version: str, data: int, persona_names: int):  # noqa: ANN202 - a PropensityBundle
+    from core.whatif.service import load_propensity
+
+    return load_propensity(Workspace(Path(path)))
+
+
+def propensity(ws: Workspace):  # noqa: ANN201 - a PropensityBundle or None
+    """The serving propensity model with today's features. Shared: do not mutate."""
+    version = registry.active_version(ws, "propensity")
+    if version is None:
+        return None
+    return _propensity(str(ws.path), version, ws.data_version(), st.session_state.get("_persona_names", 0))
+
+
+def forget_propensity() -> None:
+    _propensity.clear()
+
+
+@st.cache_resource(show_spinner="Refitting the recommenders on the evaluation split (once per version)…", max_entries=2)
+def _recs_lab(path: str, version: str, persona_names: int):  # noqa: ANN202 - a RecsLab
+    from core.whatif.recs_lab import RecsLab
+
+    return RecsLab.build(_recs(path, version, persona_names))
+
+
+def recs_lab(ws: Workspace, bundle: recs_service.RecsBundle):  # noqa: ANN201 - a RecsLab
+    return _recs_lab(str(ws.path), bundle.version, st.session_state.get("_persona_names", 0))
+
+
+@st.cache_resource(show_spinner="Building customer profiles…", max_entries=2)
+def _profiles(path: str, data: int):  # noqa: ANN202 - CustomerProfiles
+    from core.personas.profile import build_profiles
+
+    return build_profiles(Workspace(Path(path)))
+
+
+def customer_profiles(ws: Workspace):  # noqa: ANN201 - CustomerProfiles
+    return _profiles(str(ws.path), ws.data_version())
+
+
+@st.cache_resource(show_spinner=False, max_entries=4)
+def _persona_model(path: str, version: str):  # noqa: ANN202 - a PersonaModel
+    return service.load_model(Workspace(Path(path)))
+
+
+def persona_model(ws: Workspace):  # noqa: ANN201 - a PersonaModel or None
+    version = service.current_version(ws)
+    return _persona_model(str(ws.path), version) if version else None
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def _review_matrix(path: str, data: int, text_versions: tuple) -> pd.DataFrame:
+    from core.topics.drivers import review_matrix as build
+
+    return build(Workspace(Path(path)))
+
+
+def review_matrix(ws: Workspace) -> pd.DataFrame:
+    """Per rated review: stars, sentiment and topic mentions (the key-driver model's input)."""
+    return _review_matrix(str(ws.path), ws.data_version(), _text_versions(ws))

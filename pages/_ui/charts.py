@@ -446,3 +446,163 @@ def persona_drift(flows: pd.DataFrame) -> go.Figure:
         )
     )
     return _style(fig, max(360, 40 * max(len(left), len(right))))
+
+
+def campaign_comparison(results: list) -> go.Figure:  # noqa: ANN001 - CampaignResult list
+    """Predicted responders per scenario with their 95% interval, next to a random audience of the same size."""
+    names = [r.name for r in results]
+    fig = go.Figure()
+    fig.add_bar(
+        x=names,
+        y=[r.expected_responders for r in results],
+        name="Predicted responders",
+        marker_color=PALETTE[0],
+        error_y={
+            "type": "data",
+            "symmetric": False,
+            "array": [r.interval[1] - r.expected_responders for r in results],
+            "arrayminus": [r.expected_responders - r.interval[0] for r in results],
+            "color": "#333",
+        },
+        hovertemplate="%{y:,.1f} responders<extra></extra>",
+    )
+    fig.add_scatter(
+        x=names,
+        y=[r.random_responders for r in results],
+        name="Random audience, same size",
+        mode="markers",
+        marker={"symbol": "diamond", "size": 14, "color": PALETTE[1]},
+        hovertemplate="%{y:,.1f} responders<extra></extra>",
+    )
+    fig.update_layout(yaxis_title="customers", hovermode="closest")
+    return _style(fig, 340)
+
+
+def campaign_money(results: list) -> go.Figure:  # noqa: ANN001 - CampaignResult list
+    """Expected revenue and margin after contact costs per scenario, with 95% intervals."""
+    names = [r.name for r in results]
+    fig = go.Figure()
+    for label, value, band, color in (
+        ("Revenue", "expected_revenue", "revenue_interval", PALETTE[2]),
+        ("Margin after costs", "expected_margin", "margin_interval", PALETTE[4]),
+    ):
+        y = [getattr(r, value) for r in results]
+        fig.add_bar(
+            x=names,
+            y=y,
+            name=label,
+            marker_color=color,
+            error_y={
+                "type": "data",
+                "symmetric": False,
+                "array": [getattr(r, band)[1] - v for r, v in zip(results, y, strict=True)],
+                "arrayminus": [v - getattr(r, band)[0] for r, v in zip(results, y, strict=True)],
+                "color": "#333",
+            },
+            hovertemplate="%{y:,.0f}<extra></extra>",
+        )
+    fig.update_layout(barmode="group", hovermode="closest")
+    return _style(fig, 340)
+
+
+def calibration(predicted: list[float], observed: list[float]) -> go.Figure:
+    """Reliability diagram: observed against predicted purchase rate per bin; the diagonal is perfect."""
+    top = max(max(predicted), max(observed), 0.05) * 1.05
+    fig = go.Figure()
+    fig.add_scatter(x=[0, top], y=[0, top], mode="lines", name="Perfectly calibrated", line={"dash": "dot"})
+    fig.add_scatter(
+        x=predicted,
+        y=observed,
+        mode="lines+markers",
+        name="Model",
+        marker={"size": 9, "color": PALETTE[0]},
+        hovertemplate="predicted %{x:.1%}, observed %{y:.1%}<extra></extra>",
+    )
+    fig.update_layout(xaxis_title="predicted chance of buying", yaxis_title="share who bought", hovermode="closest")
+    fig.update_xaxes(tickformat=".0%")
+    fig.update_yaxes(tickformat=".0%")
+    return _style(fig, 340)
+
+
+def replay(frame: pd.DataFrame) -> go.Figure:
+    """Replayed campaigns: predicted buyers with 95% interval against the buyers there really were."""
+    label = (
+        (frame["group_name"].where(frame["group_name"] != "", "group " + frame["group"].astype(str)))
+        + " · "
+        + (frame["unit"].astype(str))
+    )
+    order = frame.assign(label=label).sort_values("predicted")
+    fig = go.Figure()
+    fig.add_scatter(
+        x=order["predicted"],
+        y=order["label"],
+        mode="markers",
+        name="Predicted (95% interval)",
+        marker={"color": PALETTE[0], "size": 8},
+        error_x={
+            "type": "data",
+            "symmetric": False,
+            "array": order["high"] - order["predicted"],
+            "arrayminus": order["predicted"] - order["low"],
+        },
+    )
+    fig.add_scatter(
+        x=order["actual"],
+        y=order["label"],
+        mode="markers",
+        name="Actual buyers",
+        marker={"color": PALETTE[3], "symbol": "x", "size": 9},
+    )
+    fig.update_layout(xaxis_title="buyers in the held-out period", hovermode="closest")
+    return _style(fig, max(360, 18 * len(order)))
+
+
+def metric_change(before: dict[str, float], after: dict[str, float], labels: dict[str, str]) -> go.Figure:
+    """Grouped bars of offline metrics with the stored settings and with the what-if settings."""
+    names = [labels[m] for m in before]
+    fig = go.Figure()
+    fig.add_bar(x=names, y=list(before.values()), name="Stored settings", marker_color=PALETTE[7])
+    fig.add_bar(x=names, y=list(after.values()), name="What-if settings", marker_color=PALETTE[0])
+    fig.update_layout(barmode="group", hovermode="closest")
+    return _style(fig, 320)
+
+
+def fix_curve(frame: pd.DataFrame) -> go.Figure:
+    """Projected average rating as negative mentions fall (reduction, rating, low, high)."""
+    fig = go.Figure()
+    fig.add_scatter(
+        x=list(frame["reduction"]) + list(frame["reduction"][::-1]),
+        y=list(frame["high"]) + list(frame["low"][::-1]),
+        fill="toself",
+        fillcolor="rgba(76,95,213,0.15)",
+        line={"width": 0},
+        name="95% interval",
+        hoverinfo="skip",
+    )
+    fig.add_scatter(
+        x=frame["reduction"],
+        y=frame["rating"],
+        mode="lines+markers",
+        name="Projected average rating",
+        line={"color": PALETTE[0], "width": 3},
+        hovertemplate="%{x:.0%} fewer complaints: %{y:.3f} stars<extra></extra>",
+    )
+    fig.update_layout(xaxis_title="fewer negative mentions", yaxis_title="average stars", hovermode="closest")
+    fig.update_xaxes(tickformat=".0%")
+    return _style(fig, 320)
+
+
+def persona_sizes(sizes: pd.DataFrame) -> go.Figure:
+    """Customers per persona in the preview, with the change from now in the hover."""
+    fig = go.Figure(
+        go.Bar(
+            x=sizes["customers"],
+            y=sizes["persona"],
+            orientation="h",
+            marker_color=PALETTE[0],
+            customdata=sizes["change"],
+            hovertemplate="%{y}: %{x:,} customers (%{customdata:+,} vs now)<extra></extra>",
+        )
+    )
+    fig.update_layout(yaxis={"autorange": "reversed"}, hovermode="closest")
+    return _style(fig, max(260, 36 * len(sizes)))
