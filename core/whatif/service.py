@@ -203,13 +203,13 @@ def _customer_frame(
 ) -> pd.DataFrame:
     frame = history.people.iloc[rows].reset_index(drop=True)
     frame["persona_id"] = personas[rows] if personas is not None else -1
-    frame["persona_name"] = frame["persona_id"].map(names).fillna("")
+    frame["persona_name"] = frame["persona_id"].map(names).astype("string").fillna("")
     frame["orders"] = snapshot.n_orders[rows]
     frame["monetary"] = snapshot.spend[rows]
     frame["recency_days"] = snapshot.last_days[rows].round()
     scores = rfm_scores(frame.set_index("customer_id")[["recency_days", "orders", "monetary"]])
     frame["segment"] = frame["customer_id"].map(scores["segment"]).fillna("Other").astype(str)
-    frame["tone"] = frame["customer_id"].map(_tones(ws)).fillna("no reviews").astype(str)
+    frame["tone"] = frame["customer_id"].map(_tones(ws)).astype("string").fillna("no reviews").astype(str)
     return frame[
         [
             "customer_id",
