@@ -84,7 +84,7 @@ with (
             st.toast("Training started in the background: keep working, progress shows above.")
             st.rerun()
 
-grid = st.columns(4)
+grid = st.columns(len(cards))
 for column, card in zip(grid, cards, strict=True):
     with column.container(border=True):
         st.markdown(f"**{card.label}**")

@@ -23,7 +23,7 @@ def own(trained_ws: Workspace, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) 
 def test_cards_then_a_background_retrain_kept_as_candidate_then_promoted(own: Workspace) -> None:
     at = open_page("pages/models.py", "demo")
     assert not at.exception
-    assert {m.label for m in at.metric} == {"silhouette", "macro-F1", "NPMI", "NDCG@10"}
+    assert {m.label for m in at.metric} == {"silhouette", "macro-F1", "NPMI", "NDCG@10", "AUC"}
     before = registry.active_version(own, "topics")
 
     at.multiselect[0].set_value(["topics"])

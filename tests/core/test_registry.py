@@ -25,7 +25,7 @@ def own(trained_ws: Workspace, tmp_path: Path) -> Workspace:
 def test_every_kind_is_registered_with_a_manifest(own: Workspace) -> None:
     found = registry.overview(own)
     active = found[found["status"] == "active"]
-    assert set(active["kind"]) == {"personas", "sentiment", "topics", "recs"}
+    assert set(active["kind"]) == set(registry.KINDS)
     assert active["value"].notna().all() and not active["stale"].any()
     for row in active.itertuples():
         registry.verify(own, row.kind, row.version)
