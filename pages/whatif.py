@@ -39,8 +39,10 @@ if bundle is None:
         st.rerun()
     st.stop()
 
+# Only the open tab runs (its models load on first visit); the tab is kept in the URL, so it can be linked.
+TABS = ["Campaigns", "Recommendation settings", "Fix a complaint", "Persona settings", "How good is the model?"]
 tab_campaign, tab_recs, tab_fix, tab_personas, tab_quality = st.tabs(
-    ["Campaigns", "Recommendation settings", "Fix a complaint", "Persona settings", "How good is the model?"]
+    TABS, key="wi-tab", on_change="rerun", bind="query-params"
 )
 
 
@@ -73,19 +75,7 @@ def campaigns() -> None:
     if not results:
         return
     st.subheader(f"Predicted outcome over the next {bundle.horizon_days} days")
-    st.dataframe(
-        campaign.comparison_table(results),
-        hide_index=True,
-        width="stretch",
-        column_config={
-            "Reach": st.column_config.NumberColumn(help=HOW["reach"], format="%d"),
-            "Responders": st.column_config.NumberColumn(help=HOW["responders"], format="%.1f"),
-            "Response rate": st.column_config.NumberColumn(format="percent"),
-            "Uplift vs random": st.column_config.NumberColumn(help=HOW["uplift"], format="percent"),
-            "Revenue": st.column_config.NumberColumn(help=HOW["revenue"], format="%,.0f"),
-            "Margin after costs": st.column_config.NumberColumn(help=HOW["margin"], format="%,.0f"),
-        },
-    )
+    st.dataframe(campaign.comparison_table(results), hide_index=True, width="stretch")
     left, right = st.columns(2)
     left.plotly_chart(charts.campaign_comparison(results), width="stretch", config=charts.PNG_EXPORT)
     right.plotly_chart(charts.campaign_money(results), width="stretch", config=charts.PNG_EXPORT)
@@ -144,12 +134,15 @@ def recommendation_settings() -> None:
         boost = st.slider("Boost strength", 0.0, 2.0, 0.5, 0.1, key="wi-boost", disabled=boost_category is None)
     settings = RecSettings(weights, diversity, penalty, boost_category, boost if boost_category else 0.0)
     before, after = lab.evaluate(default), lab.evaluate(settings)
-    names = {m: METRICS[m].split(":")[0] for m in SHOWN_METRICS}
+    names = {m: METRICS[m].split(":")[0].replace("@k", f"@{lab.k}") for m in SHOWN_METRICS}
     for column, metric in zip(st.columns(len(SHOWN_METRICS)), SHOWN_METRICS, strict=True):
         column.metric(
             names[metric], f"{after[metric]:.3f}", f"{after[metric] - before[metric]:+.3f}", help=METRICS[metric]
         )
-    st.plotly_chart(charts.metric_change(before, after, names), width="stretch", config=charts.PNG_EXPORT)
+    if settings == default:
+        st.caption("Move a weight or a lever: the change in each metric shows here.")
+    else:
+        st.plotly_chart(charts.metric_change(before, after, names), width="stretch", config=charts.PNG_EXPORT)
     customers = recs.customers()[:200]
     customer = st.selectbox("A customer's list, before and after", customers, key="wi-recs-customer")
     if customer:
@@ -277,32 +270,28 @@ def model_quality() -> None:
         "often a real buyer is ranked above a non-buyer (0.5 is chance). The baseline ranks by how recently and "
         "how often the customer bought."
     )
-    left, right = st.columns(2)
-    with left:
-        st.markdown("**Calibration**: when it says 30%, do 30% buy?")
-        st.plotly_chart(
-            charts.calibration(q.calibration.predicted, q.calibration.observed),
-            width="stretch",
-            config=charts.PNG_EXPORT,
-        )
-    with right:
-        replay = bundle.replay
-        inside = bundle.replay_coverage or 0.0
-        st.markdown(
-            f"**Replayed campaigns**: {len(replay)} persona x {bundle.level} offers replayed on the held-out "
-            f"period; {inside:.0%} of the real buyer counts fell inside the interval the simulator gave."
-        )
-        if len(replay):
-            st.plotly_chart(charts.replay(replay), width="stretch", config=charts.PNG_EXPORT)
+    st.markdown("**Calibration**: when the model says 30%, do 30% buy?")
+    st.plotly_chart(
+        charts.calibration(q.calibration.predicted, q.calibration.observed), width="stretch", config=charts.PNG_EXPORT
+    )
+    replay = bundle.replay
+    groups = "persona" if bundle.persona_names else "customer group"
+    st.markdown(
+        f"**Replayed campaigns**: a model trained without the last {bundle.horizon_days} days predicted the buyers "
+        f"of {len(replay)} {groups} x {bundle.level} offers; {bundle.replay_coverage or 0:.0%} of the real counts "
+        "fell inside the interval the simulator gave. The largest offers:"
+    )
+    if len(replay):
+        st.plotly_chart(charts.replay(replay), width="stretch", config=charts.PNG_EXPORT)
 
 
-with tab_campaign:
-    campaigns()
-with tab_recs:
-    recommendation_settings()
-with tab_fix:
-    fix_a_complaint()
-with tab_personas:
-    persona_settings()
-with tab_quality:
-    model_quality()
+for tab, render in (
+    (tab_campaign, campaigns),
+    (tab_recs, recommendation_settings),
+    (tab_fix, fix_a_complaint),
+    (tab_personas, persona_settings),
+    (tab_quality, model_quality),
+):
+    if tab.open:
+        with tab:
+            render()

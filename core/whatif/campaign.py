@@ -238,19 +238,18 @@ def audience_export(result: CampaignResult, recs: RecsBundle | None, k: int = 3)
 
 
 def comparison_table(results: list[CampaignResult]) -> pd.DataFrame:
-    """One row per scenario: the numbers a marketer compares, intervals as text."""
-    return pd.DataFrame(
-        {
-            "Scenario": [r.name for r in results],
-            "Offer": [r.offer for r in results],
-            "Reach": [r.reach for r in results],
-            "Responders": [r.expected_responders for r in results],
-            "95% interval": [f"{r.interval[0]:,.0f}–{r.interval[1]:,.0f}" for r in results],
-            "Response rate": [r.response_rate for r in results],
-            "Uplift vs random": [r.uplift for r in results],
-            "From the discount": [r.from_discount for r in results],
-            "Revenue": [r.expected_revenue for r in results],
-            "Margin after costs": [r.expected_margin for r in results],
-            "Margin interval": [f"{r.margin_interval[0]:,.0f}–{r.margin_interval[1]:,.0f}" for r in results],
-        }
-    )
+    """Scenarios side by side: a `Measure` column, then one column of formatted values per scenario."""
+    rows = {
+        "Offer": [r.offer for r in results],
+        "Reach": [f"{r.reach:,}" for r in results],
+        "Predicted responders": [f"{r.expected_responders:,.1f}" for r in results],
+        "95% interval": [f"{r.interval[0]:,.0f} – {r.interval[1]:,.0f}" for r in results],
+        "Response rate": [f"{r.response_rate:.1%}" for r in results],
+        "Uplift vs random audience": [f"{r.uplift:+.0%}" for r in results],
+        "Responders from the discount": [f"{r.from_discount:,.1f}" for r in results],
+        "Revenue": [f"{r.expected_revenue:,.0f}" for r in results],
+        "Margin after contact costs": [f"{r.expected_margin:,.0f}" for r in results],
+        "Margin 95% interval": [f"{r.margin_interval[0]:,.0f} – {r.margin_interval[1]:,.0f}" for r in results],
+    }
+    table = pd.DataFrame(rows, index=[r.name for r in results]).T
+    return table.rename_axis("Measure").reset_index()

@@ -524,8 +524,10 @@ def calibration(predicted: list[float], observed: list[float]) -> go.Figure:
     return _style(fig, 340)
 
 
-def replay(frame: pd.DataFrame) -> go.Figure:
-    """Replayed campaigns: predicted buyers with 95% interval against the buyers there really were."""
+def replay(frame: pd.DataFrame, largest: int = 24) -> go.Figure:
+    """Replayed campaigns: predicted buyers with 95% interval against the buyers there really were
+    (the `largest` groups by prediction)."""
+    frame = frame.nlargest(largest, "predicted")
     label = (
         (frame["group_name"].where(frame["group_name"] != "", "group " + frame["group"].astype(str)))
         + " · "
@@ -554,17 +556,25 @@ def replay(frame: pd.DataFrame) -> go.Figure:
         marker={"color": PALETTE[3], "symbol": "x", "size": 9},
     )
     fig.update_layout(xaxis_title="buyers in the held-out period", hovermode="closest")
-    return _style(fig, max(360, 18 * len(order)))
+    fig.update_yaxes(dtick=1)  # every group named
+    return _style(fig, max(360, 26 * len(order)))
 
 
 def metric_change(before: dict[str, float], after: dict[str, float], labels: dict[str, str]) -> go.Figure:
-    """Grouped bars of offline metrics with the stored settings and with the what-if settings."""
-    names = [labels[m] for m in before]
-    fig = go.Figure()
-    fig.add_bar(x=names, y=list(before.values()), name="Stored settings", marker_color=PALETTE[7])
-    fig.add_bar(x=names, y=list(after.values()), name="What-if settings", marker_color=PALETTE[0])
-    fig.update_layout(barmode="group", hovermode="closest")
-    return _style(fig, 320)
+    """Relative change of each offline metric, what-if settings against the stored ones (metrics differ in scale)."""
+    change = [(after[m] / before[m] - 1) if before[m] else 0.0 for m in before]
+    fig = go.Figure(
+        go.Bar(
+            x=[labels[m] for m in before],
+            y=change,
+            marker_color=[PALETTE[2] if c >= 0 else PALETTE[3] for c in change],
+            customdata=[[before[m], after[m]] for m in before],
+            hovertemplate="%{x}: %{customdata[0]:.3f} → %{customdata[1]:.3f} (%{y:+.1%})<extra></extra>",
+        )
+    )
+    fig.update_layout(yaxis_title="change vs stored settings", hovermode="closest")
+    fig.update_yaxes(tickformat="+.0%", zeroline=True, zerolinewidth=2)
+    return _style(fig, 300)
 
 
 def fix_curve(frame: pd.DataFrame) -> go.Figure:
@@ -574,6 +584,7 @@ def fix_curve(frame: pd.DataFrame) -> go.Figure:
         x=list(frame["reduction"]) + list(frame["reduction"][::-1]),
         y=list(frame["high"]) + list(frame["low"][::-1]),
         fill="toself",
+        mode="lines",
         fillcolor="rgba(76,95,213,0.15)",
         line={"width": 0},
         name="95% interval",

@@ -19,32 +19,43 @@ def trained(trained_home: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return trained_home
 
 
+def _open_tab(tab: str):  # noqa: ANN202 - an AppTest
+    at = open_page("pages/whatif.py", "demo")
+    at.session_state["wi-tab"] = tab
+    return at.run()
+
+
 def _table(at, column: str):  # noqa: ANN001, ANN202 - an AppTest, a DataFrame
     return next(d.value for d in at.dataframe if column in d.value.columns)
+
+
+def _outcome(at, measure: str) -> list[float]:  # noqa: ANN001
+    """One row of the side-by-side comparison, as numbers (one per scenario)."""
+    table = _table(at, "Measure").set_index("Measure")
+    return [float(v.replace(",", "").rstrip("%")) for v in table.loc[measure]]
 
 
 def test_campaigns_compare_and_react_to_every_lever(trained: Path) -> None:
     at = open_page("pages/whatif.py", "demo")
     assert not at.exception
-    table = _table(at, "Responders")
-    assert table["Scenario"].tolist() == ["Scenario A", "Scenario B"]
-    assert (table["Uplift vs random"] > 0).all()  # each persona gets the category it buys most
-    before = table["Responders"].iloc[0]
+    assert not [m for m in at.metric if m.label == "AUC"]  # closed tabs do not run
+    assert _table(at, "Measure").columns.tolist() == ["Measure", "Scenario A", "Scenario B"]
+    assert all(u > 0 for u in _outcome(at, "Uplift vs random audience"))  # each persona, its favourite category
+    before = _outcome(at, "Predicted responders")[0]
 
     at.slider(key="wi-0-discount").set_value(30).run()
-    after = _table(at, "Responders")
-    assert after["Responders"].iloc[0] > before
-    assert after["From the discount"].iloc[0] > 0
+    assert _outcome(at, "Predicted responders")[0] > before
+    assert _outcome(at, "Responders from the discount")[0] > 0
 
     at.segmented_control(key="wi-count").set_value(3).run()
-    assert _table(at, "Responders")["Scenario"].tolist() == ["Scenario A", "Scenario B", "Scenario C"]
+    assert _table(at, "Measure").columns.tolist()[1:] == ["Scenario A", "Scenario B", "Scenario C"]
     at.multiselect(key="wi-2-personas").set_value([]).run()
-    assert _table(at, "Responders")["Reach"].iloc[2] == 2000  # every demo customer has bought something
+    assert _outcome(at, "Reach")[2] == 2000  # every demo customer has bought something
     assert any("assumed" in m.value for m in at.markdown)  # the discount assumption is stated
 
 
 def test_recommendation_levers_change_offline_quality(trained: Path) -> None:
-    at = open_page("pages/whatif.py", "demo")
+    at = _open_tab("Recommendation settings")
     ndcg = next(m for m in at.metric if m.label.startswith("NDCG"))
     assert ndcg.delta == "+0.000"
     at.slider(key="wi-div").set_value(0.6).run()
@@ -56,7 +67,7 @@ def test_recommendation_levers_change_offline_quality(trained: Path) -> None:
 
 
 def test_fixing_a_complaint_raises_the_projected_rating(trained: Path) -> None:
-    at = open_page("pages/whatif.py", "demo")
+    at = _open_tab("Fix a complaint")
     rating = next(m for m in at.metric if m.label == "Average rating")
     assert float(rating.delta) > 0
     at.slider(key="wi-reduction").set_value(100).run()
@@ -65,7 +76,7 @@ def test_fixing_a_complaint_raises_the_projected_rating(trained: Path) -> None:
 
 
 def test_persona_preview_reports_merges_without_saving(trained: Path) -> None:
-    at = open_page("pages/whatif.py", "demo")
+    at = _open_tab("Persona settings")
     at.toggle(key="wi-auto-k").set_value(False).run()
     at.slider(key="wi-k").set_value(3).run()
     assert not at.exception
@@ -76,7 +87,7 @@ def test_persona_preview_reports_merges_without_saving(trained: Path) -> None:
 
 
 def test_model_quality_tab_shows_auc_against_the_baseline(trained: Path) -> None:
-    at = open_page("pages/whatif.py", "demo")
+    at = _open_tab("How good is the model?")
     auc = next(m for m in at.metric if m.label == "AUC")
     assert float(auc.value) > 0.75 and auc.delta.startswith("+")
     assert any("Replayed campaigns" in m.value for m in at.markdown)
@@ -90,7 +101,7 @@ def test_without_a_propensity_model_the_page_offers_to_train(demo_home: Path, tm
     assert at.button[0].label == "Train the propensity model"
     at.button[0].click().run(timeout=180)
     assert not at.exception
-    assert _table(at, "Responders")["Reach"].iloc[0] > 0
+    assert _outcome(at, "Reach")[0] > 0
 
 
 def test_without_orders_the_page_says_what_to_upload(empty_home: Path) -> None:
