@@ -78,6 +78,23 @@ def test_linear_model_beats_vader_on_real_reviews_and_survives_save(instrument_r
     assert model.score(["Terrible, it broke after a day."])[0] < 0 < model.score(["Works great, love it!"])[0]
 
 
+def test_word_slots_are_scikit_learns_and_older_models_keep_their_hashing(instrument_reviews) -> None:
+    texts, stars = instrument_reviews
+    model = LinearModel().fit(texts[:2000], stars_to_labels(stars[:2000]))
+    words = ["great", "neg_good", "tone"]
+    single = model._counts(words)  # one word per document: no pairs
+    assert single.indices.tolist() == model._hasher(analyzer=lambda w: [w]).transform(words).indices.tolist()
+    counts = model._counts(["Not good. Great tone"])
+    assert counts.sum() == 4 + 3  # not, neg_good, great, tone and the three pairs between them
+    assert model._counts(["good great"]).indices.tolist() != model._counts(["great good"]).indices.tolist()
+
+    before = LinearModel()  # a model saved before pair slots were mixed: no "scheme" in its params
+    before.restore(model.arrays(), {k: v for k, v in model.params().items() if k != "scheme"})
+    assert before.scheme == 1
+    sample = texts[2000:2050]
+    assert (before._counts(sample) != before.hasher_.transform(sample)).nnz == 0
+
+
 def test_nmf_topics_are_more_coherent_than_lda_on_real_reviews(instrument_reviews) -> None:
     texts, _ = instrument_reviews
     pipeline = TextPipeline().fit(texts)
