@@ -27,15 +27,16 @@ class PurchaseHistory:
     lines: customer (int), unit (int), ts (datetime64), order (int), spend (float, split evenly across
     a product's categories). customers / units: ids and names in index order. level: "category" or
     "product". product_units: product_id, unit (int), share (the product's part of its unit's recent
-    purchases), price: how a product offer maps onto units. people: customer_id, age, gender,
-    location (index order of `customers`, missing values where unknown).
+    purchases), price, title, recent (purchase lines in the last 180 days): how a product offer maps
+    onto units. people: customer_id, age, gender, location (index order of `customers`, missing
+    values where unknown).
     """
 
     lines: pd.DataFrame
     customers: np.ndarray
     units: np.ndarray
     level: str
-    product_units: pd.DataFrame
+    product_units: pd.DataFrame  # best sellers (last 180 days) first
     people: pd.DataFrame
 
     @property
@@ -122,7 +123,7 @@ def _by_product(raw: pd.DataFrame) -> pd.DataFrame:
 def _product_units(ws: Workspace, raw: pd.DataFrame, units: np.ndarray, level: str) -> pd.DataFrame:
     """product_id, unit, share, price for every product an offer could name."""
     index = {u: i for i, u in enumerate(units.tolist())}
-    catalogue = ws.query("SELECT DISTINCT ON (product_id) product_id, category, price FROM products")
+    catalogue = ws.query("SELECT DISTINCT ON (product_id) product_id, title, category, price FROM products")
     seen = raw.groupby("product_id", as_index=False).agg(price_paid=("spend", "median"), lines=("ts", "size"))
     products = seen.merge(catalogue, on="product_id", how="outer")
     products["price"] = pd.to_numeric(products["price"], errors="coerce").fillna(products["price_paid"])
@@ -139,9 +140,11 @@ def _product_units(ws: Workspace, raw: pd.DataFrame, units: np.ndarray, level: s
         products = products.dropna(subset=["unit"])
         products["share"] = products["recent"] / products.groupby("unit")["recent"].transform("sum")
     products = products.dropna(subset=["unit"])
-    return products.assign(unit=products["unit"].astype(int))[["product_id", "unit", "share", "price"]].reset_index(
-        drop=True
+    products = products.assign(
+        unit=products["unit"].astype(int), title=products["title"].fillna(products["product_id"])
     )
+    products = products.sort_values("recent", ascending=False, kind="stable")  # best sellers first
+    return products[["product_id", "title", "unit", "share", "price", "recent"]].reset_index(drop=True)
 
 
 def _people(ws: Workspace, customers: np.ndarray) -> pd.DataFrame:

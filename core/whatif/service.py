@@ -147,6 +147,11 @@ class PropensityBundle:
         column = np.asarray(counts[self.rows, np.full(len(self.rows), unit)]).ravel()
         return column / np.maximum(self.snapshot.line_count[self.rows], 1)
 
+    def product_titles(self) -> dict[str, str]:
+        """Product id -> title, best sellers first (products without a title show their id)."""
+        catalogue = self.history.product_units.drop_duplicates("product_id")
+        return dict(zip(catalogue["product_id"].astype(str), catalogue["title"].astype(str), strict=True))
+
     def favourite_unit(self, persona_id: int | None) -> int:
         """The unit a persona's customers buy most of (or everyone's when None): a sensible default offer."""
         members = self.rows if persona_id is None else self.rows[self.customers["persona_id"].to_numpy() == persona_id]

@@ -69,8 +69,13 @@ def scenario_builder(bundle: PropensityBundle, index: int, margin: float, lift: 
         favourite = bundle.favourite_unit(personas[0] if personas else None)
         target = st.selectbox("Category", bundle.units, index=favourite, key=f"{key}-cat")
     else:
-        products = bundle.history.product_units.drop_duplicates("product_id")["product_id"].astype(str).tolist()
-        target = st.selectbox("Product", products, key=f"{key}-product")
+        titles = bundle.product_titles()
+        target = st.selectbox(
+            "Product (best sellers first)",
+            list(titles),
+            key=f"{key}-product",
+            format_func=lambda p: p if titles[p] == p else f"{titles[p]} ({p})",
+        )
     discount = st.slider("Discount", 0, 50, 10 if index else 0, 5, format="%d%%", key=f"{key}-discount") / 100
     cost = st.number_input("Cost per contact", 0.0, 100.0, 0.5, 0.1, key=f"{key}-cost")
     top_n = st.number_input(
