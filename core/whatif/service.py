@@ -118,6 +118,7 @@ class PropensityBundle:
     replay: pd.DataFrame  # campaign_check's output: persona x unit groups replayed on the held-out period
     problem: str | None = None
     _cache: dict[int, np.ndarray] = field(default_factory=dict, repr=False)
+    _spend: dict[int, float] = field(default_factory=dict, repr=False)
 
     @property
     def level(self) -> str:
@@ -165,6 +166,11 @@ class PropensityBundle:
 
     def spend_per_buyer(self, unit: int) -> float:
         """Average spend of a customer who bought `unit` in one period (over the last year of periods)."""
+        if unit not in self._spend:  # every scenario change asks again: scan the lines once per unit
+            self._spend[unit] = self._spend_per_buyer(unit)
+        return self._spend[unit]
+
+    def _spend_per_buyer(self, unit: int) -> float:
         lines = self.history.lines
         recent = lines[(lines["unit"] == unit) & (lines["ts"] > self.history.end - pd.Timedelta(days=365))]
         if recent.empty:

@@ -48,7 +48,7 @@ def scenario_builder(bundle: PropensityBundle, index: int, margin: float, lift: 
         tones = st.multiselect("Review tone", list(TONES), key=f"{key}-tones", placeholder="Any tone")
         ages = people["age"].dropna()
         age_range = None
-        if len(ages):
+        if len(ages) and ages.min() < ages.max():
             low, high = int(ages.min()), int(ages.max())
             age_range = st.slider("Age", low, high, (low, high), key=f"{key}-age")
         genders = st.multiselect(
@@ -57,12 +57,12 @@ def scenario_builder(bundle: PropensityBundle, index: int, margin: float, lift: 
         locations = st.multiselect(
             "Location", sorted(people["location"].dropna().unique().tolist()), key=f"{key}-loc", placeholder="Any"
         )
-        affinity = None
+        affinity, share = None, 0.0
         if bundle.level == "category":
             affinity = st.selectbox(
                 "Already buys from", [None, *bundle.units], key=f"{key}-aff", format_func=lambda c: c or "Any category"
             )
-        share = st.slider("…at least this share of their purchases", 0.0, 1.0, 0.1, 0.05, key=f"{key}-share")
+            share = st.slider("…at least this share of their purchases", 0.0, 1.0, 0.1, 0.05, key=f"{key}-share")
     kinds = ["category", "product"] if bundle.level == "category" else ["product"]
     kind = st.radio("Offer", kinds, horizontal=True, key=f"{key}-kind", format_func=str.capitalize)
     if kind == "category":
