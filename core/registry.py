@@ -250,6 +250,16 @@ def serving_version(ws: Workspace, kind: str) -> Serving:
     return Serving(None, f"{problem}, and no earlier intact version exists: retrain")
 
 
+def serving_or_none(ws: Workspace, kind: str) -> Serving | None:
+    """What serves `kind`; None when it was never trained; DamagedModel when no intact version is left."""
+    serving = serving_version(ws, kind)
+    if serving.version is None:
+        if serving.problem:
+            raise DamagedModel(serving.problem)
+        return None
+    return serving
+
+
 def activate(ws: Workspace, kind: str, version: str) -> None:
     """Make an existing, intact version the active one (promote a candidate, or roll back)."""
     if version not in versions(ws, kind)["version"].tolist():

@@ -329,12 +329,10 @@ def load_recs(ws: Workspace, version: str | None = None) -> RecsBundle | None:
     """The active (or given) version ready to serve, or None when recommendations were never trained."""
     problem = None
     if version is None:
-        serving = registry.serving_version(ws, KIND)
-        if serving.version is None and serving.problem:
-            raise registry.DamagedModel(serving.problem)
+        serving = registry.serving_or_none(ws, KIND)
+        if serving is None:
+            return None
         version, problem = serving.version, serving.problem
-    if version is None:
-        return None
     registry.verify(ws, KIND, version)
     folder = ws.models_dir / KIND / version
     meta = json.loads((folder / "meta.json").read_text())

@@ -179,10 +179,8 @@ def train_sentiment(
 
 def load_sentiment(ws: Workspace) -> SentimentModel | None:
     """The serving model (the active one, or the newest intact earlier one if it is damaged)."""
-    serving = registry.serving_version(ws, KIND)
-    if serving.version is None:
-        if serving.problem:
-            raise registry.DamagedModel(serving.problem)
+    serving = registry.serving_or_none(ws, KIND)
+    if serving is None:
         return None
     return SentimentModel.load(ws.models_dir / KIND / serving.version)
 

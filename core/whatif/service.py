@@ -182,10 +182,8 @@ class PropensityBundle:
 
 def load_propensity(ws: Workspace) -> PropensityBundle | None:
     """The serving model with today's features, or None when it was never trained."""
-    serving = registry.serving_version(ws, KIND)
-    if serving.version is None:
-        if serving.problem:
-            raise registry.DamagedModel(serving.problem)
+    serving = registry.serving_or_none(ws, KIND)
+    if serving is None:
         return None
     folder = ws.models_dir / KIND / serving.version
     model = PropensityModel.load(folder)
