@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import streamlit as st
 
-from core.errors import PersonaLensError
 from core.personas import service
 from core.personas.rfm import SEGMENTS
 from core.personas.views import customer_story
 from pages._ui import cache, charts, personas_view
-from pages._ui.layout import page_workspace
+from pages._ui.layout import page_workspace, with_progress
 
 GROUP_LABELS = {
     "categories": "What they buy",
@@ -48,16 +47,12 @@ def train_form() -> None:
             help="Switch a kind of information off to see personas without it.",
         )
         if st.form_submit_button("Find personas", type="primary"):
-            bar = st.progress(0.0, text="Starting")
-            try:
-                service.train_personas(
-                    ws,
-                    n_personas=None if k == "Automatic" else int(k),
-                    groups=tuple(groups) or None,
-                    progress=lambda f, m: bar.progress(f, text=m.capitalize()),
+            trained = with_progress(
+                lambda progress: service.train_personas(
+                    ws, n_personas=None if k == "Automatic" else int(k), groups=tuple(groups) or None, progress=progress
                 )
-            except PersonaLensError as exc:
-                st.error(str(exc), icon=":material/error:")
+            )
+            if not trained:
                 return
             cache.forget_personas()
             st.rerun(scope="app")

@@ -6,10 +6,9 @@ import random
 
 import streamlit as st
 
-from core.errors import PersonaLensError
 from core.recs import service
 from pages._ui import cache, charts, recs_view
-from pages._ui.layout import page_workspace
+from pages._ui.layout import page_workspace, with_progress
 
 ws = page_workspace(
     "Recommendations",
@@ -34,11 +33,7 @@ def train_form() -> None:
             "On the demo store this takes about half a minute."
         )
         if st.button("Train and measure", type="primary", key="train-recs"):
-            bar = st.progress(0.0, text="Starting")
-            try:
-                service.train_recs(ws, progress=lambda f, m: bar.progress(min(f, 1.0), text=m.capitalize()))
-            except PersonaLensError as exc:
-                st.error(str(exc), icon=":material/error:")
+            if not with_progress(lambda progress: service.train_recs(ws, progress=progress)):
                 return
             cache.forget_recs()
             st.rerun(scope="app")

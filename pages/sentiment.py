@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import streamlit as st
 
-from core.errors import PersonaLensError
 from core.sentiment import service as sentiment_service
 from core.sentiment import views
 from core.topics import service as topics_service
 from pages._ui import cache, charts, text_view
-from pages._ui.layout import page_workspace
+from pages._ui.layout import page_workspace, with_progress
 
 ws = page_workspace(
     "Sentiment & topics",
@@ -40,16 +39,13 @@ def train_form() -> None:
             help="Automatic tries several and keeps the most coherent.",
         )
         if st.button("Analyse", type="primary", key="train-text"):
-            bar = st.progress(0.0, text="Starting")
-            try:
-                sentiment_service.train_sentiment(ws, progress=lambda f, m: bar.progress(0.5 * f, m.capitalize()))
-                topics_service.train_topics(
-                    ws,
-                    None if k == "Automatic" else int(k),
-                    progress=lambda f, m: bar.progress(0.5 + 0.5 * f, m.capitalize()),
-                )
-            except PersonaLensError as exc:
-                st.error(str(exc), icon=":material/error:")
+
+            def analyse(progress) -> None:  # noqa: ANN001 - a progress callback
+                sentiment_service.train_sentiment(ws, progress=lambda f, m: progress(0.5 * f, m))
+                n_topics = None if k == "Automatic" else int(k)
+                topics_service.train_topics(ws, n_topics, progress=lambda f, m: progress(0.5 + 0.5 * f, m))
+
+            if not with_progress(analyse):
                 return
             cache.forget_text()
             st.rerun(scope="app")

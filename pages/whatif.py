@@ -10,7 +10,7 @@ from core.whatif import campaign, drivers, personas_lab
 from core.whatif.recs_lab import SHOWN_METRICS, RecSettings
 from core.whatif.service import train_propensity
 from pages._ui import cache, charts
-from pages._ui.layout import page_workspace
+from pages._ui.layout import page_workspace, with_progress
 from pages._ui.whatif_view import HOW, scenario_builder
 
 ws = page_workspace(
@@ -29,11 +29,7 @@ if bundle is None:
         icon=":material/science:",
     )
     if st.button("Train the propensity model", type="primary"):
-        bar = st.progress(0.0, text="Starting")
-        try:
-            train_propensity(ws, progress=lambda f, m: bar.progress(min(f, 1.0), text=m.capitalize()))
-        except PersonaLensError as exc:
-            st.error(str(exc), icon=":material/error:")
+        if not with_progress(lambda progress: train_propensity(ws, progress=progress)):
             st.stop()
         cache.forget_propensity()
         st.rerun()
@@ -241,11 +237,7 @@ def persona_settings() -> None:
     if st.button("Retrain personas with these settings", icon=":material/model_training:"):
         from core.personas.service import train_personas
 
-        bar = st.progress(0.0, text="Starting")
-        try:
-            train_personas(ws, n_personas=k, weights=weights, progress=lambda f, m: bar.progress(f, text=m))
-        except PersonaLensError as exc:
-            st.error(str(exc), icon=":material/error:")
+        if not with_progress(lambda progress: train_personas(ws, n_personas=k, weights=weights, progress=progress)):
             return
         cache.forget_personas()
         st.success("Personas retrained. Retrain the propensity model (Models page) to use them in campaigns.")
