@@ -72,6 +72,13 @@ def running_app(home: Path, log: Path) -> Iterator[str]:
         server.wait(timeout=30)
 
 
+@pytest.fixture(scope="module")
+def trained_app_url(trained_home: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The app serving the demo workspace with every model trained (one server per test module)."""
+    with running_app(trained_home, tmp_path_factory.mktemp("server") / "streamlit.log") as url:
+        yield url
+
+
 @pytest.fixture(scope="session")
 def browser() -> Iterator[object]:
     executable = chromium_path()

@@ -2,27 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from tests.e2e.conftest import running_app
-
 pytestmark = pytest.mark.e2e
 
 
-@pytest.fixture(scope="module")
-def app_url(trained_home: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    with running_app(trained_home, tmp_path_factory.mktemp("server") / "streamlit.log") as url:
-        yield url
-
-
-def test_picks_with_reasons_then_a_new_customer_gets_fallbacks(app_url: str, browser, tmp_path: Path) -> None:
+def test_picks_with_reasons_then_a_new_customer_gets_fallbacks(trained_app_url: str, browser, tmp_path: Path) -> None:
     page = browser.new_page(viewport={"width": 1400, "height": 1000})
     errors: list[str] = []
     page.on("pageerror", lambda e: errors.append(str(e)))
-    page.goto(app_url + "recommendations")
+    page.goto(trained_app_url + "recommendations")
     page.get_by_text("Default model:").wait_for(timeout=60_000)
     page.get_by_text("1. ", exact=False).first.wait_for(timeout=30_000)
     reasons = page.locator("[data-testid='stMarkdownContainer']").filter(has_text="persona").count()

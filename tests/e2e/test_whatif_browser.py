@@ -4,27 +4,20 @@ from __future__ import annotations
 
 import csv
 import re
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from tests.e2e.conftest import running_app
-
 pytestmark = pytest.mark.e2e
 
 
-@pytest.fixture(scope="module")
-def app_url(trained_home: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    with running_app(trained_home, tmp_path_factory.mktemp("server") / "streamlit.log") as url:
-        yield url
-
-
-def test_compare_scenarios_change_a_discount_and_download_the_audience(app_url: str, browser, tmp_path: Path) -> None:
+def test_compare_scenarios_change_a_discount_and_download_the_audience(
+    trained_app_url: str, browser, tmp_path: Path
+) -> None:
     page = browser.new_page(viewport={"width": 1400, "height": 1400})
     errors: list[str] = []
     page.on("pageerror", lambda e: errors.append(str(e)))
-    page.goto(app_url + "whatif")
+    page.goto(trained_app_url + "whatif")
     page.get_by_text("Predicted outcome over the next").wait_for(timeout=90_000)
 
     # the offer row names each discount (the table is a canvas: its cells are in the DOM, hidden)
