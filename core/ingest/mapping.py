@@ -92,11 +92,10 @@ def field_expressions(mapping: dict[str, str], profiles: dict[str, Profile], sam
         if field == "category_flag" or field in exprs:
             continue
         col = quote(column)
+        # Functions wrap the CASE rather than sit in its branches: DuckDB runs a function inside a
+        # branch row-selection by row-selection, which made these expressions several times slower.
         if field in ID_FIELDS:  # '17850.0' from a spreadsheet is the id '17850'
-            exprs[field] = (
-                rf"CASE WHEN ends_with({col}, '.0') THEN NULLIF(regexp_replace(trim({col}), '\.0+$', ''), '') "
-                f"ELSE NULLIF(trim({col}), '') END"
-            )
+            exprs[field] = f"NULLIF(trim(CASE WHEN ends_with({col}, '.0') THEN left({col}, -2) ELSE {col} END), '')"
         elif field in NUMBER_FIELDS:  # plain numbers take the fast cast; '$1,250.00' the slow path
             exprs[field] = (
                 f"coalesce(TRY_CAST({col} AS DOUBLE), "
@@ -106,9 +105,8 @@ def field_expressions(mapping: dict[str, str], profiles: dict[str, Profile], sam
             exprs[field] = _time_expr(col, profiles.get(column), samples.get(column))
         elif field in ("text", "description", "product_title", "review_title"):  # strip HTML only where there is some
             exprs[field] = (
-                rf"CASE WHEN contains({col}, '<') OR regexp_matches({col}, '\s\s|[\n\r\t]') THEN "
-                rf"NULLIF(trim(regexp_replace(regexp_replace({col}, '<[^>]+>', ' ', 'g'), '\s+', ' ', 'g')), '') "
-                f"ELSE NULLIF(trim({col}), '') END"
+                rf"NULLIF(trim(CASE WHEN contains({col}, '<') OR regexp_matches({col}, '\s\s|[\n\r\t]') THEN "
+                rf"regexp_replace(regexp_replace({col}, '<[^>]+>', ' ', 'g'), '\s+', ' ', 'g') ELSE {col} END), '')"
             )
         else:
             exprs[field] = f"NULLIF(trim({col}), '')"
@@ -118,7 +116,7 @@ def field_expressions(mapping: dict[str, str], profiles: dict[str, Profile], sam
         exprs["category"] = f"coalesce({exprs['category']}, {flag_expr})" if "category" in exprs else flag_expr
     if "description" in exprs and "description" in mapping.values():
         col = quote(next(c for c, f in mapping.items() if f == "description"))
-        exprs["description"] = exprs["description"].replace(col, f"replace({col}, '|', ' ')", 1)
+        exprs["description"] = exprs["description"].replace(col, f"replace({col}, '|', ' ')")
     return exprs
 
 

@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from core.errors import IngestError
 from core.ingest.pipeline import ingest
-from core.ingest.sources import stage_file
+from core.ingest.sources import read_rows, stage_file
 from core.workspace import Workspace, create_workspace
 
 ORDERS = "customer_id,product_id,quantity,unit_price,timestamp\nc1,p1,1,9.99,2025-01-02\nc2,p2,2,5.00,2025-01-03\n"
@@ -93,6 +93,18 @@ def test_ragged_rows_are_rejected_with_their_line_and_reason(ws: Workspace, tmp_
     assert ws.row_counts()["interactions"] == 3
 
 
+def test_rejected_rows_keep_their_file_line_after_rows_the_reader_skipped(ws: Workspace, tmp_path: Path) -> None:
+    content = ORDERS + "c3,p3,1\nc4,p4,1,2.0,2025-01-04,extra\n,p5,1,3.5,2025-01-05\nc6,p6,1,1.0,2025-01-06\n"
+    content += "".join(f"c{n},p{n},1,1.0,2025-02-01\n" for n in range(7, 40)) + ",p40,1,1.0,2025-02-02\n"
+    (report,) = ingest(ws, [_write(tmp_path, "gaps.csv", content)]).reports
+    rejected = report.rejected.sort_values("line")
+    assert rejected["line"].tolist() == [4, 5, 6, 41]
+    assert rejected["reason"].tolist()[2:] == ["no customer_id", "no customer_id"]
+    assert rejected["content"].tolist()[2:] == ["p5 | 1 | 3.5 | 2025-01-05", "p40 | 1 | 1.0 | 2025-02-02"]
+    stored = ws.query("SELECT customer_id FROM interactions")["customer_id"].tolist()
+    assert stored == ["c1", "c2", "c6", *(f"c{n}" for n in range(7, 40))], "rows are stored in file order"
+
+
 def test_unclosed_quote_is_reported_not_raised(ws: Workspace, tmp_path: Path) -> None:
     content = 'customer_id,product_id,rating\nc1,p1,4\nc2,"p2,5\nc3,p3,3\n'
     try:
@@ -153,7 +165,8 @@ def test_reader_raises_nothing_but_our_clear_error(tmp_path: Path, payload: byte
     path.write_bytes(payload)
     con = duckdb.connect()
     try:
-        stage_file(con, path)
+        for n, source in enumerate(stage_file(con, path, tmp_path)):  # staged, then read in full
+            read_rows(con, source, f"full_{n}", f"SELECT * FROM {source.scan}")
     except IngestError as exc:
         assert str(exc).startswith("fuzz.csv: ")
     finally:
