@@ -15,6 +15,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import pandas as pd
@@ -314,10 +315,12 @@ def _validate(con: duckdb.DuckDBPyConnection, source: StagedSource, plan: Plan) 
         con,
         source,
         view,
-        f"SELECT * EXCLUDE ({', '.join(raw)}), CASE WHEN _reason IS NOT NULL THEN "
-        f"left(concat_ws(' | ', {', '.join(raw)}), 300) END AS _raw{unreadable} "
-        f"FROM (SELECT *, {reason} AS _reason "
-        f"FROM (SELECT {field_cols}, {raw_cols} FROM {source.scan}))",
+        lambda scan: (
+            f"SELECT * EXCLUDE ({', '.join(raw)}), CASE WHEN _reason IS NOT NULL THEN "
+            f"left(concat_ws(' | ', {', '.join(raw)}), 300) END AS _raw{unreadable} "
+            f"FROM (SELECT *, {reason} AS _reason "
+            f"FROM (SELECT {field_cols}, {raw_cols} FROM {scan}))"
+        ),
     )
     first = con.execute(f"SELECT min(rowid) FROM {view}").fetchall()[0][0] or 0  # rowids start high in a transaction
     bad = con.execute(
@@ -331,31 +334,32 @@ def _validate(con: duckdb.DuckDBPyConnection, source: StagedSource, plan: Plan) 
     con.execute(
         f"CREATE OR REPLACE TEMP VIEW {view}_ok AS SELECT rowid AS _line, {columns} FROM {view} WHERE _reason IS NULL"
     )
-    accepted, rejected_total = con.execute(f"SELECT count(*) - count(_reason), count(_reason) FROM {view}").fetchall()[
-        0
-    ]
-    tables = {}
+    stats = _field_stats(con, view, exprs, typed)
+    accepted, rejected_total = stats["total"] - stats["rejected"], stats["rejected"]
+    tables, returns = {}, 0
     for table in mapping.targets_for(role, set(exprs)):
         sql = mapping.table_select(table, role, {f: mapping.quote(f) for f in exprs}, f"{view}_ok")
         kind = "VIEW" if table == role else "TABLE"  # the main table is read twice at most: no copy
         con.execute(f"CREATE OR REPLACE TEMP {kind} {source.table}_{table} AS {sql}")
-        tables[table] = con.execute(f"SELECT count(*) FROM {source.table}_{table}").fetchall()[0][0]
+        counted = "count(*) FILTER (WHERE event_type = 'return')" if table == role == "interactions" else "0"
+        tables[table], more = con.execute(f"SELECT count(*), {counted} FROM {source.table}_{table}").fetchall()[0]
+        returns += more
     report = FileReport(
         source=source.name,
         role=role,
         proposal=proposal,
         signature=signature,
         format=source.format,
-        encoding=source.encoding,
+        encoding=read.encoding,
         rows_read=read.rows + len(read.rejected),
         rows_accepted=accepted,
         rows_rejected=rejected_total + len(read.rejected),
         rejected=rejected.head(REJECT_ROWS_KEPT),
         duplicates=0,
-        returns=0,
-        missing=_missing(con, view, exprs),
-        coercions=_coercions(con, view, typed),
-        out_of_range=_out_of_range(con, view, exprs),
+        returns=returns,
+        missing=_missing(stats, exprs),
+        coercions=_coercions(stats, typed),
+        out_of_range=_out_of_range(stats, exprs),
         orphans=_orphans(con, source.table, role, exprs),
         tables=tables,
     )
@@ -365,10 +369,6 @@ def _validate(con: duckdb.DuckDBPyConnection, source: StagedSource, plan: Plan) 
             f"SELECT CAST(date_trunc('month', timestamp) AS TIMESTAMP) AS month, count(*) AS rows FROM {view}_ok "
             "WHERE timestamp IS NOT NULL GROUP BY 1 ORDER BY 1"
         ).df()
-    if role == "interactions":
-        report.returns = con.execute(
-            f"SELECT count(*) FROM {source.table}_interactions WHERE event_type = 'return'"
-        ).fetchall()[0][0]
     if accepted == 0:
         raise IngestError(f"{source.name}: no usable rows ({rejected['reason'].iloc[0] if len(rejected) else ''})")
     if report.duplicates:
@@ -385,30 +385,32 @@ def _validate(con: duckdb.DuckDBPyConnection, source: StagedSource, plan: Plan) 
     return report
 
 
-def _missing(con: duckdb.DuckDBPyConnection, view: str, exprs: dict[str, str]) -> pd.DataFrame:
-    counts = ", ".join(f"count(*) FILTER (WHERE {mapping.quote(f)} IS NULL)" for f in exprs)
-    total, *nulls = con.execute(f"SELECT count(*), {counts} FROM {view}").fetchall()[0]
-    frame = pd.DataFrame({"field": list(exprs), "missing": nulls})
-    return frame.assign(share=(frame["missing"] / max(total, 1)).round(4))
+def _field_stats(
+    con: duckdb.DuckDBPyConnection, view: str, exprs: dict[str, str], typed: list[tuple[str, str, str]]
+) -> dict[str, Any]:
+    """Every per-field count of the report (missing, unreadable, out of range) in one scan of the read rows."""
+    items = {"total": "count(*)", "rejected": "count(_reason)"}
+    items |= {f"missing {f}": f"count(*) - count({mapping.quote(f)})" for f in exprs}
+    for _, _, alias in typed:
+        present = f"NULLIF(trim({alias}), '') IS NOT NULL"
+        items[f"unreadable {alias}"] = f"count(*) FILTER (WHERE {present})"
+        items[f"example {alias}"] = f"any_value({alias}) FILTER (WHERE {present})"
+    items |= {f"range {fld}": f"count(*) FILTER (WHERE {cond})" for fld, cond, _ in _range_rules(exprs)}
+    values = con.execute(f"SELECT {', '.join(items.values())} FROM {view}").fetchall()[0]
+    return dict(zip(items, values, strict=True))
 
 
-def _coercions(con: duckdb.DuckDBPyConnection, view: str, typed: list[tuple[str, str, str]]) -> pd.DataFrame:
+def _missing(stats: dict[str, Any], exprs: dict[str, str]) -> pd.DataFrame:
+    frame = pd.DataFrame({"field": list(exprs), "missing": [stats[f"missing {f}"] for f in exprs]})
+    return frame.assign(share=(frame["missing"] / max(stats["total"], 1)).round(4))
+
+
+def _coercions(stats: dict[str, Any], typed: list[tuple[str, str, str]]) -> pd.DataFrame:
     """Typed values present in the file that could not be read. `typed`: (column, field, raw text column)."""
     rows = []
-    if not typed:
-        return pd.DataFrame(rows, columns=["field", "column", "unreadable", "example"])
-    present = [f"NULLIF(trim({alias}), '') IS NOT NULL" for _, _, alias in typed]
-    counts = con.execute(
-        "SELECT "
-        + ", ".join(
-            f"count(*) FILTER (WHERE {cond}), any_value({alias}) FILTER (WHERE {cond})"
-            for (_, _, alias), cond in zip(typed, present, strict=True)
-        )
-        + f" FROM {view}"
-    ).fetchall()[0]
-    for (column, fld, _), n, example in zip(typed, counts[::2], counts[1::2], strict=True):
-        if n:
-            example = " ".join(str(example).split())
+    for column, fld, alias in typed:
+        if n := stats[f"unreadable {alias}"]:
+            example = " ".join(str(stats[f"example {alias}"]).split())
             rows.append(
                 {
                     "field": fld,
@@ -420,30 +422,28 @@ def _coercions(con: duckdb.DuckDBPyConnection, view: str, typed: list[tuple[str,
     return pd.DataFrame(rows, columns=["field", "column", "unreadable", "example"])
 
 
-def _out_of_range(con: duckdb.DuckDBPyConnection, view: str, exprs: dict[str, str]) -> pd.DataFrame:
-    rows = []
+def _range_rules(exprs: dict[str, str]) -> list[tuple[str, str, str]]:
+    """(field, SQL condition of a value out of range, the rule in words) for each mapped field with a range."""
+    rules = []
     for fld, (low, high) in RANGES.items():
         if fld not in exprs or (low is None and high is None):
             continue
         cond = " OR ".join(
             c for c in (f"{fld} < {low}" if low is not None else "", f"{fld} > {high}" if high is not None else "") if c
         )
-        n = con.execute(f"SELECT count(*) FROM {view} WHERE {cond}").fetchall()[0][0]
-        if n:
-            rows.append(
-                {
-                    "field": fld,
-                    "count": n,
-                    "rule": f"expected at least {low}" if high is None else f"expected {low} to {high}",
-                }
-            )
+        rules.append((fld, cond, f"expected at least {low}" if high is None else f"expected {low} to {high}"))
     if "timestamp" in exprs:
-        n = con.execute(
-            f"SELECT count(*) FROM {view} WHERE timestamp > now()::TIMESTAMP + INTERVAL 1 DAY "
-            "OR timestamp < TIMESTAMP '1970-01-02'"
-        ).fetchall()[0][0]
-        if n:
-            rows.append({"field": "timestamp", "count": n, "rule": "expected a date between 1970 and today"})
+        cond = "timestamp > now()::TIMESTAMP + INTERVAL 1 DAY OR timestamp < TIMESTAMP '1970-01-02'"
+        rules.append(("timestamp", cond, "expected a date between 1970 and today"))
+    return rules
+
+
+def _out_of_range(stats: dict[str, Any], exprs: dict[str, str]) -> pd.DataFrame:
+    rows = [
+        {"field": fld, "count": stats[f"range {fld}"], "rule": rule}
+        for fld, _, rule in _range_rules(exprs)
+        if stats[f"range {fld}"]
+    ]
     return pd.DataFrame(rows, columns=["field", "count", "rule"])
 
 

@@ -22,7 +22,7 @@ import tempfile
 import zipfile
 import zlib
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import duckdb
@@ -38,6 +38,8 @@ SAMPLE_ROWS = 5000
 # DuckDB's CSV read buffer. 16 MB read 1M order lines (87 MB) in 0.24 s against 0.37 s with the
 # default, and the UCI file (47 MB) in 0.15 s against 0.20 s, on 2 cores; 8 MB and 64 MB were slower.
 READ_BUFFER = 16 << 20
+SAMPLE_BUFFER = 2 << 20  # the sample needs only the first rows: a smaller buffer reads them sooner
+HEAD_BYTES = 1 << 20  # checked for encoding before sniffing; DuckDB's full read checks the rest
 TEXT_SUFFIXES = {".csv", ".tsv", ".txt", ".psv", ".dat", ".tab", ".json", ".jsonl", ".ndjson", ".xlsx", ".gz", ""}
 _C1_CONTROLS = {chr(c) for c in range(0x80, 0xA0)}
 
@@ -57,6 +59,9 @@ class StagedSource:
     sample: pd.DataFrame  # the first SAMPLE_ROWS rows, all text: what the mapping is proposed from
     first_line: int  # line (or record) number of the first row
     reads_file: bool  # scan reads the file itself, so the reader's rejected lines are known only after a read
+    # (file, workdir) of a big file of which only the first MB was checked to be UTF-8: the full read
+    # checks the rest (DuckDB rejects bytes that are not UTF-8) and read_rows then re-encodes a copy
+    recheck: tuple[Path, Path] | None = None
 
 
 @dataclass(frozen=True)
@@ -65,6 +70,7 @@ class ReadRows:
 
     rows: int
     rejected: pd.DataFrame  # line, reason, content
+    encoding: str  # as finally read (a big file can turn out not to be UTF-8 past its first MB)
 
 
 def stage_file(
@@ -95,26 +101,43 @@ def stage_file(
     return _stage(con, path, name, prefix, tmp, report)
 
 
-def read_rows(con: duckdb.DuckDBPyConnection, source: StagedSource, into: str, select: str) -> ReadRows:
-    """Run `CREATE TEMP TABLE into AS select` (a query over `source.scan`), collecting the reader's rejects.
+def read_rows(
+    con: duckdb.DuckDBPyConnection, source: StagedSource, into: str, select: Callable[[str], str]
+) -> ReadRows:
+    """Run `CREATE TEMP TABLE into AS select(scan)`, `scan` being the relation to read the source from.
 
     For a delimited file this is the one full read; its rows keep file order, so `line_numbers`
-    can turn a row's position in `into` back into its line.
+    can turn a row's position in `into` back into its line. The reader's rejected lines are returned.
     """
+    read = _read_rows(con, source, into, select(source.scan), source.encoding)
+    if read is None and source.recheck is not None:  # not UTF-8 past the first MB: read a re-encoded copy
+        file, workdir = source.recheck
+        text_path, encoding = _transcoded(file, source.name, workdir)
+        scan = source.scan.replace(_sql_str(str(file)), _sql_str(str(text_path)), 1)
+        read = _read_rows(con, source, into, select(scan), encoding)
+    if read is None:
+        raise IngestError(f"{source.name}: the file mixes text encodings; export it again as CSV (UTF-8)")
+    return read
+
+
+def _read_rows(
+    con: duckdb.DuckDBPyConnection, source: StagedSource, into: str, query: str, encoding: str
+) -> ReadRows | None:
+    """One read; None when the reader met bytes that are not UTF-8."""
     try:
-        con.execute(f"CREATE OR REPLACE TEMP TABLE {into} AS {select}")
+        con.execute(f"CREATE OR REPLACE TEMP TABLE {into} AS {query}")
         rows = con.execute(f"SELECT count(*) FROM {into}").fetchall()[0][0]
         if not source.reads_file:
-            return ReadRows(rows, pd.DataFrame(columns=["line", "reason", "content"]))
+            return ReadRows(rows, pd.DataFrame(columns=["line", "reason", "content"]), encoding)
         rejected = con.execute("""SELECT line AS line, error_type || ': ' || error_message AS reason,
                                          left(csv_line, 300) AS content
                                   FROM reject_errors ORDER BY line""").df()
         con.execute("DELETE FROM reject_errors; DELETE FROM reject_scans")
     except duckdb.Error as exc:
         raise IngestError(f"{source.name}: could not be read as CSV ({_first_line(exc)})") from None
-    if (rejected["reason"].str.startswith("INVALID ENCODING")).any():  # past the part checked up front
-        raise IngestError(f"{source.name}: the file mixes text encodings; export it again as CSV (UTF-8)")
-    return ReadRows(rows, rejected.drop_duplicates("line", ignore_index=True))  # one reason per line is enough
+    if rejected["reason"].str.startswith("INVALID ENCODING").any():
+        return None
+    return ReadRows(rows, rejected.drop_duplicates("line", ignore_index=True), encoding)  # one reason a line
 
 
 def line_numbers(source: StagedSource, rejected_lines: Sequence[int], positions: Sequence[int]) -> np.ndarray:
@@ -162,13 +185,20 @@ def _stage(
     if b"\x00" in head:
         raise IngestError(f"{name}: this is a binary file, not a text export (CSV, TSV, JSON Lines or Excel)")
     report(0.1, f"checking the text encoding of {name}")
-    text_path, encoding = _as_utf8(path, name, tmp)
-    first = _first_char(text_path)
+    first = _first_char(path)
     table = f"{prefix}_0"
     if not first:
         raise IngestError(f"{name}: the file is empty (only blank lines)")
     if first in ("{", "["):
+        text_path, encoding = _as_utf8(path, name, tmp)
         return [_stage_json(con, text_path, name, table, encoding, "jsonl" if first == "{" else "json")]
+    if path.stat().st_size > HEAD_BYTES and _decodes(path, "utf-8", limit=HEAD_BYTES):
+        try:
+            return [replace(_stage_delimited(con, path, name, table, _utf8_kind(path)), recheck=(path, tmp))]
+        except IngestError:
+            if _decodes(path, "utf-8"):  # a real problem; else the sniffer met the non-UTF-8 part
+                raise
+    text_path, encoding = _as_utf8(path, name, tmp)
     report(0.2, f"reading {name}")
     return [_stage_delimited(con, text_path, name, table, encoding)]
 
@@ -205,8 +235,17 @@ def _is_junk(member: str) -> bool:
 def _as_utf8(path: Path, name: str, tmp: Path) -> tuple[Path, str]:
     """The file itself when it is UTF-8; else a UTF-8 copy decoded from Windows-1252/Latin-1."""
     if _decodes(path, "utf-8"):
-        with path.open("rb") as fh:
-            return path, "utf-8-sig" if fh.read(3) == codecs.BOM_UTF8 else "utf-8"
+        return path, _utf8_kind(path)
+    return _transcoded(path, name, tmp)
+
+
+def _utf8_kind(path: Path) -> str:
+    with path.open("rb") as fh:
+        return "utf-8-sig" if fh.read(3) == codecs.BOM_UTF8 else "utf-8"
+
+
+def _transcoded(path: Path, name: str, tmp: Path) -> tuple[Path, str]:
+    """A UTF-8 copy of a Windows-1252 (or else Latin-1) file, with the encoding it was read as."""
     for encoding in ("cp1252", "latin-1"):
         if _decodes(path, encoding, reject=_C1_CONTROLS):
             out = tmp / f"{path.stem}.utf8{path.suffix}"
@@ -221,16 +260,19 @@ def _as_utf8(path: Path, name: str, tmp: Path) -> tuple[Path, str]:
     )
 
 
-def _decodes(path: Path, encoding: str, reject: set[str] | None = None) -> bool:
+def _decodes(path: Path, encoding: str, reject: set[str] | None = None, limit: int | None = None) -> bool:
+    """Whether the file (or its first `limit` bytes) decodes, without characters from `reject`."""
     decoder = codecs.getincrementaldecoder(encoding)()
     with path.open("rb") as fh:
         try:
-            while block := fh.read(CHUNK):
+            while block := fh.read(CHUNK if limit is None else limit):
                 if block.isascii() and not decoder.getstate()[0]:  # plain ASCII: valid in every candidate
                     continue
                 text = decoder.decode(block)
                 if reject and not reject.isdisjoint(text):
                     return False
+                if limit is not None:
+                    return True  # an unfinished character at the cut is not an error
             decoder.decode(b"", final=True)
         except UnicodeDecodeError:
             return False
@@ -269,15 +311,15 @@ def _stage_delimited(con: duckdb.DuckDBPyConnection, path: Path, name: str, tabl
         "ignore_errors=true",
         "null_padding=false",
         "strict_mode=true",
-        f"buffer_size={READ_BUFFER}",
     ]
     if quote and quote != "(empty)":
         options.append(f"quote='{_sql_str(quote)}'")
     if escape and escape != "(empty)":
         options.append(f"escape='{_sql_str(escape)}'")
-    scan = f"read_csv('{p}', {', '.join(options)})"
+    scan = f"read_csv('{p}', {', '.join(options)}, buffer_size={READ_BUFFER})"
     try:
-        sample = con.execute(f"SELECT * FROM {scan} LIMIT {SAMPLE_ROWS}").df()
+        sample_scan = f"read_csv('{p}', {', '.join(options)}, buffer_size={SAMPLE_BUFFER})"
+        sample = con.execute(f"SELECT * FROM {sample_scan} LIMIT {SAMPLE_ROWS}").df()
         if sample.empty:  # the first rows were all unreadable: look further before calling it empty
             sample = con.execute(f"SELECT * FROM {scan}").df().head(SAMPLE_ROWS)
         con.execute("DELETE FROM reject_errors; DELETE FROM reject_scans")

@@ -166,7 +166,7 @@ def test_reader_raises_nothing_but_our_clear_error(tmp_path: Path, payload: byte
     con = duckdb.connect()
     try:
         for n, source in enumerate(stage_file(con, path, tmp_path)):  # staged, then read in full
-            read_rows(con, source, f"full_{n}", f"SELECT * FROM {source.scan}")
+            read_rows(con, source, f"full_{n}", lambda scan: f"SELECT * FROM {scan}")
     except IngestError as exc:
         assert str(exc).startswith("fuzz.csv: ")
     finally:

@@ -52,6 +52,18 @@ def test_utf8_bom_and_windows_1252_text(ws: Workspace, tmp_path: Path) -> None:
     assert texts == ["Très bon café", "“Worth every €” – superb"]
 
 
+@pytest.mark.parametrize("at", [0.6, 0.99])
+def test_windows_1252_past_the_first_megabyte_is_still_read(ws: Workspace, tmp_path: Path, at: float) -> None:
+    rows = [f"r{n},plain ascii review number {n},4" for n in range(60_000)]  # about 2 MB
+    rows[int(len(rows) * at)] = "r-late,Caf\u00e9 cr\u00e8me \u2013 \u20ac5,5"
+    path = tmp_path / "late.csv"
+    path.write_bytes(("review_id,text,rating\n" + "\n".join(rows) + "\n").encode("cp1252"))
+    (report,) = ingest(ws, [path]).reports
+    assert report.encoding == "cp1252"
+    assert report.rows_accepted == 60_000
+    assert ws.query("SELECT text FROM reviews WHERE review_id = 'r-late'")["text"].tolist() == ["Café crème – €5"]
+
+
 def test_gzip_and_zip_with_junk_members(ws: Workspace, tmp_path: Path) -> None:
     gz = tmp_path / "ratings.csv.gz"
     gz.write_bytes(gzip.compress(_text(",").encode()))
