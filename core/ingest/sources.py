@@ -319,9 +319,7 @@ def _stage_delimited(con: duckdb.DuckDBPyConnection, path: Path, name: str, tabl
     scan = f"read_csv('{p}', {', '.join(options)}, buffer_size={READ_BUFFER})"
     try:
         sample_scan = f"read_csv('{p}', {', '.join(options)}, buffer_size={SAMPLE_BUFFER})"
-        sample = con.execute(f"SELECT * FROM {sample_scan} LIMIT {SAMPLE_ROWS}").df()
-        if sample.empty:  # the first rows were all unreadable: look further before calling it empty
-            sample = con.execute(f"SELECT * FROM {scan}").df().head(SAMPLE_ROWS)
+        sample = con.execute(f"SELECT * FROM {sample_scan} LIMIT {SAMPLE_ROWS}").df()  # empty: no readable row
         con.execute("DELETE FROM reject_errors; DELETE FROM reject_scans")
     except duckdb.Error as exc:
         raise IngestError(f"{name}: could not be read as CSV ({_first_line(exc)})") from None

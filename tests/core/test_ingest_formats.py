@@ -162,3 +162,19 @@ def test_headerless_ratings_by_content(ws: Workspace, tmp_path: Path) -> None:
         "column2": "rating",
         "column3": "timestamp",
     }
+
+
+def test_repeated_rows_are_counted_and_kept_and_repeated_ids_keep_the_first(ws: Workspace, tmp_path: Path) -> None:
+    orders = tmp_path / "orders.csv"
+    orders.write_text(
+        "InvoiceNo,CustomerID,StockCode,Quantity,InvoiceDate\n"
+        "1,c1,p1,2,2025-01-02\n1,c1,p1,2,2025-01-02\n1,c1,p1,3,2025-01-02\nC2,c1,p1,-2,2025-01-03\n"
+    )
+    (report,) = ingest(ws, [orders]).reports
+    assert report.duplicates == 1 and report.returns == 1
+    assert ws.row_counts()["interactions"] == 4, "an order file's repeated rows are kept"
+    catalogue = tmp_path / "products.csv"
+    catalogue.write_text("product_id,title,price\np1,First title,2.50\np2,Other,1.00\np1,Second title,9.99\n")
+    (report,) = ingest(ws, [catalogue]).reports
+    assert report.duplicates == 1
+    assert ws.query("SELECT title FROM products WHERE product_id = 'p1'")["title"].tolist() == ["First title"]
