@@ -167,7 +167,13 @@ def ingest(
                 reports = []
                 for n, (source, plan) in enumerate(plans):
                     report(0.25 + 0.55 * n / len(plans), f"reading and checking {source.name}")
-                    reports.append(_validate(con, source, plan))
+                    reading = None
+                    if progress is not None:  # the read of a big file moves the bar while it runs
+
+                        def reading(done: float, n: int = n, name: str = source.name) -> None:
+                            report(0.25 + 0.55 * (n + 0.8 * done) / len(plans), f"reading {name}: {done:.0%}")
+
+                    reports.append(_validate(con, source, plan, reading))
                 if copying is None:  # a dry run
                     return IngestResult(reports, _health(con, reports, plans), committed=False)
                 report(0.85, "writing")
@@ -267,7 +273,13 @@ def _remember(con: duckdb.DuckDBPyConnection, signature: str, proposal: detect.P
     )
 
 
-def _validate(con: duckdb.DuckDBPyConnection, source: StagedSource, plan: Plan) -> FileReport:
+def _validate(
+    con: duckdb.DuckDBPyConnection,
+    source: StagedSource,
+    plan: Plan,
+    reading: Callable[[float], None] | None = None,
+) -> FileReport:
+    """Read the source in full through `plan`'s mapping and report on it; `reading(fraction)` follows the read."""
     proposal, signature = plan.proposal, plan.signature
     col_map = proposal.mapping()
     fields = set(col_map.values()) | ({"category"} if "category_flag" in col_map.values() else set())
@@ -321,6 +333,7 @@ def _validate(con: duckdb.DuckDBPyConnection, source: StagedSource, plan: Plan) 
             f"FROM (SELECT *, {reason} AS _reason "
             f"FROM (SELECT {field_cols}, {raw_cols} FROM {scan}))"
         ),
+        reading,
     )
     first = con.execute(f"SELECT min(rowid) FROM {view}").fetchall()[0][0] or 0  # rowids start high in a transaction
     bad = con.execute(

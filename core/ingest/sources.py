@@ -22,6 +22,7 @@ import tempfile
 import zipfile
 import zlib
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -39,6 +40,7 @@ SAMPLE_ROWS = 5000
 # default, and the UCI file (47 MB) in 0.15 s against 0.20 s, on 2 cores; 8 MB and 64 MB were slower.
 READ_BUFFER = 16 << 20
 SAMPLE_BUFFER = 2 << 20  # the sample needs only the first rows: a smaller buffer reads them sooner
+PROGRESS_POLL_S = 0.2
 HEAD_BYTES = 1 << 20  # checked for encoding before sniffing; DuckDB's full read checks the rest
 TEXT_SUFFIXES = {".csv", ".tsv", ".txt", ".psv", ".dat", ".tab", ".json", ".jsonl", ".ndjson", ".xlsx", ".gz", ""}
 _C1_CONTROLS = {chr(c) for c in range(0x80, 0xA0)}
@@ -102,30 +104,40 @@ def stage_file(
 
 
 def read_rows(
-    con: duckdb.DuckDBPyConnection, source: StagedSource, into: str, select: Callable[[str], str]
+    con: duckdb.DuckDBPyConnection,
+    source: StagedSource,
+    into: str,
+    select: Callable[[str], str],
+    progress: Callable[[float], None] | None = None,
 ) -> ReadRows:
     """Run `CREATE TEMP TABLE into AS select(scan)`, `scan` being the relation to read the source from.
 
     For a delimited file this is the one full read; its rows keep file order, so `line_numbers`
     can turn a row's position in `into` back into its line. The reader's rejected lines are returned.
+    `progress(fraction)` is called from this thread while the read runs.
     """
-    read = _read_rows(con, source, into, select(source.scan), source.encoding)
+    read = _read_rows(con, source, into, select(source.scan), source.encoding, progress)
     if read is None and source.recheck is not None:  # not UTF-8 past the first MB: read a re-encoded copy
         file, workdir = source.recheck
         text_path, encoding = _transcoded(file, source.name, workdir)
         scan = source.scan.replace(_sql_str(str(file)), _sql_str(str(text_path)), 1)
-        read = _read_rows(con, source, into, select(scan), encoding)
+        read = _read_rows(con, source, into, select(scan), encoding, progress)
     if read is None:
         raise IngestError(f"{source.name}: the file mixes text encodings; export it again as CSV (UTF-8)")
     return read
 
 
 def _read_rows(
-    con: duckdb.DuckDBPyConnection, source: StagedSource, into: str, query: str, encoding: str
+    con: duckdb.DuckDBPyConnection,
+    source: StagedSource,
+    into: str,
+    query: str,
+    encoding: str,
+    progress: Callable[[float], None] | None,
 ) -> ReadRows | None:
     """One read; None when the reader met bytes that are not UTF-8."""
     try:
-        con.execute(f"CREATE OR REPLACE TEMP TABLE {into} AS {query}")
+        execute_reporting(con, f"CREATE OR REPLACE TEMP TABLE {into} AS {query}", progress)
         rows = con.execute(f"SELECT count(*) FROM {into}").fetchall()[0][0]
         if not source.reads_file:
             return ReadRows(rows, pd.DataFrame(columns=["line", "reason", "content"]), encoding)
@@ -138,6 +150,32 @@ def _read_rows(
     if rejected["reason"].str.startswith("INVALID ENCODING").any():
         return None
     return ReadRows(rows, rejected.drop_duplicates("line", ignore_index=True), encoding)  # one reason a line
+
+
+def execute_reporting(con: duckdb.DuckDBPyConnection, sql: str, progress: Callable[[float], None] | None) -> None:
+    """Run one long statement, calling `progress(fraction)` from this thread as DuckDB reports it.
+
+    The statement runs on a worker thread (DuckDB releases the GIL) so that the caller's thread,
+    the one a UI may draw from, can poll `query_progress` meanwhile.
+    """
+    if progress is None:
+        con.execute(sql)
+        return
+    con.execute("SET enable_progress_bar = true; SET enable_progress_bar_print = false")
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="personalens-read") as pool:
+        running = pool.submit(con.execute, sql)
+        try:
+            while True:
+                try:
+                    running.result(timeout=PROGRESS_POLL_S)
+                    return
+                except TimeoutError:
+                    if (done := con.query_progress()) >= 0:
+                        progress(min(done / 100, 1.0))
+        except BaseException:
+            if not running.done():  # e.g. the page was left: stop the read instead of finishing it
+                con.interrupt()
+            raise
 
 
 def line_numbers(source: StagedSource, rejected_lines: Sequence[int], positions: Sequence[int]) -> np.ndarray:

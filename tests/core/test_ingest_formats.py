@@ -178,3 +178,21 @@ def test_repeated_rows_are_counted_and_kept_and_repeated_ids_keep_the_first(ws: 
     (report,) = ingest(ws, [catalogue]).reports
     assert report.duplicates == 1
     assert ws.query("SELECT title FROM products WHERE product_id = 'p1'")["title"].tolist() == ["First title"]
+
+
+def test_a_long_read_reports_its_progress_from_the_calling_thread(monkeypatch: pytest.MonkeyPatch) -> None:
+    import threading
+
+    import duckdb
+
+    from core.ingest import sources
+
+    monkeypatch.setattr(sources, "PROGRESS_POLL_S", 0.005)
+    seen: list[tuple[float, bool]] = []
+    con = duckdb.connect()
+    sql = "CREATE TEMP TABLE t AS SELECT sum(hash(i)) AS h FROM range(200000000) r(i)"
+    sources.execute_reporting(
+        con, sql, lambda f: seen.append((f, threading.current_thread() is threading.main_thread()))
+    )
+    assert con.execute("SELECT count(*) FROM t").fetchall()[0][0] == 1
+    assert seen and all(0 <= f <= 1 and in_caller for f, in_caller in seen)
