@@ -14,6 +14,7 @@ from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -167,13 +168,9 @@ def ingest(
                 reports = []
                 for n, (source, plan) in enumerate(plans):
                     report(0.25 + 0.55 * n / len(plans), f"reading and checking {source.name}")
-                    reading = None
-                    if progress is not None:  # the read of a big file moves the bar while it runs
-
-                        def reading(done: float, n: int = n, name: str = source.name) -> None:
-                            report(0.25 + 0.55 * (n + 0.8 * done) / len(plans), f"reading {name}: {done:.0%}")
-
-                    reports.append(_validate(con, source, plan, reading))
+                    # the read of a big file moves the bar while it runs
+                    reading = partial(_reading, report, n / len(plans), 1 / len(plans), source.name)
+                    reports.append(_validate(con, source, plan, reading if progress else None))
                 if copying is None:  # a dry run
                     return IngestResult(reports, _health(con, reports, plans), committed=False)
                 report(0.85, "writing")
@@ -190,6 +187,10 @@ def ingest(
     publish_raw(ws, copying.result())
     report(1.0, "done")
     return IngestResult(reports, health, committed=True)
+
+
+def _reading(report: Progress, start: float, share: float, name: str, done: float) -> None:
+    report(0.25 + 0.55 * (start + 0.8 * share * done), f"reading {name}: {done:.0%}")
 
 
 def _stage_raw_all(ws: Workspace, files: Sequence[Path], labels: Sequence[str]) -> list[tuple[RawFile, Path]]:
@@ -308,33 +309,12 @@ def _validate(
         if problems
         else "NULL::VARCHAR"
     )
-    # One read of the file types every field. Raw text is kept only where the report needs it: the
-    # whole row of a rejected row, and each typed value that could not be read.
-    raw = [f'"__raw{i}"' for i in range(len(source.columns))]
     typed = [
         (column, fld, f'"__bad{i}"')
         for i, (column, fld) in enumerate(col_map.items())
         if fld in mapping.NUMBER_FIELDS | mapping.TIME_FIELDS and fld in exprs
     ]
-    position = {c: i for i, c in enumerate(source.columns)}
-    unreadable = "".join(
-        f", CASE WHEN {mapping.quote(fld)} IS NULL THEN {raw[position[column]]} END AS {alias}"
-        for column, fld, alias in typed
-    )
-    field_cols = ", ".join(f"{e} AS {mapping.quote(f)}" for f, e in exprs.items())
-    raw_cols = ", ".join(f"{mapping.quote(c)} AS {r}" for c, r in zip(source.columns, raw, strict=True))
-    read = read_rows(
-        con,
-        source,
-        view,
-        lambda scan: (
-            f"SELECT * EXCLUDE ({', '.join(raw)}), CASE WHEN _reason IS NOT NULL THEN "
-            f"left(concat_ws(' | ', {', '.join(raw)}), 300) END AS _raw{unreadable} "
-            f"FROM (SELECT *, {reason} AS _reason "
-            f"FROM (SELECT {field_cols}, {raw_cols} FROM {scan}))"
-        ),
-        reading,
-    )
+    read = read_rows(con, source, view, partial(_typed_rows_query, source.columns, exprs, reason, typed), reading)
     first = con.execute(f"SELECT min(rowid) FROM {view}").fetchall()[0][0] or 0  # rowids start high in a transaction
     bad = con.execute(
         f"SELECT rowid - {first} AS line, _reason AS reason, _raw AS content FROM {view} WHERE _reason IS NOT NULL "
@@ -396,6 +376,27 @@ def _validate(
             "starting with C) are kept and flagged as returns"
         )
     return report
+
+
+def _typed_rows_query(
+    columns: list[str], exprs: dict[str, str], reason: str, typed: list[tuple[str, str, str]], scan: str
+) -> str:
+    """The one read of a file: every field typed, each row's reject reason (NULL when accepted), and raw
+    text only where the report needs it: the whole row of a rejected row (`_raw`), and each typed value
+    that could not be read (`typed`: column, field, name of its raw-text column)."""
+    raw = [f'"__raw{i}"' for i in range(len(columns))]
+    position = {c: i for i, c in enumerate(columns)}
+    unreadable = "".join(
+        f", CASE WHEN {mapping.quote(fld)} IS NULL THEN {raw[position[column]]} END AS {alias}"
+        for column, fld, alias in typed
+    )
+    field_cols = ", ".join(f"{e} AS {mapping.quote(f)}" for f, e in exprs.items())
+    raw_cols = ", ".join(f"{mapping.quote(c)} AS {r}" for c, r in zip(columns, raw, strict=True))
+    return (
+        f"SELECT * EXCLUDE ({', '.join(raw)}), CASE WHEN _reason IS NOT NULL THEN "
+        f"left(concat_ws(' | ', {', '.join(raw)}), 300) END AS _raw{unreadable} "
+        f"FROM (SELECT *, {reason} AS _reason FROM (SELECT {field_cols}, {raw_cols} FROM {scan}))"
+    )
 
 
 def _field_stats(
