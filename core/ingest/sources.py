@@ -232,13 +232,15 @@ def _stage(
         return [_stage_json(con, text_path, name, table, encoding, "jsonl" if first == "{" else "json")]
     if path.stat().st_size > HEAD_BYTES and _decodes(path, "utf-8", limit=HEAD_BYTES):
         try:
-            return [replace(_stage_delimited(con, path, name, table, _utf8_kind(path)), recheck=(path, tmp))]
+            return [replace(_stage_delimited(path, name, table, _utf8_kind(path)), recheck=(path, tmp))]
         except IngestError:
             if _decodes(path, "utf-8"):  # a real problem; else the sniffer met the non-UTF-8 part
                 raise
+            text_path, encoding = _transcoded(path, name, tmp)
+            return [_stage_delimited(text_path, name, table, encoding)]
     text_path, encoding = _as_utf8(path, name, tmp)
     report(0.2, f"reading {name}")
-    return [_stage_delimited(con, text_path, name, table, encoding)]
+    return [_stage_delimited(text_path, name, table, encoding)]
 
 
 def _stage_zip(
@@ -304,13 +306,12 @@ def _decodes(path: Path, encoding: str, reject: set[str] | None = None, limit: i
     with path.open("rb") as fh:
         try:
             while block := fh.read(CHUNK if limit is None else limit):
-                if block.isascii() and not decoder.getstate()[0]:  # plain ASCII: valid in every candidate
-                    continue
-                text = decoder.decode(block)
-                if reject and not reject.isdisjoint(text):
-                    return False
+                if not block.isascii() or decoder.getstate()[0]:  # plain ASCII is valid in every candidate
+                    text = decoder.decode(block)
+                    if reject and not reject.isdisjoint(text):
+                        return False
                 if limit is not None:
-                    return True  # an unfinished character at the cut is not an error
+                    return True  # only the head; an unfinished character at the cut is not an error
             decoder.decode(b"", final=True)
         except UnicodeDecodeError:
             return False
@@ -323,11 +324,23 @@ def _first_char(path: Path) -> str:
     return chunk[:1]
 
 
-def _stage_delimited(con: duckdb.DuckDBPyConnection, path: Path, name: str, table: str, encoding: str) -> StagedSource:
+def _stage_delimited(path: Path, name: str, table: str, encoding: str) -> StagedSource:
+    """Sniff the dialect and read a sample on a probe connection: a failure there must not abort the
+    workspace transaction (a zip's other members, or a re-encoded copy, are still to be read)."""
+    probe = duckdb.connect()
+    try:
+        return _sniff_and_sample(probe, path, name, table, encoding)
+    finally:
+        probe.close()
+
+
+def _sniff_and_sample(
+    probe: duckdb.DuckDBPyConnection, path: Path, name: str, table: str, encoding: str
+) -> StagedSource:
     p = str(path).replace("'", "''")
 
     def sniff(extra: str) -> tuple[str, str, str, bool, int]:
-        return con.execute(
+        return probe.execute(
             f"SELECT Delimiter, Quote, Escape, HasHeader, len(Columns) FROM sniff_csv('{p}', sample_size=20480{extra})"
         ).fetchall()[0]
 
@@ -357,8 +370,7 @@ def _stage_delimited(con: duckdb.DuckDBPyConnection, path: Path, name: str, tabl
     scan = f"read_csv('{p}', {', '.join(options)}, buffer_size={READ_BUFFER})"
     try:
         sample_scan = f"read_csv('{p}', {', '.join(options)}, buffer_size={SAMPLE_BUFFER})"
-        sample = con.execute(f"SELECT * FROM {sample_scan} LIMIT {SAMPLE_ROWS}").df()  # empty: no readable row
-        con.execute("DELETE FROM reject_errors; DELETE FROM reject_scans")
+        sample = probe.execute(f"SELECT * FROM {sample_scan} LIMIT {SAMPLE_ROWS}").df()  # empty: no readable row
     except duckdb.Error as exc:
         raise IngestError(f"{name}: could not be read as CSV ({_first_line(exc)})") from None
     first_line = 2 if has_header else 1
