@@ -83,17 +83,22 @@ def campaigns() -> None:
             for line in result.assumptions:
                 st.markdown(f"- {line}")
             st.dataframe(result.customers.head(200), hide_index=True, width="stretch")
-            if st.button("Prepare the audience CSV (with each customer's top 3 products)", key=f"csv-{result.name}"):
-                recs = cache.recs(ws)
-                with st.spinner("Recommending for every customer in the audience…"):
-                    exported = campaign.audience_export(result, recs)
-                st.download_button(
-                    f"Download {len(exported):,} customers",
-                    exported.to_csv(index=False).encode(),
-                    file_name=f"audience-{result.name.lower().replace(' ', '-')}.csv",
-                    mime="text/csv",
-                    icon=":material/download:",
-                )
+            audience_download(result)
+
+
+def audience_download(result: campaign.CampaignResult) -> None:
+    """One click: the CSV (recommending for each customer is the slow part) is built when asked for, not per rerun."""
+    recs = cache.recs(ws)
+    with_recs = " (CSV with each customer's top 3 products)" if recs is not None else " (CSV)"
+    st.download_button(
+        f"Download {result.reach:,} customers{with_recs}",
+        lambda: campaign.audience_export(result, recs).to_csv(index=False).encode(),
+        file_name=f"audience-{result.name.lower().replace(' ', '-')}.csv",
+        mime="text/csv",
+        icon=":material/download:",
+        on_click="ignore",
+        key=f"dl-{result.name}",
+    )
 
 
 @st.fragment

@@ -54,6 +54,13 @@ def test_campaigns_compare_and_react_to_every_lever(trained: Path) -> None:
     assert any("assumed" in m.value for m in at.markdown)  # the discount assumption is stated
 
 
+def test_each_scenario_offers_its_audience_as_a_download(trained: Path) -> None:
+    at = open_page("pages/whatif.py", "demo")
+    reach = _outcome(at, "Reach")
+    labels = [d.label for d in at.get("download_button")]
+    assert labels == [f"Download {n:,.0f} customers (CSV with each customer's top 3 products)" for n in reach]
+
+
 def test_recommendation_levers_change_offline_quality(trained: Path) -> None:
     at = _open_tab("Recommendation settings")
     ndcg = next(m for m in at.metric if m.label.startswith("NDCG"))

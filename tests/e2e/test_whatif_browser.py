@@ -28,15 +28,20 @@ def test_compare_scenarios_change_a_discount_and_download_the_audience(
     for _ in range(4):
         page.keyboard.press("ArrowRight")
     _wait_for_count(page, discounted, 2)  # scenario A's offer has a discount now
+    # each key press may rerun on a slow machine: wait for the last one, so no late rerun races the clicks below
+    _wait_for_count(page, page.get_by_text(re.compile(r", 20% off$")), 1)
 
     page.get_by_text("Scenario A: assumptions and the customers to contact first").click()
-    page.get_by_role("button", name="Prepare the audience CSV").first.click()
+    button = page.get_by_role("button", name=re.compile(r"^Download [0-9,]+ customers")).first
+    reach = int(re.search(r"Download ([0-9,]+)", button.inner_text()).group(1).replace(",", ""))
     with page.expect_download(timeout=60_000) as download:
-        page.get_by_role("button", name=re.compile(r"^Download [0-9,]+ customers")).click()
+        button.click()  # one click: the CSV is built when asked for
     saved = tmp_path / "audience.csv"
     download.value.save_as(saved)
     rows = list(csv.DictReader(saved.open()))
-    assert rows and {"customer_id", "propensity", "expected_value", "recommended_products"} <= set(rows[0])
+    assert len(rows) == reach
+    assert {"customer_id", "propensity", "expected_value", "recommended_products"} <= set(rows[0])
+    assert all(row["recommended_products"] for row in rows)
     assert page.locator("[data-testid='stException']").count() == 0
     assert errors == []
     page.close()
