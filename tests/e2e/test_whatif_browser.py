@@ -28,8 +28,10 @@ def test_compare_scenarios_change_a_discount_and_download_the_audience(
     for _ in range(4):
         page.keyboard.press("ArrowRight")
     _wait_for_count(page, discounted, 2)  # scenario A's offer has a discount now
-    # each key press may rerun on a slow machine: wait for the last one, so no late rerun races the clicks below
+    # each key press may rerun on a slow machine: wait for the last one to finish, since a download button's
+    # deferred file is replaced by every rerun (a click on the old one during a rerun finds nothing to download)
     _wait_for_count(page, page.get_by_text(re.compile(r", 20% off$")), 1)
+    page.locator("[data-testid='stApp'][data-test-script-state='notRunning']").wait_for(timeout=60_000)
 
     page.get_by_text("Scenario A: assumptions and the customers to contact first").click()
     button = page.get_by_role("button", name=re.compile(r"^Download [0-9,]+ customers")).first
