@@ -322,7 +322,7 @@ def _progress_printer(quiet: bool) -> Callable[[float, str], None]:
 
 
 def cmd_whatif(args: argparse.Namespace) -> int:
-    from core.whatif.campaign import Offer, audience_export, simulate
+    from core.whatif.campaign import Offer, audience_export, recommended_titles, simulate
     from core.whatif.service import load_propensity
     from core.workspace import open_workspace
 
@@ -338,7 +338,9 @@ def cmd_whatif(args: argparse.Namespace) -> int:
     if args.export:
         from core.recs.service import load_recs
 
-        audience_export(result, load_recs(ws)).to_csv(args.export, index=False)
+        recs = load_recs(ws)
+        titles = recommended_titles(recs, result.customers["customer_id"]) if recs is not None else None
+        audience_export(result, titles).to_csv(args.export, index=False)
     if args.json:
         _print_json(result.to_dict())
         return 0

@@ -154,14 +154,22 @@ class RecsBundle:
         model: str | None = None,
         filters: RecFilters | None = None,
         progress: Progress | None = None,
+        explain: bool = True,
     ) -> pd.DataFrame:
-        """customer_id, product_id, rank, score, reason for many customers (everyone by default)."""
+        """customer_id, product_id, rank, score, reason for many customers (everyone by default).
+
+        `explain=False` leaves `reason` empty for customers with history: explaining is most of the cost,
+        and a list of product names (an audience export) does not show it.
+        """
         name, filters, report = self._model(model), filters or RecFilters(), progress or (lambda _f, _m: None)
         wanted = self.data.users.tolist() if customer_ids is None else [str(c) for c in customer_ids]
         known = [c for c in wanted if c in self.data.user_index]
         frames = [
-            _with_quotes(self.recommend(c, k, name, filters).assign(customer_id=c)) for c in wanted if c not in known
+            _with_quotes(self.recommend(c, k, name, filters).assign(customer_id=c))
+            for c in wanted
+            if c not in self.data.user_index
         ]
+        columns: dict[str, list] = {"customer_id": [], "product_id": [], "rank": [], "score": [], "reason": []}
         users = np.array([self.data.user_index[c] for c in known], dtype=int)
         for start in range(0, len(users), _BATCH):
             batch = users[start : start + _BATCH]
@@ -172,25 +180,24 @@ class RecsBundle:
             for row, (user, items) in enumerate(zip(batch, tops, strict=True)):
                 customer = self.data.users[user]
                 items, fresh = self._expose_new(int(user), items, k, filters)
-                reasons = self.explainer.reasons(int(user), items, name, self.persona_of.get(customer))
-                reasons = [
-                    self._new_reason(int(user), i) if i == fresh else r for i, r in zip(items, reasons, strict=True)
-                ]
-                frames.append(
-                    pd.DataFrame(
-                        {
-                            "customer_id": customer,
-                            "product_id": self.data.items[items],
-                            "rank": np.arange(1, len(items) + 1),
-                            "score": np.round(scores[row, items], 4),
-                            "reason": reasons,
-                        }
-                    )
-                )
+                if explain:
+                    reasons = self.explainer.reasons(int(user), items, name, self.persona_of.get(customer))
+                    reasons = [
+                        self._new_reason(int(user), i) if i == fresh else r for i, r in zip(items, reasons, strict=True)
+                    ]
+                else:
+                    reasons = [""] * len(items)
+                columns["customer_id"] += [customer] * len(items)
+                columns["product_id"] += self.data.items[items].tolist()
+                columns["rank"] += range(1, len(items) + 1)
+                columns["score"] += np.round(scores[row, items], 4).tolist()
+                columns["reason"] += reasons
         report(1.0, "done")
+        if columns["customer_id"]:
+            frames.append(pd.DataFrame(columns))
         if not frames:
-            return pd.DataFrame(columns=["customer_id", "product_id", "rank", "score", "reason"])
-        return pd.concat(frames, ignore_index=True)[["customer_id", "product_id", "rank", "score", "reason"]]
+            return pd.DataFrame(columns=list(columns))
+        return pd.concat(frames, ignore_index=True)[list(columns)]
 
     def audience(self, product_id: str, n: int = 100, model: str | None = None, exclude_owners: bool = True):
         """rank, customer_id, score, persona_name, products: who is most likely to want `product_id`."""

@@ -18,6 +18,7 @@ from core.personas import service
 from core.recs import service as recs_service
 from core.sentiment import views as text_views
 from core.topics import service as topics_service
+from core.whatif import campaign
 from core.workspace import Workspace, list_workspaces, open_workspace
 
 
@@ -105,6 +106,25 @@ def recs(ws: Workspace) -> recs_service.RecsBundle | None:
 
 def forget_recs() -> None:
     _recs.clear()
+
+
+@st.cache_data(show_spinner="Finding each customer's top products…", max_entries=4)
+def _recommended_titles(path: str, version: str, names: int) -> pd.Series:
+    return campaign.recommended_titles(_recs(path, version, names))
+
+
+def audience_csv(ws: Workspace, result: campaign.CampaignResult) -> bytes:
+    """A scenario's audience as CSV, with each customer's top products once recommendations are trained.
+
+    Everyone's top products are found once per recommender version, so each scenario change only joins
+    and writes: the file is ready before the click (Streamlit's plainest download, which no rerun in
+    flight can lose), and sliders stay quick.
+    """
+    bundle = recs(ws)
+    if bundle is None:
+        return campaign.audience_export(result).to_csv(index=False).encode()
+    titles = _recommended_titles(str(ws.path), bundle.version, st.session_state.get("_persona_names", 0))
+    return campaign.audience_export(result, titles, bundle).to_csv(index=False).encode()
 
 
 @st.cache_data(show_spinner=False, max_entries=64)

@@ -87,6 +87,11 @@ def test_everyone_at_once_matches_one_at_a_time(bundle: service.RecsBundle) -> N
     assert len(many) == 150 and many["reason"].str.contains('. "', regex=False).any()  # quotes appended
     one = bundle.recommend(some[7], k=5)
     assert many[many["customer_id"] == some[7]]["product_id"].tolist() == one["product_id"].tolist()
+    unexplained = bundle.recommend_many([*some, "someone-new"], k=5, explain=False)  # lists only, e.g. an export
+    known = unexplained[unexplained["customer_id"].isin(some)].reset_index(drop=True)
+    assert known[["customer_id", "product_id"]].equals(many[["customer_id", "product_id"]])
+    assert (known["reason"] == "").all()
+    assert unexplained["customer_id"].eq("someone-new").sum() == 5  # a newcomer still gets popular products
 
 
 def test_a_failing_model_is_reported_and_the_rest_still_train(trained_ws: Workspace, tmp_path: Path, monkeypatch):

@@ -8,7 +8,7 @@ import pytest
 from sklearn.ensemble import HistGradientBoostingClassifier
 
 from core.errors import PersonaLensError
-from core.whatif.campaign import Audience, Offer, audience_export, simulate, with_discount
+from core.whatif.campaign import Audience, Offer, audience_export, recommended_titles, simulate, with_discount
 from core.whatif.features import FEATURES
 from core.whatif.history import load_history
 from core.whatif.propensity import PropensityModel
@@ -110,9 +110,15 @@ def test_product_offer_and_top_n(bundle, trained_ws) -> None:
     assert result.customers["expected_value"].iloc[0] >= result.customers["expected_value"].iloc[-1]
     from core.recs.service import load_recs
 
-    exported = audience_export(result, load_recs(trained_ws))
+    recs = load_recs(trained_ws)
+    exported = audience_export(result, recommended_titles(recs, result.customers["customer_id"]))
     assert len(exported) == 50
     assert exported["recommended_products"].str.count("; ").max() == 2
+    everyone = recommended_titles(recs)  # built once, then any audience is a lookup
+    assert audience_export(result, everyone).equals(exported)
+    assert audience_export(result).columns.tolist() == result.customers.columns.tolist()
+    some = recommended_titles(recs, result.customers["customer_id"].iloc[:10])  # the rest are new to it
+    assert audience_export(result, some, recs).equals(exported)
 
 
 def test_filters_combine(bundle) -> None:

@@ -7,6 +7,7 @@ import re
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 pytestmark = pytest.mark.e2e
 
@@ -17,6 +18,9 @@ def test_compare_scenarios_change_a_discount_and_download_the_audience(
     page = browser.new_page(viewport={"width": 1400, "height": 1400})
     errors: list[str] = []
     page.on("pageerror", lambda e: errors.append(str(e)))
+    seen: list[str] = []  # what the browser did, told when the download does not come
+    page.on("console", lambda m: seen.append(f"console {m.type}: {m.text[:200]}"))
+    page.on("requestfinished", lambda r: seen.append(f"GET {r.url}") if "/media/" in r.url else None)
     page.goto(trained_app_url + "whatif")
     page.get_by_text("Predicted outcome over the next").wait_for(timeout=90_000)
 
@@ -28,16 +32,21 @@ def test_compare_scenarios_change_a_discount_and_download_the_audience(
     for _ in range(4):
         page.keyboard.press("ArrowRight")
     _wait_for_count(page, discounted, 2)  # scenario A's offer has a discount now
-    # each key press may rerun on a slow machine: wait for the last one to finish, since a download button's
-    # deferred file is replaced by every rerun (a click on the old one during a rerun finds nothing to download)
+    # each key press may rerun on a slow machine: wait for the last one to finish, since every rerun replaces
+    # a download button's file (a click on the old one during a rerun finds nothing to download)
     _wait_for_count(page, page.get_by_text(re.compile(r", 20% off$")), 1)
     page.locator("[data-testid='stApp'][data-test-script-state='notRunning']").wait_for(timeout=60_000)
 
     page.get_by_text("Scenario A: assumptions and the customers to contact first").click()
     button = page.get_by_role("button", name=re.compile(r"^Download [0-9,]+ customers")).first
     reach = int(re.search(r"Download ([0-9,]+)", button.inner_text()).group(1).replace(",", ""))
-    with page.expect_download(timeout=60_000) as download:
-        button.click()  # one click: the CSV is built when asked for
+    _wait_until_still(page, button)
+    try:
+        with page.expect_download(timeout=60_000) as download:
+            button.click()
+    except PlaywrightTimeout as exc:
+        state = page.locator("[data-testid='stApp']").get_attribute("data-test-script-state")
+        raise AssertionError(f"no download; script {state}; the browser saw: {seen[-20:]}") from exc
     saved = tmp_path / "audience.csv"
     download.value.save_as(saved)
     rows = list(csv.DictReader(saved.open()))
@@ -55,3 +64,17 @@ def _wait_for_count(page, locator, n: int, seconds: float = 30) -> None:  # noqa
             return
         page.wait_for_timeout(500)
     assert locator.count() == n
+
+
+def _wait_until_still(page, locator, seconds: float = 30) -> None:  # noqa: ANN001 - Playwright objects
+    """An opening expander lays its table out for a while after it shows, moving what is below it: a click
+    in the meantime lands beside the button (seen as a lost click on a loaded machine)."""
+    locator.scroll_into_view_if_needed()
+    last = None
+    for _ in range(int(seconds * 4)):
+        box = locator.bounding_box()
+        if box is not None and box == last:
+            return
+        last = box
+        page.wait_for_timeout(250)
+    raise AssertionError(f"{locator} kept moving for {seconds} s")
