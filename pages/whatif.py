@@ -5,6 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from core.errors import PersonaLensError
+from core.recs import service as recs_service
 from core.recs.metrics import METRICS
 from core.whatif import campaign, drivers, personas_lab
 from core.whatif.recs_lab import SHOWN_METRICS, RecSettings
@@ -78,20 +79,21 @@ def campaigns() -> None:
     with st.expander("How these numbers are computed", icon=":material/help:"):
         for label, text in HOW.items():
             st.markdown(f"- **{label.capitalize()}**: {text}")
+    recs = cache.recs(ws)
     for result in results:
         with st.expander(f"{result.name}: assumptions and the customers to contact first"):
             for line in result.assumptions:
                 st.markdown(f"- {line}")
             st.dataframe(result.customers.head(200), hide_index=True, width="stretch")
-            audience_download(result)
+            audience_download(result, recs)
 
 
-def audience_download(result: campaign.CampaignResult) -> None:
+def audience_download(result: campaign.CampaignResult, recs: recs_service.RecsBundle | None) -> None:
     """The scenario's audience as a CSV, ready before the click (a cached join, see `cache.audience_csv`)."""
-    with_recs = " (CSV with each customer's top 3 products)" if cache.recs(ws) is not None else " (CSV)"
+    with_recs = " (CSV with each customer's top 3 products)" if recs is not None else " (CSV)"
     st.download_button(
         f"Download {result.reach:,} customers{with_recs}",
-        cache.audience_csv(ws, result),
+        cache.audience_csv(ws, result, recs),
         file_name=f"audience-{result.name.lower().replace(' ', '-')}.csv",
         mime="text/csv",
         icon=":material/download:",

@@ -113,14 +113,14 @@ def _recommended_titles(path: str, version: str, names: int) -> pd.Series:
     return campaign.recommended_titles(_recs(path, version, names))
 
 
-def audience_csv(ws: Workspace, result: campaign.CampaignResult) -> bytes:
+def audience_csv(ws: Workspace, result: campaign.CampaignResult, bundle: recs_service.RecsBundle | None) -> bytes:
     """A scenario's audience as CSV, with each customer's top products once recommendations are trained.
 
-    Everyone's top products are found once per recommender version, so each scenario change only joins
+    `bundle` is `recs(ws)`, read once by the caller for all scenarios. Everyone's top products are found
+    once per recommender version, so each scenario change only joins
     and writes: the file is ready before the click (Streamlit's plainest download, which no rerun in
     flight can lose), and sliders stay quick.
     """
-    bundle = recs(ws)
     if bundle is None:
         return campaign.audience_export(result).to_csv(index=False).encode()
     titles = _recommended_titles(str(ws.path), bundle.version, st.session_state.get("_persona_names", 0))
