@@ -7,23 +7,11 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from core import registry
+from core import kinds, registry
 from core.workspace import Workspace
 
-LABELS = {
-    "personas": "Personas",
-    "sentiment": "Sentiment",
-    "topics": "Topics",
-    "recs": "Recommendations",
-    "propensity": "Purchase propensity",
-}
-MEANING = {
-    "silhouette": "how clearly apart the personas are (-1 to 1; above 0.1 is usable on real data)",
-    "macro-F1": "how well it tells negative, neutral and positive reviews apart on held-out rated reviews (0 to 1)",
-    "NPMI": "how much each topic's words really appear together (-1 to 1, higher is better)",
-    "NDCG@10": "how high the products customers really chose rank among the top 10 (0 to 1)",
-    "AUC": "how well it ranks next period's real buyers above the rest, on a held-out period (0.5 = chance)",
-}
+LABELS = kinds.LABELS
+MEANING = {k.metric: k.meaning for k in kinds.KINDS}
 
 
 @dataclass(frozen=True)

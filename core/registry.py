@@ -24,16 +24,16 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
+from core import kinds
 from core.errors import PersonaLensError
 from core.workspace import Workspace
 
-KINDS = ("personas", "sentiment", "topics", "recs", "propensity")
 _DDL = """CREATE TABLE IF NOT EXISTS model_versions (
     kind VARCHAR, version VARCHAR, status VARCHAR, created_at TIMESTAMP, data_version INTEGER,
     metrics JSON, summary JSON, PRIMARY KEY (kind, version))"""
 _COLUMNS = (("checksum", "VARCHAR"), ("seconds", "DOUBLE"), ("libraries", "JSON"))
 MANIFEST = "manifest.json"
-OUTPUT_TABLES = {"sentiment": "review_sentiment", "topics": "review_topics", "personas": "persona_assignments"}
+OUTPUT_TABLES = {k.name: k.output_table for k in kinds.KINDS if k.output_table}
 
 
 class DamagedModel(PersonaLensError):
@@ -54,6 +54,7 @@ class Draft:
     version: str
     folder: Path
     started: float
+    data_version: int
 
     def record(self, con: duckdb.DuckDBPyConnection, metrics: dict, summary: dict) -> None:
         """Register the version (active) inside the caller's transaction, timed from `started`."""
@@ -61,7 +62,7 @@ class Draft:
             con,
             self.kind,
             self.version,
-            self.ws.data_version(),
+            self.data_version,
             metrics,
             summary,
             folder=self.folder,
@@ -75,11 +76,12 @@ def version_folder(ws: Workspace, kind: str, started: float | None = None) -> It
     its database transaction has committed), removed when anything in it fails. `started` is when
     training began (perf_counter), for the recorded training time."""
     version = new_version()
+    data_version = ws.data_version()  # the data training starts from, even if more arrives meanwhile
     root = ws.models_dir / kind
     partial = root / f".{version}.partial"
     partial.mkdir(parents=True)
     try:
-        yield Draft(ws, kind, version, partial, time.perf_counter() if started is None else started)
+        yield Draft(ws, kind, version, partial, time.perf_counter() if started is None else started, data_version)
         partial.rename(root / version)
     except BaseException:
         shutil.rmtree(partial, ignore_errors=True)
@@ -265,7 +267,7 @@ def activate(ws: Workspace, kind: str, version: str) -> None:
     if version not in versions(ws, kind)["version"].tolist():
         raise PersonaLensError(f"there is no {kind} version {version} in this workspace")
     verify(ws, kind, version)
-    with ws.transaction() as con:
+    with ws.transaction("a change of the serving model") as con:
         con.execute("UPDATE model_versions SET status = 'retired' WHERE kind = ? AND status = 'active'", [kind])
         con.execute("UPDATE model_versions SET status = 'active' WHERE kind = ? AND version = ?", [kind, version])
 
@@ -293,7 +295,7 @@ def delete(ws: Workspace, kind: str, version: str) -> None:
         raise PersonaLensError(f"there is no {kind} version {version} in this workspace")
     table = OUTPUT_TABLES.get(kind)
     has_table = table and ws.query("SELECT count(*) AS n FROM duckdb_tables() WHERE table_name = ?", [table])["n"][0]
-    with ws.transaction() as con:
+    with ws.transaction("a model deletion") as con:
         con.execute("DELETE FROM model_versions WHERE kind = ? AND version = ?", [kind, version])
         if has_table:
             con.execute(f"DELETE FROM {table} WHERE version = ?", [version])
@@ -315,19 +317,8 @@ def _has_table(ws: Workspace) -> bool:
 
 def headline(kind: str, metrics: dict, summary: dict) -> tuple[str, float | None]:
     """The one number that says how good a version is, in the unit the Models page shows."""
-    if kind == "personas":
-        return "silhouette", metrics.get("silhouette")
-    if kind == "sentiment":
-        chosen = summary.get("chosen")
-        return "macro-F1", (metrics.get(chosen) or {}).get("macro_f1") if chosen else None
-    if kind == "topics":
-        return "NPMI", metrics.get("npmi")
-    if kind == "recs":
-        best = summary.get("best")
-        return "NDCG@10", (metrics.get(best) or {}).get("ndcg") if best else None
-    if kind == "propensity":
-        return "AUC", metrics.get("auc")
-    return "", None
+    declared = kinds.BY_NAME.get(kind)
+    return ("", None) if declared is None else (declared.metric, declared.headline(metrics, summary))
 
 
 def overview(ws: Workspace) -> pd.DataFrame:
@@ -381,7 +372,7 @@ def active_rows(ws: Workspace, kind: str) -> str | None:
 
 def keep_candidate(ws: Workspace, kind: str, new: str, previous: str) -> None:
     """Leave `previous` active and mark the newly trained `new` as a candidate (not promoted)."""
-    with ws.transaction() as con:
+    with ws.transaction("a change of the serving model") as con:
         con.execute("UPDATE model_versions SET status = 'retired' WHERE kind = ? AND status = 'active'", [kind])
         con.execute("UPDATE model_versions SET status = 'active' WHERE kind = ? AND version = ?", [kind, previous])
         con.execute("UPDATE model_versions SET status = 'candidate' WHERE kind = ? AND version = ?", [kind, new])

@@ -9,9 +9,9 @@ Layout::
       models/             versioned model artifacts
 
 DuckDB is the store because it reads CSV/Parquet natively, runs analytical SQL over millions of
-rows in-process, and needs no server. Connections are short-lived (open, work, close) so the
-dashboard and the CLI can take turns on the same file; a writer that finds the file locked by
-another process retries for a while, then says so in plain words.
+rows in-process, and needs no server. Every read and write goes through `core.storage`: one handle
+per process, a cursor per use, and a readers-writer lock across processes, so the dashboard, a
+background training run and the CLI can work on the same workspace at once (see its docstring).
 """
 
 from __future__ import annotations
@@ -19,7 +19,6 @@ from __future__ import annotations
 import hashlib
 import json
 import shutil
-import time
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -29,11 +28,10 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from core import schema
+from core import schema, storage
 from core.config import workspaces_home
 from core.errors import (
     DataError,
-    WorkspaceBusyError,
     WorkspaceExistsError,
     WorkspaceNotFoundError,
 )
@@ -41,7 +39,6 @@ from core.errors import (
 FORMAT_VERSION = 1
 MARKER = "workspace.json"
 DB_FILE = "workspace.duckdb"
-LOCK_WAIT_S = 15.0
 
 _BOOKKEEPING_DDL = (
     "CREATE TABLE IF NOT EXISTS workspace_meta (key VARCHAR PRIMARY KEY, value VARCHAR)",
@@ -61,6 +58,22 @@ class RawFile:
     sha256: str
     size_bytes: int
     received_at: datetime
+
+
+@dataclass(frozen=True)
+class WorkspaceState:
+    """What a cached view of the workspace depends on, read in one go: every cache keys on it.
+
+    `data_version` grows with every commit of data, `labels_version` with every rename of a persona
+    or topic, and `active` holds each model kind's active version (kind, version), sorted by kind.
+    """
+
+    data_version: int
+    labels_version: int
+    active: tuple[tuple[str, str], ...]
+
+    def version(self, kind: str) -> str | None:
+        return dict(self.active).get(kind)
 
 
 @dataclass(frozen=True)
@@ -119,30 +132,15 @@ class Workspace:
 
     @contextmanager
     def connect(self) -> Iterator[duckdb.DuckDBPyConnection]:
-        """A short-lived connection; waits up to LOCK_WAIT_S if another process holds the file."""
-        deadline = time.monotonic() + LOCK_WAIT_S
-        delay = 0.05
-        while True:
-            try:
-                con = duckdb.connect(str(self.db_path))
-                break
-            except duckdb.IOException as exc:
-                if "lock" not in str(exc).lower() or time.monotonic() > deadline:
-                    raise WorkspaceBusyError(
-                        f"workspace '{self.name}' is busy in another program (training or an "
-                        "import); try again when it has finished"
-                    ) from exc
-                time.sleep(delay)
-                delay = min(delay * 2, 1.0)
-        try:
+        """A cursor for reading (read-only unless this process is writing); waits while another writes."""
+        with storage.reading(self.db_path) as con:
             yield con
-        finally:
-            con.close()
 
     @contextmanager
-    def transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:
-        """All or nothing: any exception rolls every statement back."""
-        with self.connect() as con:
+    def transaction(self, purpose: str = "a change") -> Iterator[duckdb.DuckDBPyConnection]:
+        """All or nothing: any exception rolls every statement back. `purpose` ("an import") is what
+        anyone who has to wait meanwhile is told."""
+        with storage.writing(self.db_path, purpose) as con:
             con.execute("BEGIN TRANSACTION")
             try:
                 yield con
@@ -173,13 +171,35 @@ class Workspace:
         return self.query(sql)
 
     def row_counts(self) -> dict[str, int]:
+        counts = " UNION ALL ".join(f"SELECT '{name}', count(*) FROM \"{name}\"" for name in schema.TABLES)
         with self.connect() as con:
-            return {name: con.execute(f'SELECT count(*) FROM "{name}"').fetchall()[0][0] for name in schema.TABLES}
+            return {name: int(n) for name, n in con.execute(counts).fetchall()}
 
     def data_version(self) -> int:
-        """Increases with every commit; caches key on it so new data is never served stale."""
+        """Increases with every commit."""
+        return self.meta_int("data_version")
+
+    def state(self) -> WorkspaceState:
+        """The data version, labels version and active model versions, in one connection."""
         with self.connect() as con:
-            rows = con.execute("SELECT value FROM workspace_meta WHERE key = 'data_version'").fetchall()
+            meta = dict(con.execute("SELECT key, value FROM workspace_meta").fetchall())
+            has_versions = con.execute(
+                "SELECT count(*) FROM duckdb_tables() WHERE table_name = 'model_versions'"
+            ).fetchall()[0][0]
+            active = (
+                con.execute("SELECT kind, version FROM model_versions WHERE status = 'active' ORDER BY kind").fetchall()
+                if has_versions
+                else []
+            )
+        return WorkspaceState(
+            int(meta.get("data_version", 0)),
+            int(meta.get("labels_version", 0)),
+            tuple((str(k), str(v)) for k, v in active),
+        )
+
+    def meta_int(self, key: str) -> int:
+        with self.connect() as con:
+            rows = con.execute("SELECT value FROM workspace_meta WHERE key = ?", [key]).fetchall()
         return int(rows[0][0]) if rows else 0
 
     def raw_files(self) -> pd.DataFrame:
@@ -217,7 +237,7 @@ class Workspace:
         conformed = {name: conform(df, schema.table(name)) for name, df in frames.items()}
         staged = [self.stage_raw(Path(p)) for p in raw]
         try:
-            with self.transaction() as con:
+            with self.transaction("an import") as con:
                 for name, df in conformed.items():
                     con.register("incoming", df)
                     try:
@@ -329,9 +349,20 @@ def publish_raw(ws: Workspace, staged: Sequence[tuple[RawFile, Path]]) -> None:
 
 
 def bump_data_version(con: duckdb.DuckDBPyConnection) -> None:
+    """Inside the transaction that changes a canonical table."""
+    _bump(con, "data_version")
+
+
+def bump_labels_version(con: duckdb.DuckDBPyConnection) -> None:
+    """Inside the transaction that renames a persona or a topic, so every session's caches see it."""
+    _bump(con, "labels_version")
+
+
+def _bump(con: duckdb.DuckDBPyConnection, key: str) -> None:
     con.execute(
-        "INSERT INTO workspace_meta VALUES ('data_version', '1') ON CONFLICT (key) DO UPDATE "
-        "SET value = CAST(CAST(workspace_meta.value AS BIGINT) + 1 AS VARCHAR)"
+        "INSERT INTO workspace_meta VALUES (?, '1') ON CONFLICT (key) DO UPDATE "
+        "SET value = CAST(CAST(workspace_meta.value AS BIGINT) + 1 AS VARCHAR)",
+        [key],
     )
 
 
@@ -356,7 +387,7 @@ def create_workspace(workspace: str | Path, exist_ok: bool = False) -> Workspace
     ws = Workspace(path)
     ws.raw_dir.mkdir(exist_ok=True)
     ws.models_dir.mkdir(exist_ok=True)
-    with ws.transaction() as con:
+    with ws.transaction("creating the workspace") as con:
         for ddl in _BOOKKEEPING_DDL:
             con.execute(ddl)
         for table in schema.TABLES.values():
@@ -397,5 +428,6 @@ def list_workspaces(home: Path | None = None) -> list[WorkspaceInfo]:
 def delete_workspace(workspace: str | Path) -> Path:
     """Remove a workspace folder; refuses folders that are not workspaces."""
     ws = open_workspace(workspace)
+    storage.forget(ws.db_path)
     shutil.rmtree(ws.path)
     return ws.path

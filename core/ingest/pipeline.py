@@ -155,7 +155,7 @@ def ingest(
     ):
         copying = None if dry_run else pool.submit(_stage_raw_all, ws, [Path(f) for f in files], labels)
         try:
-            with ws.transaction() as con:
+            with ws.transaction("an import") as con:
                 con.execute("SET TimeZone = 'UTC'")
                 con.execute(_MAPPINGS_DDL)
                 plans = []

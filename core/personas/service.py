@@ -22,7 +22,7 @@ from core.personas.describe import PersonaCard, describe_personas
 from core.personas.profile import CustomerProfiles, build_profiles
 from core.personas.rfm import rfm_scores, segment_summary
 from core.personas.segment import KChoice, PersonaModel
-from core.workspace import Workspace
+from core.workspace import Workspace, bump_labels_version
 
 Progress = Callable[[float, str], None]
 _DDL = (
@@ -65,7 +65,7 @@ def train_personas(
         model.save(partial)
         report(0.85, "preparing the charts")
         _save_views(partial / "views", model, profiles, assignments, cards)
-        with ws.transaction() as con:
+        with ws.transaction("training (personas)") as con:
             for ddl in _DDL:
                 con.execute(ddl)
             con.register("assigned", assignments.assign(version=version))
@@ -208,8 +208,9 @@ def rename_persona(ws: Workspace, persona_id: int, name: str) -> None:
         raise PersonaLensError("a persona needs a name")
     if not _has_personas(ws):
         raise PersonaLensError("there are no personas yet: train them first")
-    with ws.transaction() as con:
+    with ws.transaction("a persona rename") as con:
         con.execute("UPDATE persona_names SET name = ?, edited = true WHERE persona_id = ?", [name, persona_id])
+        bump_labels_version(con)
 
 
 def _has_personas(ws: Workspace) -> bool:

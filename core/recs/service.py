@@ -72,7 +72,7 @@ def train_recs(
     with registry.version_folder(ws, KIND, started) as draft:
         version, partial = draft.version, draft.folder
         _save(partial, data, full, fitted, quotes, evaluation, ranked[0], failed)
-        with ws.transaction() as con:
+        with ws.transaction("training (recommendations)") as con:
             draft.record(
                 con,
                 metrics={r.name: r.metrics for r in evaluation.results if r.metrics},

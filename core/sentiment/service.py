@@ -164,7 +164,7 @@ def train_sentiment(
                 "version": version,
             }
         )
-        with ws.transaction() as con:
+        with ws.transaction("training (sentiment)") as con:
             con.execute(_DDL)
             con.register("scored", scored_frame)
             con.execute("INSERT INTO review_sentiment SELECT * FROM scored")

@@ -22,7 +22,7 @@ from core.errors import PersonaLensError
 from core.text.pipeline import TextPipeline
 from core.topics.models import FITTERS, Corpus, TopicFit
 from core.topics.quality import diversity, npmi
-from core.workspace import Workspace
+from core.workspace import Workspace, bump_labels_version
 
 KIND = "topics"
 K_GRID = (6, 8, 10, 12)
@@ -143,7 +143,7 @@ def train_topics(
         (partial / "topics.json").write_text(json.dumps([asdict(t) for t in topics], indent=1))
         (partial / "candidates.json").write_text(json.dumps([asdict(c) for c in candidates], indent=1))
         (partial / "pipeline.json").write_text(json.dumps(pipeline.to_dict()))
-        with ws.transaction() as con:
+        with ws.transaction("training (topics)") as con:
             for ddl in _DDL:
                 con.execute(ddl)
             con.register("mentions", mentions.assign(weight=mentions["weight"].round(4), version=version))
@@ -219,11 +219,12 @@ def rename_topic(ws: Workspace, topic_id: int, name: str) -> None:
         raise PersonaLensError("a topic needs a name")
     if version is None:
         raise PersonaLensError("there are no topics yet: find them first")
-    with ws.transaction() as con:
+    with ws.transaction("a topic rename") as con:
         con.execute(
             "UPDATE topic_names SET name = ?, edited = true WHERE version = ? AND topic_id = ?",
             [name, version, topic_id],
         )
+        bump_labels_version(con)
 
 
 def _edited_names(ws: Workspace) -> dict[tuple[str, ...], str]:

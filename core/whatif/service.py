@@ -73,7 +73,7 @@ def train_propensity(
             **_metrics(result),
             "interval_coverage": round(float(replay["inside"].mean()), 3) if len(replay) else None,
         }
-        with ws.transaction() as con:
+        with ws.transaction("training (propensity)") as con:
             draft.record(con, metrics=metrics, summary=_summary(history, result))
     report(1.0, "done")
     return PropensityRun(

@@ -9,7 +9,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from core import registry
+from core import kinds, registry
 from core.errors import PersonaLensError
 from core.recs.service import load_recs, train_recs
 from core.workspace import Workspace, open_workspace
@@ -25,7 +25,7 @@ def own(trained_ws: Workspace, tmp_path: Path) -> Workspace:
 def test_every_kind_is_registered_with_a_manifest(own: Workspace) -> None:
     found = registry.overview(own)
     active = found[found["status"] == "active"]
-    assert set(active["kind"]) == set(registry.KINDS)
+    assert set(active["kind"]) == set(kinds.NAMES)
     assert active["value"].notna().all() and not active["stale"].any()
     for row in active.itertuples():
         registry.verify(own, row.kind, row.version)
