@@ -14,6 +14,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict
 
+from core import kinds, storage
 from core.config import DEMO_ASSETS_DIR, DEMO_SEED, workspaces_home
 from core.errors import PersonaLensError
 
@@ -113,28 +114,39 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     return 0
 
 
-TRAINABLE = ("personas", "sentiment", "topics", "recs", "propensity")
-
-
 def cmd_train(args: argparse.Namespace) -> int:
-    from core import runs
+    from core import kinds, runs
     from core.workspace import open_workspace
 
     wanted = [m.strip() for m in args.models.split(",") if m.strip()]
-    wanted = list(TRAINABLE) if wanted == ["all"] else wanted
-    unknown = [m for m in wanted if m not in TRAINABLE]
+    wanted = list(kinds.NAMES) if wanted == ["all"] else wanted
+    unknown = [m for m in wanted if m not in kinds.NAMES]
     if unknown or not wanted:
         raise PersonaLensError(
-            f"cannot train {', '.join(unknown) or 'nothing'}: models available are {', '.join(TRAINABLE)} (or all)"
+            f"cannot train {', '.join(unknown) or 'nothing'}: models available are {', '.join(kinds.NAMES)} (or all)"
         )
+    options = kinds.TrainOptions(
+        seed=args.seed,
+        n_personas=args.n_personas,
+        n_topics=args.n_topics,
+        persona_groups=tuple(g for g in (args.persona_groups or "").split(",") if g) or None,
+        persona_weights=_weights(args.persona_weights),
+    )
     ws = open_workspace(args.workspace)
     reporter = runs.RunReporter(ws, args.run_id) if args.run_id else None
+    printer = _progress_printer(args.json)
+
+    def report(fraction: float, message: str) -> None:
+        printer(fraction, message)
+        if reporter:
+            reporter.progress(fraction, message)
+
     try:
         with runs.training_lock(ws):
-            results = train_models(ws, [m for m in TRAINABLE if m in wanted], args, reporter)
+            results = runs.train_models(ws, wanted, options, args.promote, report)
     except BaseException as exc:
         if reporter:
-            reporter.finish({}, _plain_error(exc))
+            reporter.finish({}, runs.plain_error(exc))
         raise
     failed = {k: r["error"] for k, r in results.items() if "error" in r}
     if reporter:
@@ -146,132 +158,14 @@ def cmd_train(args: argparse.Namespace) -> int:
     return 1 if failed and len(failed) == len(results) else 0
 
 
-def train_models(ws, kinds: list[str], args: argparse.Namespace, reporter) -> dict[str, dict]:  # noqa: ANN001
-    """Train each kind in turn; one that fails is reported and the others still train.
-
-    After each, the promotion policy decides whether the new version serves: always, never (kept
-    as a candidate), or auto (only if its headline metric is at least the active version's).
-    """
-    from core import registry
-
-    printer = _progress_printer(args.json)
-    results: dict[str, dict] = {}
-    for i, kind in enumerate(kinds):
-
-        def report(fraction: float, message: str, i: int = i, kind: str = kind) -> None:
-            overall = (i + min(max(fraction, 0.0), 1.0)) / len(kinds)
-            printer(overall, f"{kind}: {message}")
-            if reporter:
-                reporter.progress(overall, f"{kind}: {message}")
-
-        previous = registry.active_version(ws, kind)
-        try:
-            results[kind] = TRAINERS[kind](ws, args, report)
-        except Exception as exc:  # the other models still train; nothing active changes for this one
-            results[kind] = {"error": _plain_error(exc)}
-            continue
-        results[kind]["promoted"] = _apply_policy(ws, kind, previous, results[kind]["version"], args.promote)
-    return results
-
-
-def _apply_policy(ws, kind: str, previous: str | None, new: str, policy: str) -> bool:  # noqa: ANN001
-    from core import registry
-
-    if previous is None or policy == "always":
-        return True
-    if policy == "auto":
-        found = registry.overview(ws).set_index("version")
-        old_value, new_value = found.loc[previous, "value"], found.loc[new, "value"]
-        if old_value is None or new_value is None or new_value != new_value or new_value >= old_value - 1e-9:
-            return True
-    registry.keep_candidate(ws, kind, new, previous)
-    return False
-
-
-def _train_personas(ws, args: argparse.Namespace, report) -> dict:  # noqa: ANN001
-    from core.personas.service import train_personas
-
-    run = train_personas(ws, n_personas=args.n_personas, progress=report)
-    return {
-        "version": run.version,
-        "n_personas": run.n_personas,
-        "silhouette": round(run.silhouette, 4),
-        "sizes": run.sizes,
-        "seconds": run.seconds,
-    }
-
-
-def _train_sentiment(ws, args: argparse.Namespace, report) -> dict:  # noqa: ANN001
-    from core.sentiment.service import train_sentiment
-
-    run = train_sentiment(ws, seed=args.seed, progress=report)
-    return {
-        "version": run.version,
-        "chosen": run.chosen,
-        "note": run.note,
-        "comparison": [asdict(c) for c in run.comparison],
-        "reviews_scored": run.reviews_scored,
-        "seconds": run.seconds,
-    }
-
-
-def _train_topics(ws, args: argparse.Namespace, report) -> dict:  # noqa: ANN001
-    from core.topics.service import train_topics
-
-    run = train_topics(ws, n_topics=args.n_topics, seed=args.seed, progress=report)
-    return {
-        "version": run.version,
-        "method": run.method,
-        "k": run.k,
-        "npmi": run.npmi,
-        "diversity": run.diversity,
-        "topics": [t.label for t in run.topics],
-        "seconds": run.seconds,
-    }
-
-
-def _train_recs(ws, args: argparse.Namespace, report) -> dict:  # noqa: ANN001
-    from core.recs.service import train_recs
-
-    run = train_recs(ws, seed=args.seed, progress=report)
-    return {
-        "version": run.version,
-        "best": run.best,
-        "ndcg@10": {r.name: r.metrics.get("ndcg") for r in run.evaluation.results},
-        "failed": {r.name: r.error for r in run.evaluation.results if r.error},
-        "seconds": run.seconds,
-    }
-
-
-def _train_propensity(ws, args: argparse.Namespace, report) -> dict:  # noqa: ANN001
-    from core.whatif.service import train_propensity
-
-    run = train_propensity(ws, seed=args.seed, progress=report)
-    q = run.quality
-    return {
-        "version": run.version,
-        "level": run.level,
-        "horizon_days": run.horizon_days,
-        "auc": q.auc,
-        "baseline_auc": q.baseline_auc,
-        "brier": q.brier,
-        "expected_buyers": q.expected,
-        "observed_buyers": q.observed,
-        "seconds": run.seconds,
-    }
-
-
-TRAINERS = {
-    "personas": _train_personas,
-    "sentiment": _train_sentiment,
-    "topics": _train_topics,
-    "recs": _train_recs,
-    "propensity": _train_propensity,
-}
-
-
-def _plain_error(exc: BaseException) -> str:
-    return str(exc) if isinstance(exc, PersonaLensError) else f"{type(exc).__name__}: {exc}"
+def _weights(text: str | None) -> dict[str, float] | None:
+    if not text:
+        return None
+    try:
+        found = json.loads(text)
+        return {str(k): float(v) for k, v in found.items()}
+    except (ValueError, AttributeError, TypeError) as exc:
+        raise PersonaLensError(f'--persona-weights must be JSON such as {{"text": 0.5}}, not {text!r}') from exc
 
 
 def _print_training(results: dict[str, dict]) -> None:
@@ -664,10 +558,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     train = sub.add_parser("train", help="train models on a workspace's data")
     train.add_argument("--workspace", required=True)
-    train.add_argument("--models", default="all", help=f"comma-separated: {', '.join(TRAINABLE)} or all")
+    train.add_argument("--models", default="all", help="comma-separated: " + ", ".join(kinds.NAMES) + " or all")
     train.add_argument("--n-personas", type=int, help="fix the number of personas (default: chosen by silhouette)")
     train.add_argument("--seed", type=int, default=42, help="seed of the validation split and the models")
     train.add_argument("--n-topics", type=int, help="fix the number of topics (default: chosen by coherence)")
+    train.add_argument("--persona-groups", help="comma-separated profile groups personas are built from (default: all)")
+    train.add_argument("--persona-weights", help='JSON weight per profile group, e.g. {"text": 0.5}')
     train.add_argument(
         "--promote",
         choices=["auto", "never", "always"],
@@ -764,7 +660,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     handler: Handler = args.func
     try:
-        return handler(args)
+        with storage.waiting_notice(lambda message: print(message, file=sys.stderr)):
+            return handler(args)
     except PersonaLensError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

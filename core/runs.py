@@ -1,12 +1,14 @@
 """Training runs in a background process, one per workspace at a time, with progress anyone can read.
 
-`start_run` records a run in the `training_runs` table and starts `python -m core train ...
---run-id ID` as its own process (TensorFlow and long fits never block the dashboard). The worker
-holds `models/.training.lock` for its whole life, so two runs of one workspace can never
-interleave, even when started from two places at once; a second start is refused with a message.
-It writes its progress (model, step, fraction, ETA) to the table about once a second, marks the
-run done or failed at the end, and each model that fails is reported while the others finish.
-A run whose process died (killed, machine restarted) is marked failed the next time anyone looks.
+This is the one training path: every train button on every page, the Models page and cron call
+`start_run`, which starts `python -m core train ... --run-id ID` as its own process (TensorFlow and
+long fits never run in the dashboard's process). The worker holds `models/.training.lock` for its
+whole life, so two runs of one workspace can never interleave, even when started from two places
+at once; a second start is refused with a message. `train_models` applies the promotion policy to
+every kind. A run's record (models, status, progress, ETA, outcome) is a small JSON file in
+`models/runs/`, replaced atomically about once a second: progress never takes the database's write
+lock, so pages keep reading while a run trains. A run whose process died (killed, machine
+restarted) is marked failed the next time anyone looks.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -26,14 +28,14 @@ from pathlib import Path
 
 import pandas as pd
 
+from core import kinds, registry
 from core.errors import PersonaLensError
 from core.workspace import Workspace
 
 ROOT = Path(__file__).resolve().parents[1]
 LOCK = ".training.lock"
-_DDL = """CREATE TABLE IF NOT EXISTS training_runs (
-    run_id VARCHAR PRIMARY KEY, models VARCHAR, status VARCHAR, fraction DOUBLE, message VARCHAR,
-    started_at TIMESTAMP, updated_at TIMESTAMP, finished_at TIMESTAMP, pid INTEGER, error VARCHAR, results JSON)"""
+RUNS_DIR = "runs"
+DIED = "the training process stopped before finishing (killed or crashed)"
 
 
 class RunBusy(PersonaLensError):
@@ -51,6 +53,7 @@ class RunStatus:
     finished_at: pd.Timestamp | None
     error: str | None
     results: dict
+    pid: int | None = None
 
     @property
     def finished(self) -> bool:
@@ -92,22 +95,66 @@ def is_training(ws: Workspace) -> bool:
         return True
 
 
-def start_run(ws: Workspace, models: list[str], promote: str = "auto", options: dict[str, int] | None = None) -> str:
-    """Start a background run of `models`; returns its id. Refused while another run is going.
+def _record_path(ws: Workspace, run_id: str) -> Path:
+    return ws.models_dir / RUNS_DIR / f"{run_id}.json"
 
-    options: extra training settings, e.g. {"n_personas": 6, "n_topics": 10}.
-    """
+
+def _write_record(ws: Workspace, record: dict) -> None:
+    """Replace the run's record in one step, so a reader never sees half of it."""
+    path = _record_path(ws, record["run_id"])
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp.write_text(json.dumps({**record, "updated_at": _now().isoformat()}, default=str))
+    os.replace(tmp, path)
+
+
+def _read_record(path: Path) -> dict | None:
+    try:
+        return json.loads(path.read_text())
+    except (OSError, ValueError):  # removed meanwhile, or written by something else
+        return None
+
+
+def _update(ws: Workspace, run_id: str, **changes: object) -> dict:
+    """Read, change and write a run's record under a lock (the worker and a cancel may race); a
+    cancelled run stays cancelled."""
+    folder = ws.models_dir / RUNS_DIR
+    folder.mkdir(parents=True, exist_ok=True)
+    with (folder / ".lock").open("a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        record = _read_record(_record_path(ws, run_id))
+        if record is None:
+            raise PersonaLensError(f"there is no training run {run_id} in this workspace")
+        if record["status"] != "cancelled":
+            record.update(changes)
+            _write_record(ws, record)
+        return record
+
+
+def start_run(
+    ws: Workspace, models: Sequence[str], promote: str = "auto", options: kinds.TrainOptions | None = None
+) -> str:
+    """Start a background run of `models` (kind names); returns its id. Refused while another run is going."""
+    wanted = [kinds.kind(m).name for m in models]
+    if not wanted:
+        raise PersonaLensError("choose at least one model to train")
     if is_training(ws):
         raise RunBusy(f"workspace '{ws.name}' is already training; wait for that run to finish or cancel it")
     run_id = datetime.now(UTC).strftime("run-%Y%m%dT%H%M%S%f")
-    with ws.transaction() as con:
-        con.execute(_DDL)
-        con.execute(
-            "INSERT INTO training_runs (run_id, models, status, fraction, message, started_at, updated_at) "
-            "VALUES (?, ?, 'queued', 0, 'starting', ?, ?)",
-            [run_id, ",".join(models), _now(), _now()],
-        )
-    log = (ws.models_dir / f"{run_id}.log").open("w")
+    record = {
+        "run_id": run_id,
+        "models": wanted,
+        "status": "queued",
+        "fraction": 0.0,
+        "message": "starting",
+        "started_at": _now().isoformat(),
+        "finished_at": None,
+        "pid": None,
+        "error": None,
+        "results": {},
+    }
+    _write_record(ws, record)
+    log = (ws.models_dir / RUNS_DIR / f"{run_id}.log").open("w")
     process = subprocess.Popen(
         [
             sys.executable,
@@ -117,13 +164,13 @@ def start_run(ws: Workspace, models: list[str], promote: str = "auto", options: 
             "--workspace",
             str(ws.path),
             "--models",
-            ",".join(models),
+            ",".join(wanted),
             "--promote",
             promote,
             "--run-id",
             run_id,
             "--json",
-            *[arg for name, value in (options or {}).items() for arg in (f"--{name.replace('_', '-')}", str(value))],
+            *(options or kinds.TrainOptions()).as_args(),
         ],
         cwd=ROOT,
         stdout=log,
@@ -131,80 +178,128 @@ def start_run(ws: Workspace, models: list[str], promote: str = "auto", options: 
         start_new_session=True,
         env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"},
     )
-    with ws.transaction() as con:
-        con.execute("UPDATE training_runs SET pid = ? WHERE run_id = ?", [process.pid, run_id])
+    log.close()
+    record = _read_record(_record_path(ws, run_id)) or record
+    if record["status"] == "queued" and record["pid"] is None:
+        _update(ws, run_id, pid=process.pid)
     return run_id
 
 
 class RunReporter:
-    """The worker side: progress into the table (throttled), then the outcome."""
+    """The worker side: progress into the run's record (throttled), then the outcome."""
 
     def __init__(self, ws: Workspace, run_id: str, every_s: float = 1.0) -> None:
         self.ws, self.run_id, self.every_s = ws, run_id, every_s
         self._last = 0.0
-        with ws.transaction() as con:
-            con.execute(_DDL)
-            con.execute(
-                "UPDATE training_runs SET status = 'running', pid = ?, updated_at = ? WHERE run_id = ?",
-                [os.getpid(), _now(), run_id],
-            )
+        _update(ws, run_id, status="running", pid=os.getpid())
 
     def progress(self, fraction: float, message: str) -> None:
         if time.monotonic() - self._last < self.every_s and fraction < 1.0:
             return
         self._last = time.monotonic()
-        with self.ws.transaction() as con:
-            con.execute(
-                "UPDATE training_runs SET fraction = ?, message = ?, updated_at = ? WHERE run_id = ?",
-                [round(min(max(fraction, 0.0), 1.0), 4), message, _now(), self.run_id],
-            )
+        _update(self.ws, self.run_id, fraction=round(min(max(fraction, 0.0), 1.0), 4), message=message)
 
     def finish(self, results: dict, error: str | None) -> None:
-        with self.ws.transaction() as con:
-            con.execute(
-                "UPDATE training_runs SET status = ?, fraction = 1, message = ?, finished_at = ?, updated_at = ?, "
-                "error = ?, results = ? WHERE run_id = ?",
-                [
-                    "failed" if error else "done",
-                    "failed" if error else "done",
-                    _now(),
-                    _now(),
-                    error,
-                    json.dumps(results, default=str),
-                    self.run_id,
-                ],
-            )
+        _update(
+            self.ws,
+            self.run_id,
+            status="failed" if error else "done",
+            fraction=1.0,
+            message="failed" if error else "done",
+            finished_at=_now().isoformat(),
+            error=error,
+            results=json.loads(json.dumps(results, default=str)),
+        )
+
+
+def train_models(
+    ws: Workspace,
+    wanted: Sequence[str],
+    options: kinds.TrainOptions,
+    promote: str = "auto",
+    progress: Callable[[float, str], None] | None = None,
+) -> dict[str, dict]:
+    """Train each kind in turn (in declaration order); one that fails is reported and the others still train.
+
+    After each, the promotion policy decides whether the new version serves: always, never (kept
+    as a candidate), or auto (only if its headline metric is at least the active version's).
+    Call it while holding `training_lock`.
+    """
+    chosen = [k for k in kinds.KINDS if k.name in set(wanted)]
+    results: dict[str, dict] = {}
+    for i, kind in enumerate(chosen):
+
+        def report(fraction: float, message: str, i: int = i, name: str = kind.name) -> None:
+            if progress:
+                progress((i + min(max(fraction, 0.0), 1.0)) / len(chosen), f"{name}: {message}")
+
+        previous = registry.active_version(ws, kind.name)
+        try:
+            results[kind.name] = kind.train(ws, options, report)
+        except Exception as exc:  # the other models still train; nothing active changes for this one
+            results[kind.name] = {"error": plain_error(exc)}
+            continue
+        results[kind.name]["promoted"] = _apply_policy(ws, kind.name, previous, results[kind.name]["version"], promote)
+    return results
+
+
+def _apply_policy(ws: Workspace, kind: str, previous: str | None, new: str, policy: str) -> bool:
+    if previous is None or policy == "always":
+        return True
+    if policy == "auto":
+        found = registry.overview(ws).set_index("version")
+        old_value, new_value = found.loc[previous, "value"], found.loc[new, "value"]
+        if old_value is None or new_value is None or new_value != new_value or new_value >= old_value - 1e-9:
+            return True
+    registry.keep_candidate(ws, kind, new, previous)
+    return False
+
+
+def plain_error(exc: BaseException) -> str:
+    return str(exc) if isinstance(exc, PersonaLensError) else f"{type(exc).__name__}: {exc}"
 
 
 def runs(ws: Workspace, limit: int = 20) -> list[RunStatus]:
     """The latest runs, newest first; running ones whose process is gone are marked failed."""
-    found = ws.query("SELECT count(*) AS n FROM duckdb_tables() WHERE table_name = 'training_runs'")
-    if not found["n"].iloc[0]:
-        return []
-    frame = ws.query(f"SELECT * FROM training_runs ORDER BY started_at DESC LIMIT {int(limit)}")
+    folder = ws.models_dir / RUNS_DIR
+    paths = sorted(folder.glob("run-*.json"), reverse=True)[:limit] if folder.is_dir() else []
     out = []
-    for row in frame.to_dict("records"):
-        just_started = (pd.Timestamp(_now()) - pd.Timestamp(row["updated_at"])).total_seconds() < 20
+    for path in paths:
+        row = _read_record(path)
+        if row is None:
+            continue
+        updated = pd.Timestamp(row.get("updated_at") or row["started_at"])
+        just_started = (pd.Timestamp(_now()) - updated).total_seconds() < 20
         if row["status"] == "queued" and just_started:
             pass  # the worker may not have taken the lock yet
-        elif row["status"] in ("queued", "running") and not _alive(row["pid"]) and not is_training(ws):
-            _mark(ws, row["run_id"], "failed", "the training process stopped before finishing (killed or crashed)")
+        elif row["status"] in ("queued", "running") and not _alive(row.get("pid")) and not is_training(ws):
+            row = _mark(ws, row["run_id"], "failed", DIED) or row
             _remove_partial_folders(ws)
-            row["status"], row["error"] = "failed", "the training process stopped before finishing (killed or crashed)"
-        out.append(
-            RunStatus(
-                row["run_id"],
-                row["models"].split(","),
-                row["status"],
-                float(row["fraction"] or 0),
-                row["message"] or "",
-                pd.Timestamp(row["started_at"]),
-                None if pd.isna(row["finished_at"]) else pd.Timestamp(row["finished_at"]),
-                None if pd.isna(row["error"]) else row["error"],
-                json.loads(row["results"]) if isinstance(row["results"], str) else {},
-            )
-        )
+        out.append(_status(row))
     return out
+
+
+def _status(row: dict) -> RunStatus:
+    return RunStatus(
+        row["run_id"],
+        list(row["models"]),
+        row["status"],
+        float(row.get("fraction") or 0),
+        row.get("message") or "",
+        pd.Timestamp(row["started_at"]),
+        None if not row.get("finished_at") else pd.Timestamp(row["finished_at"]),
+        row.get("error"),
+        row.get("results") or {},
+        row.get("pid"),
+    )
+
+
+def latest(ws: Workspace, models: Sequence[str] = ()) -> RunStatus | None:
+    """The newest run that trains any of `models` (any run when empty), or None."""
+    for status in runs(ws, limit=20):
+        if not models or set(models) & set(status.models):
+            return status
+    return None
 
 
 def run(ws: Workspace, run_id: str) -> RunStatus:
@@ -215,12 +310,9 @@ def run(ws: Workspace, run_id: str) -> RunStatus:
 
 
 def cancel(ws: Workspace, run_id: str) -> None:
-    status = ws.query("SELECT pid, status FROM training_runs WHERE run_id = ?", [run_id])
-    if status.empty:
-        raise PersonaLensError(f"there is no training run {run_id} in this workspace")
-    pid = status["pid"].iloc[0]
-    if status["status"].iloc[0] in ("queued", "running") and _alive(pid):
-        os.killpg(int(pid), signal.SIGTERM)
+    status = run(ws, run_id)
+    if not status.finished and _alive(status.pid):
+        os.killpg(int(status.pid), signal.SIGTERM)
     _mark(ws, run_id, "cancelled", "cancelled by the user")
 
 
@@ -238,13 +330,12 @@ def wait(
     raise PersonaLensError(f"training run {run_id} did not finish within {timeout:.0f} s")
 
 
-def _mark(ws: Workspace, run_id: str, status: str, error: str) -> None:
-    with ws.transaction() as con:
-        con.execute(
-            "UPDATE training_runs SET status = ?, error = ?, finished_at = ?, updated_at = ? "
-            "WHERE run_id = ? AND status IN ('queued', 'running')",
-            [status, error, _now(), _now(), run_id],
-        )
+def _mark(ws: Workspace, run_id: str, status: str, error: str) -> dict | None:
+    """Mark a run that has not finished yet; returns its new record (None when it had finished)."""
+    record = _read_record(_record_path(ws, run_id))
+    if record is None or record["status"] not in ("queued", "running"):
+        return None
+    return _update(ws, run_id, status=status, error=error, finished_at=_now().isoformat())
 
 
 def _alive(pid: object) -> bool:

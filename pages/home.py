@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import streamlit as st
 
+from core import kinds
 from core.config import DEMO_WORKSPACE
 from core.demo import build_demo_workspace
-from pages._ui import cache, charts
+from pages._ui import cache, charts, training
 from pages._ui.format import compact
 from pages._ui.frame import require_frame
 from pages._ui.state import StateKeys
@@ -23,13 +24,12 @@ if ws is None:
     )
     if st.button("Build the demo workspace", type="primary"):
         bar = st.progress(0.0, text="Starting")
-        build_demo_workspace(
-            DEMO_WORKSPACE, progress=lambda f, m: bar.progress(f, text=m.capitalize()), train_models=True
-        )
+        built = build_demo_workspace(DEMO_WORKSPACE, progress=lambda f, m: bar.progress(f, text=m.capitalize()))
         st.session_state[StateKeys.WORKSPACE] = DEMO_WORKSPACE
-        st.rerun()
+        training.start(built, kinds.NAMES)  # every model, in the background; the pages fill in as they finish
     st.stop()
 
+training.progress(ws)
 summary = cache.summary(ws)
 if summary.is_empty:
     st.info(f"Workspace **{ws.name}** has no data yet.", icon=":material/inbox:")

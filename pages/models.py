@@ -6,7 +6,8 @@ import streamlit as st
 
 from core import models_view, registry, runs
 from core.errors import PersonaLensError
-from pages._ui import cache, charts
+from core.kinds import TrainOptions
+from pages._ui import cache, charts, training
 from pages._ui.frame import require_frame
 from pages._ui.state import StateKeys
 
@@ -18,31 +19,7 @@ if ws is None:
     st.stop()
 
 
-@st.fragment(run_every=1.0)
-def live_run() -> None:
-    """Polls the workspace database, so a run started anywhere shows here and survives page switches."""
-    latest = runs.runs(ws, limit=1)
-    if not latest or latest[0].finished:
-        if st.session_state.get("_run_was_live"):
-            st.session_state["_run_was_live"] = False
-            cache.forget_recs()
-            cache.forget_text()
-            st.rerun(scope="app")
-        return
-    run = latest[0]
-    st.session_state["_run_was_live"] = True
-    eta = run.eta_seconds()
-    with st.container(border=True):
-        st.markdown(f"**Training {', '.join(run.models)}** · started {run.started_at:%H:%M:%S}")
-        st.progress(
-            run.fraction, text=f"{run.message} · {run.fraction:.0%}" + (f" · about {eta:.0f} s left" if eta else "")
-        )
-        if st.button("Cancel", icon=":material/stop_circle:", key=f"cancel-{run.run_id}"):
-            runs.cancel(ws, run.run_id)
-            st.rerun(scope="app")
-
-
-live_run()
+training.progress(ws)
 cards = models_view.cards(ws)
 stale = [c.kind for c in cards if c.stale and c.version]
 if stale:
@@ -74,15 +51,12 @@ with (
     with st.expander("Advanced"):
         n_personas = st.select_slider("Number of personas", ["Automatic", *range(3, 11)], value="Automatic")
         n_topics = st.select_slider("Number of topics", ["Automatic", *range(4, 16)], value="Automatic")
-    if st.form_submit_button("Start training", type="primary", disabled=not chosen):
-        options = {k: int(v) for k, v in (("n_personas", n_personas), ("n_topics", n_topics)) if v != "Automatic"}
-        try:
-            runs.start_run(ws, chosen, promote, options)
-        except PersonaLensError as exc:
-            st.error(str(exc), icon=":material/error:")
-        else:
-            st.toast("Training started in the background: keep working, progress shows above.")
-            st.rerun()
+    if st.form_submit_button("Start training", type="primary", disabled=not chosen or training.is_running(ws)):
+        options = TrainOptions(
+            n_personas=None if n_personas == "Automatic" else int(n_personas),
+            n_topics=None if n_topics == "Automatic" else int(n_topics),
+        )
+        training.start(ws, chosen, options, promote)
 
 grid = st.columns(len(cards))
 for column, card in zip(grid, cards, strict=True):
@@ -130,8 +104,6 @@ with versions_tab:
         try:
             if actions[0].button("Make active", key=f"promote-{kind}", icon=":material/publish:"):
                 registry.activate(ws, kind, picked)
-                cache.forget_recs()
-                cache.forget_text()
                 st.rerun()
             if actions[1].button(
                 "Roll back",
@@ -140,8 +112,6 @@ with versions_tab:
                 help="Serve the version before the active one",
             ):
                 registry.rollback(ws, kind)
-                cache.forget_recs()
-                cache.forget_text()
                 st.rerun()
             if actions[2].button("Delete", key=f"delete-{kind}", icon=":material/delete:"):
                 registry.delete(ws, kind, picked)

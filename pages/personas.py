@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import streamlit as st
 
-from core.personas import service
+from core.kinds import TrainOptions
 from core.personas.rfm import SEGMENTS
 from core.personas.views import customer_story
-from pages._ui import cache, charts, personas_view
-from pages._ui.layout import page_workspace, with_progress
+from pages._ui import cache, charts, personas_view, training
+from pages._ui.layout import page_workspace
+
+KINDS = ("personas",)
 
 GROUP_LABELS = {
     "categories": "What they buy",
@@ -27,7 +29,7 @@ state = cache.personas(ws)
 
 @st.fragment
 def train_form() -> None:
-    """Retraining reruns only this box: the cards below stay readable meanwhile."""
+    """Personas train in the background: the cards below stay readable meanwhile."""
     label = "Retrain personas" if state else "Find personas"
     with (
         st.expander(label, expanded=state is None, icon=":material/model_training:"),
@@ -46,19 +48,13 @@ def train_form() -> None:
             format_func=GROUP_LABELS.get,
             help="Switch a kind of information off to see personas without it.",
         )
-        if st.form_submit_button("Find personas", type="primary"):
-            trained = with_progress(
-                lambda progress: service.train_personas(
-                    ws, n_personas=None if k == "Automatic" else int(k), groups=tuple(groups) or None, progress=progress
-                )
-            )
-            if not trained:
-                return
-            cache.forget_personas()
-            st.rerun(scope="app")
+        if st.form_submit_button("Find personas", type="primary", disabled=training.is_running(ws, KINDS)):
+            n_personas = None if k == "Automatic" else int(k)
+            training.start(ws, KINDS, TrainOptions(n_personas=n_personas, persona_groups=tuple(groups) or None))
 
 
 train_form()
+training.progress(ws, KINDS)
 if state is None:
     st.stop()
 

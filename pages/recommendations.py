@@ -7,8 +7,10 @@ import random
 import streamlit as st
 
 from core.recs import service
-from pages._ui import cache, charts, recs_view
-from pages._ui.layout import page_workspace, with_progress
+from pages._ui import cache, charts, recs_view, training
+from pages._ui.layout import page_workspace
+
+KINDS = ("recs",)
 
 ws = page_workspace(
     "Recommendations",
@@ -22,7 +24,7 @@ bundle = cache.recs(ws)
 
 @st.fragment
 def train_form() -> None:
-    """Training reruns only this box, so the lists below stay readable meanwhile."""
+    """Training runs in the background, so the lists below stay readable meanwhile."""
     with st.expander(
         "Retrain recommendations" if bundle else "Train recommendations",
         expanded=bundle is None,
@@ -32,14 +34,12 @@ def train_form() -> None:
             "Trains every model, measures each on customers' hidden purchases, and serves the best. "
             "On the demo store this takes about half a minute."
         )
-        if st.button("Train and measure", type="primary", key="train-recs"):
-            if not with_progress(lambda progress: service.train_recs(ws, progress=progress)):
-                return
-            cache.forget_recs()
-            st.rerun(scope="app")
+        if st.button("Train and measure", type="primary", key="train-recs", disabled=training.is_running(ws, KINDS)):
+            training.start(ws, KINDS)
 
 
 train_form()
+training.progress(ws, KINDS)
 if bundle is None:
     st.stop()
 

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import streamlit as st
 
+from core.kinds import TrainOptions
 from core.sentiment import service as sentiment_service
 from core.sentiment import views
 from core.topics import service as topics_service
-from pages._ui import cache, charts, text_view
-from pages._ui.layout import page_workspace, with_progress
+from pages._ui import cache, charts, text_view, training
+from pages._ui.layout import page_workspace
+
+KINDS = ("sentiment", "topics")
 
 ws = page_workspace(
     "Sentiment & topics",
@@ -38,20 +41,12 @@ def train_form() -> None:
             value="Automatic",
             help="Automatic tries several and keeps the most coherent.",
         )
-        if st.button("Analyse", type="primary", key="train-text"):
-
-            def analyse(progress) -> None:  # noqa: ANN001 - a progress callback
-                sentiment_service.train_sentiment(ws, progress=lambda f, m: progress(0.5 * f, m))
-                n_topics = None if k == "Automatic" else int(k)
-                topics_service.train_topics(ws, n_topics, progress=lambda f, m: progress(0.5 + 0.5 * f, m))
-
-            if not with_progress(analyse):
-                return
-            cache.forget_text()
-            st.rerun(scope="app")
+        if st.button("Analyse", type="primary", key="train-text", disabled=training.is_running(ws, KINDS)):
+            training.start(ws, KINDS, TrainOptions(n_topics=None if k == "Automatic" else int(k)))
 
 
 train_form()
+training.progress(ws, KINDS)
 if sentiment_info is None or topic_info is None:
     st.stop()
 
@@ -149,7 +144,6 @@ with topics_tab:
             for topic_id, old, new in zip(table["id"], table["label"], edited["label"], strict=True):
                 if str(new).strip() and new != old:
                     topics_service.rename_topic(ws, int(topic_id), str(new))
-            cache.forget_text()
             st.rerun()
 with words_tab:
     pipeline = cache.text_pipeline(ws)

@@ -5,13 +5,13 @@ from __future__ import annotations
 import streamlit as st
 
 from core.errors import PersonaLensError
+from core.kinds import TrainOptions
 from core.recs import service as recs_service
 from core.recs.metrics import METRICS
 from core.whatif import campaign, drivers, personas_lab
 from core.whatif.recs_lab import SHOWN_METRICS, RecSettings
-from core.whatif.service import train_propensity
-from pages._ui import cache, charts
-from pages._ui.layout import page_workspace, with_progress
+from pages._ui import cache, charts, training
+from pages._ui.layout import page_workspace
 from pages._ui.whatif_view import HOW, scenario_builder
 
 ws = page_workspace(
@@ -29,11 +29,9 @@ if bundle is None:
         "your order history (about 10 seconds on the demo store).",
         icon=":material/science:",
     )
-    if st.button("Train the propensity model", type="primary"):
-        if not with_progress(lambda progress: train_propensity(ws, progress=progress)):
-            st.stop()
-        cache.forget_propensity()
-        st.rerun()
+    if st.button("Train the propensity model", type="primary", disabled=training.is_running(ws, ("propensity",))):
+        training.start(ws, ("propensity",))
+    training.progress(ws, ("propensity",))
     st.stop()
 
 # Only the open tab runs (its models load on first visit); the tab is kept in the URL, so it can be linked.
@@ -240,13 +238,14 @@ def persona_settings() -> None:
             st.markdown(f"- {line}")
         st.plotly_chart(charts.persona_sizes(preview.sizes), width="stretch")
     st.plotly_chart(charts.persona_drift(preview.flows), width="stretch")
-    if st.button("Retrain personas with these settings", icon=":material/model_training:"):
-        from core.personas.service import train_personas
-
-        if not with_progress(lambda progress: train_personas(ws, n_personas=k, weights=weights, progress=progress)):
-            return
-        cache.forget_personas()
-        st.success("Personas retrained. Retrain the propensity model (Models page) to use them in campaigns.")
+    if st.button(
+        "Retrain personas with these settings",
+        icon=":material/model_training:",
+        disabled=training.is_running(ws, ("personas",)),
+        help="Trains in the background; retrain the propensity model afterwards to use the new personas in campaigns.",
+    ):
+        training.start(ws, ("personas",), TrainOptions(n_personas=k, persona_weights=weights))
+    training.progress(ws, ("personas",))
     with st.expander("How this is computed", icon=":material/help:"):
         st.markdown(
             "The same customer profiles the personas were built from are clustered again with your settings; new "

@@ -1,17 +1,22 @@
-"""Cached calls into core, keyed by workspace path and data version.
+"""Cached calls into core, keyed on the workspace's stored state, never on a browser session.
 
-The data version grows with every commit to a workspace, so a new upload is never served from a
-stale cache. Cached values are shared by all sessions: callers must not mutate them.
+Every key holds the workspace path and what the value depends on, read from the workspace in one
+query (`Workspace.state()`): the data version (grows with every commit), the labels version (grows
+with every persona or topic rename) and the active version of each model kind involved. So a new
+upload, a retrain, a promotion or one marketer's rename reaches every session on its next rerun,
+and nothing is ever cleared because one user acted. Cached values are shared by all sessions:
+callers must not mutate them.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import NamedTuple
 
 import pandas as pd
 import streamlit as st
 
-from core import overview, registry, schema
+from core import overview, schema
 from core.browse import TablePage
 from core.browse import browse as _browse
 from core.personas import service
@@ -20,6 +25,14 @@ from core.sentiment import views as text_views
 from core.topics import service as topics_service
 from core.whatif import campaign
 from core.workspace import Workspace, list_workspaces, open_workspace
+
+
+class Key(NamedTuple):
+    """A cache key part: the workspace's data version, labels version and some kinds' active versions."""
+
+    data: int
+    labels: int
+    versions: tuple[str | None, ...]
 
 
 def workspace_names() -> list[str]:
@@ -51,6 +64,12 @@ def _category_revenue(path: str, version: int) -> pd.DataFrame:
     return overview.category_revenue(Workspace(Path(path)))
 
 
+def _key(ws: Workspace, *kinds: str) -> Key:
+    """What a cached value of `ws` depends on: data, labels and the active versions of `kinds`."""
+    state = ws.state()
+    return Key(state.data_version, state.labels_version, tuple(state.version(k) for k in kinds))
+
+
 def summary(ws: Workspace) -> overview.WorkspaceSummary:
     return _summary(str(ws.path), ws.data_version())
 
@@ -77,40 +96,40 @@ def browse(ws: Workspace, table: str, column: str, contains: str, masked: bool) 
 
 
 @st.cache_resource(show_spinner=False, max_entries=8)
-def _personas(path: str, persona_version: str, names_version: int) -> service.PersonaViews | None:
+def _personas(path: str, key: Key) -> service.PersonaViews | None:
     return service.load_views(Workspace(Path(path)))
+
+
+def _persona_key(ws: Workspace) -> Key | None:
+    """Personas trained before the registry have no active version: their newest version stands in."""
+    key = _key(ws, "personas")
+    if key.versions[0] is None:
+        legacy = service.current_version(ws)
+        return None if legacy is None else Key(key.data, key.labels, (legacy,))
+    return key
 
 
 def personas(ws: Workspace) -> service.PersonaViews | None:
     """The current personas of `ws`, or None before the first training. Shared: do not mutate."""
-    version = service.current_version(ws)
-    return _personas(str(ws.path), version, st.session_state.get("_persona_names", 0)) if version else None
-
-
-def forget_personas() -> None:
-    """After a rename or retrain, so the next read sees the new names."""
-    _personas.clear()
-    st.session_state["_persona_names"] = st.session_state.get("_persona_names", 0) + 1
+    key = _persona_key(ws)
+    return None if key is None else _personas(str(ws.path), key)
 
 
 @st.cache_resource(show_spinner=False, max_entries=4)
-def _recs(path: str, version: str, persona_names: int) -> recs_service.RecsBundle | None:
+def _recs(path: str, version: str, labels: int) -> recs_service.RecsBundle | None:
     return recs_service.load_recs(Workspace(Path(path)), version)
 
 
 def recs(ws: Workspace) -> recs_service.RecsBundle | None:
     """The active recommenders of `ws`, loaded once per version, or None before the first training."""
-    version = registry.active_version(ws, recs_service.KIND)
-    return _recs(str(ws.path), version, st.session_state.get("_persona_names", 0)) if version else None
-
-
-def forget_recs() -> None:
-    _recs.clear()
+    key = _key(ws, "recs")
+    version = key.versions[0]
+    return _recs(str(ws.path), version, key.labels) if version else None
 
 
 @st.cache_data(show_spinner="Finding each customer's top products…", max_entries=4)
-def _recommended_titles(path: str, version: str, names: int) -> pd.Series:
-    return campaign.recommended_titles(_recs(path, version, names))
+def _recommended_titles(path: str, version: str, labels: int) -> pd.Series:
+    return campaign.recommended_titles(_recs(path, version, labels))
 
 
 def audience_csv(ws: Workspace, result: campaign.CampaignResult, bundle: recs_service.RecsBundle | None) -> bytes:
@@ -123,48 +142,40 @@ def audience_csv(ws: Workspace, result: campaign.CampaignResult, bundle: recs_se
     """
     if bundle is None:
         return campaign.audience_export(result).to_csv(index=False).encode()
-    titles = _recommended_titles(str(ws.path), bundle.version, st.session_state.get("_persona_names", 0))
+    titles = _recommended_titles(str(ws.path), bundle.version, ws.state().labels_version)
     return campaign.audience_export(result, titles, bundle).to_csv(index=False).encode()
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
-def _audience(path: str, version: str, product_id: str, n: int, model: str) -> pd.DataFrame:
-    bundle = _recs(path, version, st.session_state.get("_persona_names", 0))
-    return bundle.audience(product_id, n, model)
+def _audience(path: str, version: str, labels: int, product_id: str, n: int, model: str) -> pd.DataFrame:
+    return _recs(path, version, labels).audience(product_id, n, model)
 
 
 def recs_audience(ws: Workspace, bundle: recs_service.RecsBundle, product_id: str, n: int, model: str) -> pd.DataFrame:
     """Who to target with `product_id`: scoring every customer is the slow part, so it is cached."""
-    return _audience(str(ws.path), bundle.version, product_id, n, model)
+    return _audience(str(ws.path), bundle.version, ws.state().labels_version, product_id, n, model)
+
+
+TEXT_KINDS = ("sentiment", "topics", "personas")  # what a scored review shows
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
-def _scored_reviews(path: str, data: int, text_versions: tuple, filters: text_views.ReviewFilters) -> pd.DataFrame:
+def _scored_reviews(path: str, key: Key, filters: text_views.ReviewFilters) -> pd.DataFrame:
     return text_views.ensure_numeric(text_views.scored_reviews(Workspace(Path(path)), filters))
-
-
-def _text_versions(ws: Workspace) -> tuple:
-    """Cache key part that changes with every sentiment or topics training and topic rename."""
-    return (
-        registry.active_version(ws, "sentiment"),
-        registry.active_version(ws, "topics"),
-        st.session_state.get("_topic_names", 0),
-        st.session_state.get("_persona_names", 0),
-    )
 
 
 def scored_reviews(ws: Workspace, filters: text_views.ReviewFilters) -> pd.DataFrame:
     """Every review under `filters` with sentiment, product, persona and topics. Shared: do not mutate."""
-    return _scored_reviews(str(ws.path), ws.data_version(), _text_versions(ws), filters)
+    return _scored_reviews(str(ws.path), _key(ws, *TEXT_KINDS), filters)
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
-def _topics(path: str, data: int, text_versions: tuple) -> pd.DataFrame:
+def _topics(path: str, key: Key) -> pd.DataFrame:
     return topics_service.topics(Workspace(Path(path)))
 
 
 def topics(ws: Workspace) -> pd.DataFrame:
-    return _topics(str(ws.path), ws.data_version(), _text_versions(ws))
+    return _topics(str(ws.path), _key(ws, *TEXT_KINDS))
 
 
 @st.cache_resource(show_spinner=False, max_entries=4)
@@ -173,17 +184,12 @@ def _pipeline(path: str, topics_version: str):  # noqa: ANN202 - a TextPipeline
 
 
 def text_pipeline(ws: Workspace):  # noqa: ANN201 - a TextPipeline or None
-    version = registry.active_version(ws, "topics")
+    version = ws.state().version("topics")
     return _pipeline(str(ws.path), version) if version else None
 
 
-def forget_text() -> None:
-    """After training or renaming a topic."""
-    st.session_state["_topic_names"] = st.session_state.get("_topic_names", 0) + 1
-
-
 @st.cache_data(show_spinner=False, max_entries=8)
-def _drivers(path: str, data: int, text_versions: tuple) -> pd.DataFrame:
+def _drivers(path: str, key: Key) -> pd.DataFrame:
     from core.topics.drivers import key_drivers, review_matrix
 
     ws = Workspace(Path(path))
@@ -193,11 +199,11 @@ def _drivers(path: str, data: int, text_versions: tuple) -> pd.DataFrame:
 
 def key_drivers(ws: Workspace) -> pd.DataFrame:
     """Which topics move star ratings, in which tone (see core.topics.drivers)."""
-    return _drivers(str(ws.path), ws.data_version(), _text_versions(ws))
+    return _drivers(str(ws.path), _key(ws, *TEXT_KINDS))
 
 
 @st.cache_resource(show_spinner="Loading the propensity model…", max_entries=4)
-def _propensity(path: str, version: str, data: int, persona_names: int):  # noqa: ANN202 - a PropensityBundle
+def _propensity(path: str, key: Key):  # noqa: ANN202 - a PropensityBundle
     from core.whatif.service import load_propensity
 
     return load_propensity(Workspace(Path(path)))
@@ -205,25 +211,19 @@ def _propensity(path: str, version: str, data: int, persona_names: int):  # noqa
 
 def propensity(ws: Workspace):  # noqa: ANN201 - a PropensityBundle or None
     """The serving propensity model with today's features. Shared: do not mutate."""
-    version = registry.active_version(ws, "propensity")
-    if version is None:
-        return None
-    return _propensity(str(ws.path), version, ws.data_version(), st.session_state.get("_persona_names", 0))
-
-
-def forget_propensity() -> None:
-    _propensity.clear()
+    key = _key(ws, "propensity", "personas")
+    return None if key.versions[0] is None else _propensity(str(ws.path), key)
 
 
 @st.cache_resource(show_spinner="Refitting the recommenders on the evaluation split (once per version)…", max_entries=2)
-def _recs_lab(path: str, version: str, persona_names: int):  # noqa: ANN202 - a RecsLab
+def _recs_lab(path: str, version: str, labels: int):  # noqa: ANN202 - a RecsLab
     from core.whatif.recs_lab import RecsLab
 
-    return RecsLab.build(_recs(path, version, persona_names))
+    return RecsLab.build(_recs(path, version, labels))
 
 
 def recs_lab(ws: Workspace, bundle: recs_service.RecsBundle):  # noqa: ANN201 - a RecsLab
-    return _recs_lab(str(ws.path), bundle.version, st.session_state.get("_persona_names", 0))
+    return _recs_lab(str(ws.path), bundle.version, ws.state().labels_version)
 
 
 @st.cache_resource(show_spinner="Building customer profiles…", max_entries=2)
@@ -243,12 +243,12 @@ def _persona_model(path: str, version: str):  # noqa: ANN202 - a PersonaModel
 
 
 def persona_model(ws: Workspace):  # noqa: ANN201 - a PersonaModel or None
-    version = service.current_version(ws)
-    return _persona_model(str(ws.path), version) if version else None
+    key = _persona_key(ws)
+    return None if key is None else _persona_model(str(ws.path), key.versions[0])
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
-def _review_matrix(path: str, data: int, text_versions: tuple) -> pd.DataFrame:
+def _review_matrix(path: str, key: Key) -> pd.DataFrame:
     from core.topics.drivers import review_matrix as build
 
     return build(Workspace(Path(path)))
@@ -256,4 +256,4 @@ def _review_matrix(path: str, data: int, text_versions: tuple) -> pd.DataFrame:
 
 def review_matrix(ws: Workspace) -> pd.DataFrame:
     """Per rated review: stars, sentiment and topic mentions (the key-driver model's input)."""
-    return _review_matrix(str(ws.path), ws.data_version(), _text_versions(ws))
+    return _review_matrix(str(ws.path), _key(ws, *TEXT_KINDS))

@@ -9,7 +9,7 @@ from core.personas import service
 from core.personas.describe import PersonaCard
 from core.personas.views import CustomerStory, audience
 from core.workspace import Workspace
-from pages._ui import cache, charts
+from pages._ui import charts
 from pages._ui.format import compact
 
 
@@ -25,7 +25,6 @@ def card(ws: Workspace, persona: PersonaCard, state: service.PersonaViews) -> No
                 except PersonaLensError as exc:
                     st.error(str(exc))
                 else:
-                    cache.forget_personas()
                     st.rerun()
         cols = st.columns(3)
         cols[0].metric(

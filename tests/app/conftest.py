@@ -19,3 +19,17 @@ def open_page(page: str | None, workspace: str | None = None, timeout: float = 1
         at.switch_page(page)
         at.run()
     return at
+
+
+def finish_training(at: AppTest, workspace: Path, timeout: float = 300) -> AppTest:
+    """Wait for the background run the page started, then rerun the page (as its live progress would)."""
+    from core import runs
+    from core.workspace import open_workspace
+
+    ws = open_workspace(workspace)
+    started = runs.latest(ws)
+    assert started is not None, "the page started no training run"
+    done = runs.wait(ws, started.run_id, timeout=timeout)
+    assert done.status == "done", done.error
+    at.run()
+    return at

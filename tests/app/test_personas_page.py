@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from core.workspace import Workspace, create_workspace
-from tests.app.conftest import open_page
+from tests.app.conftest import finish_training, open_page
 
 
 @pytest.fixture
@@ -25,6 +25,9 @@ def test_find_personas_then_read_cards_and_look_up_a_customer(own_demo: Path) ->
     assert at.button[0].label == "Find personas"
     at.button[0].click().run()
     assert not at.exception
+    finish_training(at, own_demo / "demo")
+    assert not at.exception
+    assert any("new version is serving" in s.value for s in at.success)
     names = [s.value for s in at.subheader]
     assert len(names) == 6 and all(names)
     assert "6 personas over 2,000 customers" in at.caption[0].value

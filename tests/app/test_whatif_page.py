@@ -10,7 +10,7 @@ import pytest
 
 from core.cli import main
 from core.workspace import create_workspace, open_workspace
-from tests.app.conftest import open_page
+from tests.app.conftest import finish_training, open_page
 
 
 @pytest.fixture
@@ -107,6 +107,8 @@ def test_without_a_propensity_model_the_page_offers_to_train(demo_home: Path, tm
     assert not at.exception
     assert at.button[0].label == "Train the propensity model"
     at.button[0].click().run(timeout=180)
+    assert not at.exception
+    finish_training(at, tmp_path / "demo")
     assert not at.exception
     assert _outcome(at, "Reach")[0] > 0
 

@@ -1,4 +1,4 @@
-"""Background training runs: progress in the database, one at a time, failures in plain words, kill -9."""
+"""Background training runs: progress in run records, one at a time, failures in plain words, kill -9."""
 
 from __future__ import annotations
 
@@ -57,7 +57,7 @@ def test_kill_9_while_the_worker_writes_an_artifact_leaves_a_workspace_that_serv
         while not runs.run(own, run_id).finished:
             partial = list((own.models_dir / "recs").glob(".*.partial"))
             if partial and any(partial[0].rglob("*.npz")):
-                pid = int(own.query("SELECT pid FROM training_runs WHERE run_id = ?", [run_id])["pid"].iloc[0])
+                pid = runs.run(own, run_id).pid
                 os.kill(pid, signal.SIGKILL)
                 break
             time.sleep(0.005)
@@ -95,12 +95,7 @@ def test_a_dead_workers_half_written_folder_is_removed(own: Workspace) -> None:
     partial = own.models_dir / "recs" / ".20990101T000000000000.partial"
     partial.mkdir(parents=True)
     (partial / "arrays.npz").write_bytes(b"half")
-    with own.transaction() as con:
-        con.execute(runs._DDL)
-        con.execute(
-            "INSERT INTO training_runs (run_id, models, status, fraction, message, started_at, updated_at, pid)"
-            " VALUES ('run-dead', 'recs', 'running', 0.5, 'recs: saving', now(), now() - INTERVAL 1 MINUTE,"
-            " 999999999)"
-        )
+    record = {"run_id": "run-dead", "models": ["recs"], "status": "running", "fraction": 0.5, "message": "saving"}
+    runs._write_record(own, {**record, "started_at": "2026-01-01T00:00:00", "pid": 999999999})
     assert runs.run(own, "run-dead").status == "failed"
     assert not partial.exists()
