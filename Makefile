@@ -4,7 +4,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 PORT   ?= 8501
 
-.PHONY: run test lint format install install-dev nltk demo demo-assets bench clean
+.PHONY: run test test-fast lint format install install-dev nltk demo demo-assets bench clean
 
 run: install nltk demo  ## install into .venv, build the demo workspace if missing, start the dashboard
 	$(PY) -m streamlit run app.py --server.port $(PORT)
@@ -12,6 +12,10 @@ run: install nltk demo  ## install into .venv, build the demo workspace if missi
 test: install-dev nltk  ## lint, then every test (browser tests included)
 	$(PY) -m ruff check .
 	$(PY) -m pytest
+
+test-fast: install-dev nltk  ## the inner loop: lint, core and AppTest tests (no browser)
+	$(PY) -m ruff check .
+	$(PY) -m pytest tests/core tests/app
 
 install: $(VENV)/.runtime-installed
 install-dev: $(VENV)/.dev-installed

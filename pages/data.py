@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from core import storage
 from core.errors import PersonaLensError
 from core.ingest.pipeline import IngestResult, ingest
 from pages._ui import cache, ingest_view
@@ -43,15 +44,16 @@ with upload_tab:
             """One ingest call with a progress bar; a plain error stops the page (nothing written)."""
             bar = st.progress(0.0, text=text)
             try:
-                return ingest(
-                    ws,
-                    paths,
-                    names=names,
-                    roles=roles,
-                    file_overrides=overrides,
-                    progress=lambda f, m: bar.progress(f, text=m.capitalize()),
-                    **kwargs,
-                )
+                with storage.waiting_notice(lambda message: bar.progress(0.0, text=message)):
+                    return ingest(
+                        ws,
+                        paths,
+                        names=names,
+                        roles=roles,
+                        file_overrides=overrides,
+                        progress=lambda f, m: bar.progress(f, text=m.capitalize()),
+                        **kwargs,
+                    )
             except PersonaLensError as exc:
                 st.error(f"Nothing was written: {exc}", icon=":material/error:")
                 st.stop()

@@ -9,6 +9,7 @@ from core.errors import PersonaLensError
 from core.kinds import TrainOptions
 from pages._ui import cache, charts, training
 from pages._ui.frame import require_frame
+from pages._ui.layout import saying_when_waiting
 from pages._ui.state import StateKeys
 
 require_frame()
@@ -103,7 +104,8 @@ with versions_tab:
         actions = st.columns([1, 1, 1, 3])
         try:
             if actions[0].button("Make active", key=f"promote-{kind}", icon=":material/publish:"):
-                registry.activate(ws, kind, picked)
+                with saying_when_waiting():
+                    registry.activate(ws, kind, picked)
                 st.rerun()
             if actions[1].button(
                 "Roll back",
@@ -111,10 +113,12 @@ with versions_tab:
                 icon=":material/undo:",
                 help="Serve the version before the active one",
             ):
-                registry.rollback(ws, kind)
+                with saying_when_waiting():
+                    registry.rollback(ws, kind)
                 st.rerun()
             if actions[2].button("Delete", key=f"delete-{kind}", icon=":material/delete:"):
-                registry.delete(ws, kind, picked)
+                with saying_when_waiting():
+                    registry.delete(ws, kind, picked)
                 st.rerun()
         except PersonaLensError as exc:
             st.error(str(exc), icon=":material/error:")

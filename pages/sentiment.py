@@ -9,7 +9,7 @@ from core.sentiment import service as sentiment_service
 from core.sentiment import views
 from core.topics import service as topics_service
 from pages._ui import cache, charts, text_view, training
-from pages._ui.layout import page_workspace
+from pages._ui.layout import page_workspace, saying_when_waiting
 
 KINDS = ("sentiment", "topics")
 
@@ -141,9 +141,10 @@ with topics_tab:
             },
         )
         if st.form_submit_button("Save names"):
-            for topic_id, old, new in zip(table["id"], table["label"], edited["label"], strict=True):
-                if str(new).strip() and new != old:
-                    topics_service.rename_topic(ws, int(topic_id), str(new))
+            with saying_when_waiting():
+                for topic_id, old, new in zip(table["id"], table["label"], edited["label"], strict=True):
+                    if str(new).strip() and new != old:
+                        topics_service.rename_topic(ws, int(topic_id), str(new))
             st.rerun()
 with words_tab:
     pipeline = cache.text_pipeline(ws)

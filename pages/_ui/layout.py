@@ -1,10 +1,15 @@
 """What every analysis page shares: the opening (frame check, title, the workspace, or a helpful
-empty state). Training is started through `pages._ui.training`."""
+empty state), and a save that says so while it waits for another program. Training is started
+through `pages._ui.training`."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 import streamlit as st
 
+from core import storage
 from core.workspace import Workspace
 from pages._ui import cache
 from pages._ui.frame import require_frame
@@ -21,3 +26,12 @@ def page_workspace(title: str, needs: str, empty_message: str, icon: str) -> Wor
         st.page_link("pages/data.py", label="Upload your exports", icon=":material/upload:")
         st.stop()
     return ws
+
+
+@contextmanager
+def saying_when_waiting() -> Iterator[None]:
+    """A save that has to wait for another program's (training, an import) says so on the page meanwhile."""
+    slot = st.empty()
+    with storage.waiting_notice(lambda message: slot.info(message, icon=":material/hourglass_top:")):
+        yield
+    slot.empty()

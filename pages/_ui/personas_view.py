@@ -11,6 +11,7 @@ from core.personas.views import CustomerStory, audience
 from core.workspace import Workspace
 from pages._ui import charts
 from pages._ui.format import compact
+from pages._ui.layout import saying_when_waiting
 
 
 def card(ws: Workspace, persona: PersonaCard, state: service.PersonaViews) -> None:
@@ -21,7 +22,8 @@ def card(ws: Workspace, persona: PersonaCard, state: service.PersonaViews) -> No
             new_name = st.text_input("Name", value=persona.name, key=f"name-{persona.persona_id}")
             if st.button("Save", key=f"save-{persona.persona_id}"):
                 try:
-                    service.rename_persona(ws, persona.persona_id, new_name)
+                    with saying_when_waiting():
+                        service.rename_persona(ws, persona.persona_id, new_name)
                 except PersonaLensError as exc:
                     st.error(str(exc))
                 else:
