@@ -71,15 +71,26 @@ def _now() -> datetime:
 
 
 @contextmanager
-def training_lock(ws: Workspace) -> Iterator[None]:
-    """Held by the worker for the whole run; raises RunBusy if another process holds it."""
+def training_lock(ws: Workspace, wait_s: float = 2.0) -> Iterator[None]:
+    """Held by the worker for the whole run; raises RunBusy if another process holds it.
+
+    It retries for `wait_s`, so a dashboard that is just checking (`is_training`) cannot make a
+    starting worker give up.
+    """
     ws.models_dir.mkdir(parents=True, exist_ok=True)
-    handle = (ws.models_dir / LOCK).open("w")
-    try:
-        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except BlockingIOError as exc:
-        handle.close()
-        raise RunBusy(f"workspace '{ws.name}' is already training; wait for that run to finish or cancel it") from exc
+    handle = (ws.models_dir / LOCK).open("a")
+    deadline = time.monotonic() + wait_s
+    while True:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            break
+        except BlockingIOError as exc:
+            if time.monotonic() > deadline:
+                handle.close()
+                raise RunBusy(
+                    f"workspace '{ws.name}' is already training; wait for that run to finish or cancel it"
+                ) from exc
+            time.sleep(0.05)
     try:
         yield
     finally:
@@ -88,11 +99,17 @@ def training_lock(ws: Workspace) -> Iterator[None]:
 
 
 def is_training(ws: Workspace) -> bool:
-    try:
-        with training_lock(ws):
-            return False
-    except RunBusy:
-        return True
+    """True while a worker holds the training lock (a quick look, shared, never blocking anyone for long)."""
+    path = ws.models_dir / LOCK
+    if not path.exists():
+        return False
+    with path.open("a") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_SH | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return True
+        fcntl.flock(handle, fcntl.LOCK_UN)
+        return False
 
 
 def _record_path(ws: Workspace, run_id: str) -> Path:

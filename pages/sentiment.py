@@ -147,22 +147,18 @@ with topics_tab:
                         topics_service.rename_topic(ws, int(topic_id), str(new))
             st.rerun()
 with words_tab:
-    pipeline = cache.text_pipeline(ws)
+    words = cache.review_words(ws, filters)
     left, right = st.columns(2)
     with left:
-        text_view.cloud(views.word_weights(reviews["text"].tolist(), pipeline), "Most used words")
+        text_view.cloud(words.most_used, "Most used words")
     with right:
         topic_id = st.selectbox("Topic", list(labels), format_func=labels.get)
         text_view.cloud(views.topic_words(topics, topic_id), "Its words", "plasma")
-    positive = views.drill(reviews, tone="positive")["text"].tolist()
-    negative = views.drill(reviews, tone="negative")["text"].tolist()
     left, right = st.columns(2)
     with left:
-        text_view.cloud(
-            views.distinctive_words(positive, negative, pipeline), "Said more in positive reviews", "Greens"
-        )
+        text_view.cloud(words.positive, "Said more in positive reviews", "Greens")
     with right:
-        text_view.cloud(views.distinctive_words(negative, positive, pipeline), "Said more in negative reviews", "Reds")
+        text_view.cloud(words.negative, "Said more in negative reviews", "Reds")
 with drivers_tab:
     drivers = cache.key_drivers(ws)
     if drivers.empty:

@@ -156,17 +156,34 @@ def load_pipeline(ws: Workspace) -> TextPipeline | None:
     return TextPipeline.from_dict(json.loads((ws.models_dir / "topics" / version / "pipeline.json").read_text()))
 
 
-def word_weights(texts: list[str], pipeline: TextPipeline, top: int = 80) -> dict[str, float]:
-    """Surface term -> count over `texts`, the `top` most frequent."""
-    counts = Counter(t for doc in pipeline.transform(texts) for t in set(doc))
-    return {pipeline.surface(t): float(n) for t, n in counts.most_common(top)}
+@dataclass(frozen=True)
+class ReviewWords:
+    """The words the Sentiment page draws as clouds: surface term -> weight."""
+
+    most_used: dict[str, float]  # the most frequent terms (documents containing them)
+    positive: dict[str, float]  # said much more in positive than in negative reviews
+    negative: dict[str, float]  # said much more in negative than in positive reviews
 
 
-def distinctive_words(texts: list[str], others: list[str], pipeline: TextPipeline, top: int = 60) -> dict[str, float]:
-    """Terms much more frequent in `texts` than in `others` (count x log ratio of smoothed rates)."""
-    mine = Counter(t for doc in pipeline.transform(texts) for t in set(doc))
-    theirs = Counter(t for doc in pipeline.transform(others) for t in set(doc))
-    n_mine, n_theirs = max(len(texts), 1), max(len(others), 1)
+def review_words(reviews: pd.DataFrame, pipeline: TextPipeline, top: int = 80, top_distinct: int = 60) -> ReviewWords:
+    """Every cloud of `reviews` (columns text, sentiment_label) from one pass of the text pipeline."""
+    docs = [set(doc) for doc in pipeline.transform(reviews["text"].tolist())]
+    tone = reviews["sentiment_label"].to_numpy(dtype=object)
+    positive = [d for d, t in zip(docs, tone, strict=True) if t == "positive"]
+    negative = [d for d, t in zip(docs, tone, strict=True) if t == "negative"]
+    counts = Counter(t for doc in docs for t in doc)
+    return ReviewWords(
+        {pipeline.surface(t): float(n) for t, n in counts.most_common(top)},
+        _distinctive(positive, negative, pipeline, top_distinct),
+        _distinctive(negative, positive, pipeline, top_distinct),
+    )
+
+
+def _distinctive(docs: list[set[str]], others: list[set[str]], pipeline: TextPipeline, top: int) -> dict[str, float]:
+    """Terms much more frequent in `docs` than in `others` (count x log ratio of smoothed rates)."""
+    mine = Counter(t for doc in docs for t in doc)
+    theirs = Counter(t for doc in others for t in doc)
+    n_mine, n_theirs = max(len(docs), 1), max(len(others), 1)
     scored = {}
     for term, n in mine.items():
         if n < 3:

@@ -20,11 +20,13 @@ from core import overview, schema
 from core.browse import TablePage
 from core.browse import browse as _browse
 from core.personas import service
+from core.personas import views as persona_views
 from core.recs import service as recs_service
 from core.sentiment import views as text_views
 from core.topics import service as topics_service
 from core.whatif import campaign
 from core.workspace import Workspace, list_workspaces, open_workspace
+from pages._ui import charts
 
 
 class Key(NamedTuple):
@@ -115,6 +117,24 @@ def personas(ws: Workspace) -> service.PersonaViews | None:
     return None if key is None else _personas(str(ws.path), key)
 
 
+@st.cache_data(show_spinner=False, max_entries=64)
+def keyword_cloud(words: tuple[str, ...]):  # noqa: ANN201 - a PIL image
+    """A persona's word cloud, drawn once per set of words."""
+    return charts.keyword_cloud(list(words))
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _persona_audience_csv(path: str, key: Key, persona_id: int) -> bytes:
+    views = _personas(path, key)
+    return persona_views.audience(Workspace(Path(path)), views.assignments, persona_id).to_csv(index=False).encode()
+
+
+def persona_audience_csv(ws: Workspace, persona_id: int) -> bytes:
+    """A persona's customers as a campaign audience (CSV), built once per personas version and data."""
+    key = _persona_key(ws)
+    return b"" if key is None else _persona_audience_csv(str(ws.path), key, persona_id)
+
+
 @st.cache_resource(show_spinner=False, max_entries=4)
 def _recs(path: str, version: str, labels: int) -> recs_service.RecsBundle | None:
     return recs_service.load_recs(Workspace(Path(path)), version)
@@ -186,6 +206,23 @@ def _pipeline(path: str, topics_version: str):  # noqa: ANN202 - a TextPipeline
 def text_pipeline(ws: Workspace):  # noqa: ANN201 - a TextPipeline or None
     version = ws.state().version("topics")
     return _pipeline(str(ws.path), version) if version else None
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def _review_words(path: str, key: Key, filters: text_views.ReviewFilters) -> text_views.ReviewWords:
+    ws = Workspace(Path(path))
+    return text_views.review_words(_scored_reviews(path, key, filters), text_views.load_pipeline(ws))
+
+
+def review_words(ws: Workspace, filters: text_views.ReviewFilters) -> text_views.ReviewWords:
+    """The Sentiment page's word clouds under `filters`: tokenising every review is the slow part."""
+    return _review_words(str(ws.path), _key(ws, *TEXT_KINDS), filters)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def cloud_image(weights: dict[str, float], colormap: str):  # noqa: ANN201 - a PIL image or None
+    """A word cloud drawn once per set of words (drawing takes a tenth of a second each)."""
+    return charts.weighted_cloud(weights, colormap)
 
 
 @st.cache_data(show_spinner=False, max_entries=8)

@@ -7,9 +7,9 @@ import streamlit as st
 from core.errors import PersonaLensError
 from core.personas import service
 from core.personas.describe import PersonaCard
-from core.personas.views import CustomerStory, audience
+from core.personas.views import CustomerStory
 from core.workspace import Workspace
-from pages._ui import charts
+from pages._ui import cache, charts
 from pages._ui.format import compact
 from pages._ui.layout import saying_when_waiting
 
@@ -72,13 +72,13 @@ def card(ws: Workspace, persona: PersonaCard, state: service.PersonaViews) -> No
         if persona.top_products:
             st.markdown("**Favourites**: " + "; ".join(t for t, _ in persona.top_products))
         if persona.keywords:
-            st.image(charts.keyword_cloud(persona.keywords), width="stretch")
+            st.image(cache.keyword_cloud(tuple(persona.keywords)), width="stretch")
         for quote in persona.quotes:
             st.caption(f"“{quote}”")
         st.info(persona.offer, icon=":material/campaign:")
         st.download_button(
             "Audience CSV",
-            audience(ws, state.assignments, persona.persona_id).to_csv(index=False),
+            cache.persona_audience_csv(ws, persona.persona_id),
             file_name=f"audience-persona-{persona.persona_id}.csv",
             mime="text/csv",
             key=f"audience-{persona.persona_id}",

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from pages._ui import charts
+from pages._ui import cache
 
 
 def review_table(reviews: pd.DataFrame, key: str, limit: int = 500) -> None:
@@ -35,7 +35,7 @@ def review_table(reviews: pd.DataFrame, key: str, limit: int = 500) -> None:
 
 
 def cloud(weights: dict[str, float], caption: str, colormap: str = "viridis") -> None:
-    image = charts.weighted_cloud(weights, colormap)
+    image = cache.cloud_image(weights, colormap)
     st.markdown(f"**{caption}**")
     if image is None:
         st.caption("Not enough words here for a cloud.")
