@@ -25,6 +25,9 @@ and CLI commands on the same workspace, so this module designs around both rules
 * **A write that has to wait says so**: the thread's `waiting_notice` callback gets a plain
   sentence ("waiting for training (recommendations) in another program to finish"), then the write
   goes ahead or, after `WRITE_WAIT_S`, fails with WorkspaceBusyError naming the holder.
+* **Within one thread**: a write inside a write joins it (one transaction); a read inside a write
+  uses the write's own cursor, so it sees what the write changed so far; a write while the thread
+  still holds a read cursor (of any workspace) is refused, since it could wait for itself forever.
 
 Writers should hold the lock only for the database work itself: training computes with no lock
 and writes its results in one short transaction at the end.
@@ -84,7 +87,9 @@ class _Handle:
         self.mode: str | None = None  # "r" (read-only) or "w" (read-write)
         self.users = 0  # cursors handed out and not yet closed
         self.draining = False  # no new cursors: the handle closes once `users` is 0
+        self.retired = False  # the folder was deleted or replaced: close as soon as nobody reads
         self.writer: int | None = None  # thread id of this process's writer
+        self.writer_cursor: duckdb.DuckDBPyConnection | None = None
         self.writer_depth = 0
         self.writer_queued = 0  # threads of this process waiting to write
         self.last_used = time.monotonic()
@@ -96,6 +101,7 @@ class _Handle:
         self.opens = 0  # how often the file was opened (for tests and benchmarks)
         self.watching = False
         self.holding_intent = False
+        self.files_open = True
 
     # -- the cross-process lock ------------------------------------------------------------------
 
@@ -117,12 +123,30 @@ class _Handle:
         return f"{found.get('purpose') or 'another change'} {where}"
 
     def _close_locked(self) -> None:
-        """Close the handle and leave the cross-process lock (caller holds `cond`, `users` is 0)."""
-        if self.con is not None:
-            self.con.close()
-        self.con, self.mode, self.draining = None, None, False
-        fcntl.flock(self._lock_file, fcntl.LOCK_UN)
-        self.cond.notify_all()
+        """Close the handle and leave the cross-process lock (caller holds `cond`, `users` is 0);
+        the lock is left even when closing fails (a checkpoint on a full disk), so nobody hangs."""
+        try:
+            if self.con is not None:
+                self.con.close()
+        finally:
+            self.con, self.mode, self.draining = None, None, False
+            fcntl.flock(self._lock_file, fcntl.LOCK_UN)
+            if self.retired:
+                self.close_files()
+            self.cond.notify_all()
+
+    def replaced(self) -> bool:
+        """True when the workspace folder was deleted or swapped for a new one since this handle opened."""
+        try:
+            return os.stat(self._lock_file.name).st_ino != os.fstat(self._lock_file.fileno()).st_ino
+        except OSError:
+            return True
+
+    def close_files(self) -> None:
+        if self.files_open:
+            self.files_open = False
+            for lock_file in (self._lock_file, self._intent_file, self._probe_file):
+                lock_file.close()
 
     def _start_watching_locked(self) -> None:
         if not self.watching:
@@ -135,7 +159,7 @@ class _Handle:
         while True:
             with self.cond:
                 self.cond.wait(_WATCH_S)
-                if self.con is None:
+                if self.con is None or _exiting:
                     self.watching = False
                     return
                 if self.users or self.mode == "w":
@@ -148,13 +172,20 @@ class _Handle:
 
     @contextmanager
     def read(self) -> Iterator[duckdb.DuckDBPyConnection]:
-        held = _held(self)
-        cursor = self._checkout_reader(nested=held[0] > 0)
-        held[0] += 1
+        with self.cond:
+            if self.writer == threading.get_ident() and self.writer_cursor is not None:
+                own = self.writer_cursor  # a read inside this thread's write sees the write's changes
+            else:
+                own = None
+        if own is not None:
+            yield own
+            return
+        cursor = self._checkout_reader(nested=_reads_held(self) > 0)
+        _count_read(self, +1)
         try:
             yield cursor
         finally:
-            held[0] -= 1
+            _count_read(self, -1)
             self._checkin(cursor)
 
     def _checkout_reader(self, nested: bool) -> duckdb.DuckDBPyConnection:
@@ -171,6 +202,9 @@ class _Handle:
                     self.draining = True  # a writer waits: finish the reads in flight, then let it in
                 elif self.con is None and not self.writer_queued and self._try_open_reader_locked():
                     continue
+                elif self._drained_for_nothing_locked():
+                    self.draining = False  # the writer it drained for gave up: serve again
+                    continue
                 waited = time.monotonic() - started
                 if waited > READ_WAIT_S:
                     raise WorkspaceBusyError(
@@ -181,8 +215,19 @@ class _Handle:
                     _notify(f"Waiting for {self.holder()} to finish…")
                 self.cond.wait(_POLL_S)
 
+    def _drained_for_nothing_locked(self) -> bool:
+        return (
+            self.draining
+            and self.con is not None
+            and self.mode == "r"
+            and not self.retired
+            and self.writer is None
+            and not self.writer_queued
+            and not self.writer_waiting_elsewhere()
+        )
+
     def _try_open_reader_locked(self) -> bool:
-        if self.writer_waiting_elsewhere():
+        if self.retired or self.writer_waiting_elsewhere() or _retired_still_open(self):
             return False
         try:
             fcntl.flock(self._lock_file, fcntl.LOCK_SH | fcntl.LOCK_NB)
@@ -193,6 +238,9 @@ class _Handle:
         except duckdb.IOException:
             fcntl.flock(self._lock_file, fcntl.LOCK_UN)  # a program outside this protocol holds the file
             return False
+        except BaseException:
+            fcntl.flock(self._lock_file, fcntl.LOCK_UN)
+            raise
         self.mode, self.opens = "r", self.opens + 1
         self._start_watching_locked()
         return True
@@ -213,25 +261,32 @@ class _Handle:
                 self.cond.notify_all()
 
     @contextmanager
-    def write(self, purpose: str) -> Iterator[duckdb.DuckDBPyConnection]:
-        me = threading.get_ident()
+    def write(self, purpose: str) -> Iterator[tuple[duckdb.DuckDBPyConnection, bool]]:
+        """(cursor, nested): a write inside this thread's write shares its cursor and transaction."""
         with self.cond:
-            nested = self.writer == me
-            if nested:
+            if self.writer == threading.get_ident() and self.writer_cursor is not None:
                 self.writer_depth += 1
-                cursor = self._cursor_locked()
-        if not nested:
-            if _held(self)[0]:
-                raise RuntimeError("a workspace write was started while this thread still reads from it")
-            cursor = self._become_writer(purpose)
-        try:
-            yield cursor
-        finally:
-            self._checkin(cursor)
-            with self.cond:
-                if self.writer_depth:
+                nested_cursor = self.writer_cursor
+            else:
+                nested_cursor = None
+        if nested_cursor is not None:
+            try:
+                yield nested_cursor, True
+            finally:
+                with self.cond:
                     self.writer_depth -= 1
-                else:
+            return
+        if _reads_held(None):
+            raise RuntimeError("a workspace write was started while this thread still reads from a workspace")
+        cursor = self._become_writer(purpose)
+        try:
+            yield cursor, False
+        finally:
+            try:
+                self._checkin(cursor)
+            finally:
+                with self.cond:
+                    self.writer_cursor = None
                     self._stop_writing_locked()
 
     def _become_writer(self, purpose: str) -> duckdb.DuckDBPyConnection:
@@ -273,18 +328,22 @@ class _Handle:
                     wait_or_give_up("reads in progress")
                     self.cond.wait(_POLL_S)
             while True:
-                if _try_flock(self._lock_file, fcntl.LOCK_EX):
+                if not _retired_still_open(self) and _try_flock(self._lock_file, fcntl.LOCK_EX):
                     try:
                         con = duckdb.connect(str(self.db_path))
                         break
                     except duckdb.IOException:  # a program outside this protocol holds the file
                         fcntl.flock(self._lock_file, fcntl.LOCK_UN)
+                    except BaseException:
+                        fcntl.flock(self._lock_file, fcntl.LOCK_UN)
+                        raise
                 wait_or_give_up("readers in other programs")
                 time.sleep(_POLL_S)
             with self.cond:
                 self.con, self.mode, self.draining, self.opens = con, "w", False, self.opens + 1
                 self.cond.notify_all()
-                return self._cursor_locked()
+                self.writer_cursor = self._cursor_locked()
+                return self.writer_cursor
         except BaseException:
             with self.cond:
                 self._stop_writing_locked()
@@ -292,28 +351,21 @@ class _Handle:
 
     def _stop_writing_locked(self) -> None:
         """Close the read-write handle once this process's reads finish, then let everyone in."""
-        if self.mode == "w":
-            self.draining = True
-            while self.users:
-                self.cond.wait(_POLL_S)
-            self._close_locked()
-        self.writer = None
-        if self.holding_intent:
-            self.holding_intent = False
-            self._holder_path.unlink(missing_ok=True)
-            fcntl.flock(self._intent_file, fcntl.LOCK_UN)
-        self.cond.notify_all()
-
-    def replaced(self) -> bool:
-        """True when the workspace folder was deleted or swapped for a new one since this handle opened."""
         try:
-            return os.stat(self._lock_file.name).st_ino != os.fstat(self._lock_file.fileno()).st_ino
-        except OSError:
-            return True
-
-    def close_files(self) -> None:
-        for lock_file in (self._lock_file, self._intent_file, self._probe_file):
-            lock_file.close()
+            if self.mode == "w":
+                self.draining = True
+                while self.users:
+                    self.cond.wait(_POLL_S)
+                self._close_locked()
+        finally:
+            self.writer = None
+            if self.holding_intent:
+                self.holding_intent = False
+                try:
+                    self._holder_path.unlink(missing_ok=True)
+                finally:
+                    fcntl.flock(self._intent_file, fcntl.LOCK_UN)
+            self.cond.notify_all()
 
 
 def _open_lock(path: Path) -> IO[str]:
@@ -328,26 +380,45 @@ def _try_flock(handle: IO[str], operation: int) -> bool:
     return True
 
 
-def _held(handle: _Handle) -> list[int]:
-    """How many read cursors of `handle` the current thread holds (to refuse a write that would deadlock)."""
+def _reads_held(handle: _Handle | None) -> int:
+    """Read cursors the current thread holds: of `handle`, or of any workspace when None."""
+    counts: dict[int, int] = getattr(_local, "held", {})
+    return sum(counts.values()) if handle is None else counts.get(id(handle), 0)
+
+
+def _count_read(handle: _Handle, change: int) -> None:
     counts = getattr(_local, "held", None)
     if counts is None:
         counts = _local.held = {}
-    return counts.setdefault(id(handle), [0])
+    counts[id(handle)] = counts.get(id(handle), 0) + change
 
 
 _handles: dict[str, _Handle] = {}
+_retired: dict[str, list[_Handle]] = {}  # handles of deleted or replaced folders, until they close
 _handles_lock = threading.Lock()
+_exiting = False
+
+
+def _retired_still_open(current: _Handle) -> bool:
+    """True while a retired handle of the same path still has DuckDB open (a new open would get its instance)."""
+    key = str(current.db_path)
+    with _handles_lock:
+        waiting = [old for old in _retired.get(key, []) if old.con is not None]
+        _retired[key] = waiting
+    return bool(waiting)
 
 
 @atexit.register
 def _close_all() -> None:
     """Close idle handles at exit, so DuckDB checkpoints and the process leaves no lock behind."""
+    global _exiting
+    _exiting = True
     with _handles_lock:
-        for found in _handles.values():
-            with found.cond:
-                if found.con is not None and not found.users:
-                    found._close_locked()
+        every = list(_handles.values()) + [old for olds in _retired.values() for old in olds]
+    for found in every:
+        with found.cond:
+            if found.con is not None and not found.users:
+                found._close_locked()
 
 
 def handle(db_path: Path) -> _Handle:
@@ -356,33 +427,35 @@ def handle(db_path: Path) -> _Handle:
     with _handles_lock:
         found = _handles.get(key)
         if found is not None and found.replaced():
-            _retire(found)
+            _handles.pop(key)
+            _retire_locked(key, found)
             found = None
         if found is None:
             found = _handles[key] = _Handle(Path(key))
         return found
 
 
-def _retire(old: _Handle) -> None:
-    """Close a handle whose folder was deleted or replaced: now if idle, else (draining) once its reads
-    in flight are done, by its watcher or its writer."""
+def _retire_locked(key: str, old: _Handle) -> None:
+    """Close a handle whose folder was deleted or replaced: now if idle, else once its reads in flight
+    are done (its watcher or its writer closes it). Caller holds `_handles_lock`."""
     with old.cond:
+        old.retired = True
         if old.con is None:
             old.close_files()
         elif not old.users and old.mode == "r":
             old._close_locked()
-            old.close_files()
         else:
             old.draining = True
+            _retired.setdefault(key, []).append(old)
 
 
 def forget(db_path: Path) -> None:
-    """Drop the process's handle on a database that is being deleted or replaced (no cursor may be out)."""
+    """Drop the process's handle on a database that is being deleted or replaced."""
     key = str(db_path.resolve())
     with _handles_lock:
         found = _handles.pop(key, None)
-    if found is not None:
-        _retire(found)
+        if found is not None:
+            _retire_locked(key, found)
 
 
 @contextmanager
@@ -393,7 +466,8 @@ def reading(db_path: Path) -> Iterator[duckdb.DuckDBPyConnection]:
 
 
 @contextmanager
-def writing(db_path: Path, purpose: str) -> Iterator[duckdb.DuckDBPyConnection]:
-    """A cursor of the read-write handle; `purpose` ("an import") names the write to whoever waits for it."""
-    with handle(db_path).write(purpose) as cursor:
-        yield cursor
+def writing(db_path: Path, purpose: str) -> Iterator[tuple[duckdb.DuckDBPyConnection, bool]]:
+    """(cursor, nested) of the read-write handle; `purpose` ("an import") names the write to whoever
+    waits for it; `nested` is True inside another write of this thread (the caller joins its transaction)."""
+    with handle(db_path).write(purpose) as found:
+        yield found

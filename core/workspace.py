@@ -140,7 +140,10 @@ class Workspace:
     def transaction(self, purpose: str = "a change") -> Iterator[duckdb.DuckDBPyConnection]:
         """All or nothing: any exception rolls every statement back. `purpose` ("an import") is what
         anyone who has to wait meanwhile is told."""
-        with storage.writing(self.db_path, purpose) as con:
+        with storage.writing(self.db_path, purpose) as (con, nested):
+            if nested:  # inside another write of this thread: part of its transaction
+                yield con
+                return
             con.execute("BEGIN TRANSACTION")
             try:
                 yield con

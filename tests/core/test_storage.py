@@ -152,6 +152,16 @@ def test_reads_inside_a_write_see_committed_data_and_a_write_inside_a_read_is_re
     assert ws.query("SELECT title FROM products ORDER BY product_id")["title"].tolist() == ["Green tea", "Mug"]
 
 
+def test_a_write_inside_a_write_joins_it_and_reads_inside_see_its_changes(ws: Workspace) -> None:
+    with pytest.raises(ZeroDivisionError), ws.transaction() as outer:
+        outer.execute("DELETE FROM products WHERE product_id = 'P1'")
+        with ws.transaction() as inner:
+            inner.execute("DELETE FROM products WHERE product_id = 'P2'")
+        assert ws.query("SELECT count(*) AS n FROM products")["n"].iloc[0] == 0
+        raise ZeroDivisionError
+    assert len(ws.read_table("products")) == 2  # the inner write went with the outer one
+
+
 def test_a_failed_write_leaves_nothing_and_the_next_one_works(ws: Workspace) -> None:
     with pytest.raises(ZeroDivisionError), ws.transaction() as con:
         con.execute("DELETE FROM products")
@@ -160,6 +170,29 @@ def test_a_failed_write_leaves_nothing_and_the_next_one_works(ws: Workspace) -> 
     with ws.transaction() as con:
         con.execute("DELETE FROM products WHERE product_id = 'P2'")
     assert len(ws.read_table("products")) == 1
+
+
+def test_a_workspace_deleted_and_recreated_while_another_thread_reads(tmp_path: Path) -> None:
+    from core.workspace import delete_workspace
+
+    first = create_workspace(tmp_path / "same")
+    first.commit({"products": pd.DataFrame({"product_id": ["P1"]})})
+    reading, release = threading.Event(), threading.Event()
+
+    def slow_reader() -> None:
+        with first.connect():
+            reading.set()
+            release.wait(10)
+
+    thread = threading.Thread(target=slow_reader)
+    thread.start()
+    reading.wait(10)
+    delete_workspace(tmp_path / "same")
+    threading.Timer(0.5, release.set).start()
+    second = create_workspace(tmp_path / "same")  # waits for the old handle to close, then opens anew
+    thread.join()
+    assert second.data_version() == 0
+    assert len(second.read_table("products")) == 0
 
 
 def test_a_replaced_workspace_folder_gets_a_fresh_handle(tmp_path: Path) -> None:
