@@ -17,6 +17,7 @@ from dataclasses import asdict
 from core import kinds, storage
 from core.config import DEMO_ASSETS_DIR, DEMO_SEED, workspaces_home
 from core.errors import PersonaLensError
+from core.export import to_csv_text, write_csv
 
 Handler = Callable[[argparse.Namespace], int]
 
@@ -234,7 +235,7 @@ def cmd_whatif(args: argparse.Namespace) -> int:
 
         recs = load_recs(ws)
         titles = recommended_titles(recs, result.customers["customer_id"]) if recs is not None else None
-        audience_export(result, titles).to_csv(args.export, index=False)
+        write_csv(audience_export(result, titles), args.export)
     if args.json:
         _print_json(result.to_dict())
         return 0
@@ -290,7 +291,6 @@ def _persona_list(names: dict[int, str]) -> str:
 
 
 def cmd_recommend(args: argparse.Namespace) -> int:
-    from pathlib import Path
 
     from core.recs.service import RecFilters, load_recs
     from core.workspace import open_workspace
@@ -309,13 +309,13 @@ def cmd_recommend(args: argparse.Namespace) -> int:
     users = None if args.all_users else args.user
     frame = bundle.recommend_many(users, k=args.k, model=args.model, filters=filters, progress=_progress_printer(False))
     if args.output:
-        frame.to_csv(Path(args.output), index=False)
+        write_csv(frame, args.output)
         print(
             f"wrote {len(frame):,} recommendations for {frame['customer_id'].nunique():,} customers "
             f"({args.model or bundle.best}) to {args.output}"
         )
     else:
-        print(frame.to_csv(index=False), end="")
+        print(to_csv_text(frame), end="")
     return 0
 
 
@@ -359,7 +359,6 @@ def cmd_topics(args: argparse.Namespace) -> int:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    from pathlib import Path
 
     from core.personas.service import assignments
     from core.workspace import open_workspace
@@ -367,7 +366,7 @@ def cmd_export(args: argparse.Namespace) -> int:
     frame = assignments(open_workspace(args.workspace))
     if frame.empty:
         raise PersonaLensError("no personas yet: run `python -m core train --models personas` first")
-    frame.to_csv(Path(args.output), index=False)
+    write_csv(frame, args.output)
     print(f"wrote {len(frame):,} rows to {args.output}")
     return 0
 

@@ -20,6 +20,7 @@ import pandas as pd
 
 from core import registry
 from core.errors import PersonaLensError
+from core.export import write_csv
 from core.sentiment.models import LABELS, MODELS, SentimentModel, VaderModel, proba_many
 from core.workspace import Workspace
 
@@ -226,5 +227,5 @@ def score_file(ws: Workspace, source: Path, text_column: str, output: Path) -> i
         )
     scored = score_texts(model, frame[text_column].tolist(), processes=2)  # a batch job: use both cores
     frame[["sentiment_label", "sentiment_score"]] = scored.to_numpy()
-    frame.to_csv(output, index=False)
+    write_csv(frame, output)
     return len(frame)
