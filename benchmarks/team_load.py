@@ -75,12 +75,20 @@ def settle(page, click_time: float, timeout_s: float = 180.0, still_s: float = 0
     return float("inf"), 0
 
 
-def tour(index: int, url: str, rounds: int, visits: list[dict], lock: threading.Lock) -> None:
+def tour(index: int, url: str, rounds: int, visits: list[dict], errors: list[str], lock: threading.Lock) -> None:
+    try:
+        _tour(index, url, rounds, visits, lock)
+    except Exception as exc:  # noqa: BLE001 - a session that broke is counted, whatever broke it
+        with lock:
+            errors.append(f"session {index}: {type(exc).__name__}: {str(exc)[:200]}")
+
+
+def _tour(index: int, url: str, rounds: int, visits: list[dict], lock: threading.Lock) -> None:
     rng = random.Random(index)
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         page = browser.new_page(viewport={"width": 1400, "height": 900})
-        page.goto(url)
+        page.goto(url, timeout=180_000)
         settle(page, time.time())
         links = page.locator(NAV)
         for _ in range(rounds):
@@ -101,6 +109,19 @@ def tour(index: int, url: str, rounds: int, visits: list[dict], lock: threading.
                 with lock:
                     visits.append({"session": index, "page": name, "settle_s": seconds, "exceptions": exceptions})
         browser.close()
+
+
+def cpu_s(pid: int) -> float:
+    """CPU seconds (user + system) a process has used so far."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def machine_busy_s() -> float:
+    """CPU seconds the whole machine has been busy (every process, every core)."""
+    values = [int(v) for v in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
+    idle = values[3] + values[4]
+    return (sum(values[:8]) - idle) / os.sysconf("SC_CLK_TCK")
 
 
 def rss_mb(pid: int) -> float:
@@ -137,14 +158,16 @@ def scenario(url: str, server: subprocess.Popen, log: Path, ws_path: Path, n: in
         retrainer.start()
         time.sleep(3)
     visits: list[dict] = []
+    errors: list[str] = []
     lock = threading.Lock()
-    began = time.time()
-    sessions = [threading.Thread(target=tour, args=(i, url, rounds, visits, lock)) for i in range(n)]
+    began, server_cpu, busy = time.time(), cpu_s(server.pid), machine_busy_s()
+    sessions = [threading.Thread(target=tour, args=(i, url, rounds, visits, errors, lock)) for i in range(n)]
     for thread in sessions:
         thread.start()
         time.sleep(0.3)
     for thread in sessions:
         thread.join()
+    server_cpu, busy = cpu_s(server.pid) - server_cpu, machine_busy_s() - busy
     if retrainer:
         stop.set()
         retrainer.join()
@@ -157,6 +180,7 @@ def scenario(url: str, server: subprocess.Popen, log: Path, ws_path: Path, n: in
         "retrain": retrain,
         "runs_started": len(started),
         "visits": len(visits),
+        "session_errors": errors,
         "never_settled": sum(v["settle_s"] == float("inf") for v in visits),
         "exceptions": sum(v["exceptions"] for v in visits),
         "server_tracebacks": log.read_text(errors="replace").count("Traceback") - before_tracebacks,
@@ -167,6 +191,8 @@ def scenario(url: str, server: subprocess.Popen, log: Path, ws_path: Path, n: in
         "server_rss_mb_start": rss_start,
         "server_rss_mb_end": rss_mb(server.pid) if server.poll() is None else None,
         "wall_s": round(time.time() - began, 1),
+        "server_cpu_s_per_visit": round(server_cpu / max(len(visits), 1), 3),
+        "server_share_of_busy_cpu": round(server_cpu / busy, 2) if busy else None,
     }
 
 
@@ -229,7 +255,11 @@ def main() -> int:
         "p95_ratio_10_retrain_vs_1": ratio((10, True)),
         "target_ratio": 3.0,
         "clean": all(
-            r["exceptions"] == 0 and r["server_tracebacks"] == 0 and r["server_alive"] and not r["never_settled"]
+            r["exceptions"] == 0
+            and r["server_tracebacks"] == 0
+            and r["server_alive"]
+            and not r["never_settled"]
+            and not r["session_errors"]
             for r in results
         ),
     }

@@ -73,87 +73,94 @@ for column, card in zip(grid, cards, strict=True):
         if card.problem:
             st.error(card.problem, icon=":material/broken_image:")
 
-versions_tab, history_tab, drift_tab = st.tabs(["Versions", "Run history", "Persona drift"])
-with versions_tab:
-    kind = (
-        st.segmented_control(
-            "Kind", list(models_view.LABELS), format_func=models_view.LABELS.get, default="recs", key="models-kind"
+versions_tab, history_tab, drift_tab = st.tabs(
+    ["Versions", "Run history", "Persona drift"], key="models-tab", on_change="rerun", bind="query-params"
+)
+if versions_tab.open:
+    with versions_tab:
+        kind = (
+            st.segmented_control(
+                "Kind", list(models_view.LABELS), format_func=models_view.LABELS.get, default="recs", key="models-kind"
+            )
+            or "recs"
         )
-        or "recs"
-    )
-    table = models_view.version_table(ws, kind)
-    if table.empty:
-        st.caption("No versions yet.")
-    else:
-        st.dataframe(
-            table,
-            hide_index=True,
-            width="stretch",
-            column_config={
-                "version": "Version",
-                "status": "Status",
-                "trained_at": st.column_config.DatetimeColumn("Trained", format="D MMM YYYY, HH:mm"),
-                "data_version": st.column_config.NumberColumn("Data version", format="%d"),
-                "stale": "Stale",
-                "metric": "Measured by",
-                "value": st.column_config.NumberColumn("Value", format="%.3f"),
-                "seconds": st.column_config.NumberColumn("Training (s)", format="%.1f"),
-            },
-        )
-        picked = st.selectbox("Version", table["version"].tolist(), key=f"pick-{kind}")
-        actions = st.columns([1, 1, 1, 3])
-        try:
-            if actions[0].button("Make active", key=f"promote-{kind}", icon=":material/publish:"):
-                with saying_when_waiting():
-                    registry.activate(ws, kind, picked)
-                st.rerun()
-            if actions[1].button(
-                "Roll back",
-                key=f"rollback-{kind}",
-                icon=":material/undo:",
-                help="Serve the version before the active one",
-            ):
-                with saying_when_waiting():
-                    registry.rollback(ws, kind)
-                st.rerun()
-            if actions[2].button("Delete", key=f"delete-{kind}", icon=":material/delete:"):
-                with saying_when_waiting():
-                    registry.delete(ws, kind, picked)
-                st.rerun()
-        except PersonaLensError as exc:
-            st.error(str(exc), icon=":material/error:")
-        active = registry.active_version(ws, kind)
-        if active and picked != active:
-            st.markdown(f"**{picked} compared with the active {active}**")
+        table = models_view.version_table(ws, kind)
+        if table.empty:
+            st.caption("No versions yet.")
+        else:
             st.dataframe(
-                models_view.compare(ws, kind, active, picked),
+                table,
                 hide_index=True,
                 width="stretch",
                 column_config={
-                    "metric": "Metric",
-                    "first": st.column_config.NumberColumn("Active", format="%.4f"),
-                    "second": st.column_config.NumberColumn("Selected", format="%.4f"),
-                    "change": st.column_config.NumberColumn("Change", format="%+.4f"),
+                    "version": "Version",
+                    "status": "Status",
+                    "trained_at": st.column_config.DatetimeColumn("Trained", format="D MMM YYYY, HH:mm"),
+                    "data_version": st.column_config.NumberColumn("Data version", format="%d"),
+                    "stale": "Stale",
+                    "metric": "Measured by",
+                    "value": st.column_config.NumberColumn("Value", format="%.3f"),
+                    "seconds": st.column_config.NumberColumn("Training (s)", format="%.1f"),
                 },
             )
-with history_tab:
-    history = runs.runs(ws, limit=50)
-    if not history:
-        st.caption("No training run yet.")
-    for run in history:
-        icon = {"done": ":material/check_circle:", "failed": ":material/error:", "cancelled": ":material/cancel:"}.get(
-            run.status, ":material/pending:"
-        )
-        took = "" if run.finished_at is None else f" in {(run.finished_at - run.started_at).total_seconds():.0f} s"
-        st.markdown(f"{icon} **{run.started_at:%d %b %H:%M}** · {', '.join(run.models)} · {run.status}{took}")
-        if run.error:
-            st.caption(run.error)
-with drift_tab:
-    persona_versions = models_view.version_table(ws, "personas")["version"].tolist()
-    if len(persona_versions) < 2:
-        st.caption("Persona drift needs two persona versions: retrain personas after new data arrives.")
-    else:
-        left, right = st.columns(2)
-        before = left.selectbox("Before", persona_versions, index=1)
-        after = right.selectbox("After", persona_versions, index=0)
-        st.plotly_chart(charts.persona_drift(models_view.persona_flows(ws, before, after)), key="drift")
+            picked = st.selectbox("Version", table["version"].tolist(), key=f"pick-{kind}")
+            actions = st.columns([1, 1, 1, 3])
+            try:
+                if actions[0].button("Make active", key=f"promote-{kind}", icon=":material/publish:"):
+                    with saying_when_waiting():
+                        registry.activate(ws, kind, picked)
+                    st.rerun()
+                if actions[1].button(
+                    "Roll back",
+                    key=f"rollback-{kind}",
+                    icon=":material/undo:",
+                    help="Serve the version before the active one",
+                ):
+                    with saying_when_waiting():
+                        registry.rollback(ws, kind)
+                    st.rerun()
+                if actions[2].button("Delete", key=f"delete-{kind}", icon=":material/delete:"):
+                    with saying_when_waiting():
+                        registry.delete(ws, kind, picked)
+                    st.rerun()
+            except PersonaLensError as exc:
+                st.error(str(exc), icon=":material/error:")
+            active = registry.active_version(ws, kind)
+            if active and picked != active:
+                st.markdown(f"**{picked} compared with the active {active}**")
+                st.dataframe(
+                    models_view.compare(ws, kind, active, picked),
+                    hide_index=True,
+                    width="stretch",
+                    column_config={
+                        "metric": "Metric",
+                        "first": st.column_config.NumberColumn("Active", format="%.4f"),
+                        "second": st.column_config.NumberColumn("Selected", format="%.4f"),
+                        "change": st.column_config.NumberColumn("Change", format="%+.4f"),
+                    },
+                )
+if history_tab.open:
+    with history_tab:
+        history = runs.runs(ws, limit=50)
+        if not history:
+            st.caption("No training run yet.")
+        for run in history:
+            icon = {
+                "done": ":material/check_circle:",
+                "failed": ":material/error:",
+                "cancelled": ":material/cancel:",
+            }.get(run.status, ":material/pending:")
+            took = "" if run.finished_at is None else f" in {(run.finished_at - run.started_at).total_seconds():.0f} s"
+            st.markdown(f"{icon} **{run.started_at:%d %b %H:%M}** · {', '.join(run.models)} · {run.status}{took}")
+            if run.error:
+                st.caption(run.error)
+if drift_tab.open:
+    with drift_tab:
+        persona_versions = models_view.version_table(ws, "personas")["version"].tolist()
+        if len(persona_versions) < 2:
+            st.caption("Persona drift needs two persona versions: retrain personas after new data arrives.")
+        else:
+            left, right = st.columns(2)
+            before = left.selectbox("Before", persona_versions, index=1)
+            after = right.selectbox("After", persona_versions, index=0)
+            st.plotly_chart(charts.persona_drift(models_view.persona_flows(ws, before, after)), key="drift")

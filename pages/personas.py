@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from core.export import to_csv_bytes
 from core.kinds import TrainOptions
 from core.personas.rfm import SEGMENTS
 from core.personas.views import customer_story
@@ -63,43 +64,51 @@ st.caption(
     f"(silhouette): {state.silhouette:.2f} · names are yours to edit"
 )
 cards_tab, map_tab, compare_tab, rfm_tab, lookup_tab = st.tabs(
-    ["Cards", "Customer map", "Compare", "RFM segments", "Customer lookup"]
+    ["Cards", "Customer map", "Compare", "RFM segments", "Customer lookup"],
+    key="personas-tab",
+    on_change="rerun",
+    bind="query-params",
 )
-with cards_tab:
-    columns = st.columns(2)
-    for i, persona in enumerate(state.cards):
-        with columns[i % 2]:
-            personas_view.card(ws, persona, state)
-    st.download_button(
-        "Download every customer's persona (CSV)",
-        state.assignments.to_csv(index=False),
-        file_name="personas.csv",
-        mime="text/csv",
-        icon=":material/download:",
-    )
-with map_tab:
-    st.caption("Each dot is a customer; customers close together buy and write alike.")
-    st.plotly_chart(charts.persona_map(state.map), key="persona-map")
-with compare_tab:
-    st.caption("How far each persona sits from the average customer, in standard deviations.")
-    st.plotly_chart(charts.trait_heatmap(state.traits), key="traits")
-with rfm_tab:
-    st.caption("Recency, frequency and money scored 1-5 and named: a rule-based lens beside the personas.")
-    st.plotly_chart(charts.rfm_by_persona(state.rfm_by_persona, [s for s, _ in SEGMENTS]), key="rfm")
-    st.dataframe(
-        state.rfm,
-        hide_index=True,
-        width="stretch",
-        column_config={
-            "share": st.column_config.NumberColumn(format="percent"),
-            "revenue": st.column_config.NumberColumn(format="compact"),
-        },
-    )
-with lookup_tab:
-    wanted = st.text_input("Customer id", placeholder=f"e.g. {state.assignments['customer_id'].iloc[0]}")
-    if wanted.strip():
-        found = customer_story(ws, state.profiles, state.assignments, wanted.strip())
-        if found is None:
-            st.warning(f"No customer with id {wanted.strip()!r} in this workspace.")
-        else:
-            personas_view.story(found)
+if cards_tab.open:
+    with cards_tab:
+        columns = st.columns(2)
+        for i, persona in enumerate(state.cards):
+            with columns[i % 2]:
+                personas_view.card(ws, persona, state)
+        st.download_button(
+            "Download every customer's persona (CSV)",
+            to_csv_bytes(state.assignments),
+            file_name="personas.csv",
+            mime="text/csv",
+            icon=":material/download:",
+        )
+if map_tab.open:
+    with map_tab:
+        st.caption("Each dot is a customer; customers close together buy and write alike.")
+        st.plotly_chart(charts.persona_map(state.map), key="persona-map")
+if compare_tab.open:
+    with compare_tab:
+        st.caption("How far each persona sits from the average customer, in standard deviations.")
+        st.plotly_chart(charts.trait_heatmap(state.traits), key="traits")
+if rfm_tab.open:
+    with rfm_tab:
+        st.caption("Recency, frequency and money scored 1-5 and named: a rule-based lens beside the personas.")
+        st.plotly_chart(charts.rfm_by_persona(state.rfm_by_persona, [s for s, _ in SEGMENTS]), key="rfm")
+        st.dataframe(
+            state.rfm,
+            hide_index=True,
+            width="stretch",
+            column_config={
+                "share": st.column_config.NumberColumn(format="percent"),
+                "revenue": st.column_config.NumberColumn(format="compact"),
+            },
+        )
+if lookup_tab.open:
+    with lookup_tab:
+        wanted = st.text_input("Customer id", placeholder=f"e.g. {state.assignments['customer_id'].iloc[0]}")
+        if wanted.strip():
+            found = customer_story(ws, state.profiles, state.assignments, wanted.strip())
+            if found is None:
+                st.warning(f"No customer with id {wanted.strip()!r} in this workspace.")
+            else:
+                personas_view.story(found)

@@ -6,6 +6,7 @@ import random
 
 import streamlit as st
 
+from core.export import to_csv_bytes
 from core.recs import service
 from pages._ui import cache, charts, recs_view, training
 from pages._ui.layout import page_workspace
@@ -85,64 +86,71 @@ filters = service.RecFilters(
 )
 
 picks_tab, compare_tab, target_tab, quality_tab = st.tabs(
-    ["Top picks", "Compare two models", "Who to target", "How good is it"]
+    ["Top picks", "Compare two models", "Who to target", "How good is it"],
+    key="recs-tab",
+    on_change="rerun",
+    bind="query-params",
 )
-with picks_tab:
-    if customer:
-        recs_view.customer_summary(bundle, str(customer))
-        model = st.selectbox("Model", list(bundle.models), format_func=labels.get, key="recs-model")
-        recs = bundle.recommend(str(customer), int(k), model, filters)
-        recs_view.recommendation_cards(recs)
-        st.download_button(
-            "Download this list (CSV)",
-            recs.to_csv(index=False),
-            file_name=f"recommendations-{customer}.csv",
-            mime="text/csv",
-            icon=":material/download:",
-        )
-with compare_tab:
-    if customer:
-        left, right = st.columns(2)
-        names = list(bundle.models)
-        for column, default, side in ((left, 0, "a"), (right, min(1, len(names) - 1), "b")):
-            with column:
-                chosen = st.selectbox("Model", names, index=default, format_func=labels.get, key=f"compare-{side}")
-                recs_view.recommendation_list(
-                    bundle.recommend(str(customer), int(k), chosen, filters),
-                    key=f"compare-list-{side}",
-                    show_category=False,
-                )
-with target_tab:
-    st.caption("The customers most likely to want a product they do not have yet: an audience for a campaign.")
-    titles = bundle.product_titles()
-    product_col, size_col, model_col = st.columns([4, 2, 3])
-    product = product_col.selectbox("Product", list(titles), format_func=lambda p: f"{titles[p]} ({p})")
-    size = size_col.number_input("Audience size", 10, 10_000, 200, step=50)
-    target_model = model_col.selectbox("Model", list(bundle.models), format_func=labels.get, key="target-model")
-    audience = cache.recs_audience(ws, bundle, product, int(size), target_model)
-    if audience.empty:
-        st.info("Every customer already has this product.")
-    else:
-        chart_col, table_col = st.columns([2, 3])
-        chart_col.plotly_chart(charts.audience_personas(audience), key="audience-personas")
-        table_col.dataframe(
-            audience,
-            hide_index=True,
-            width="stretch",
-            column_config={
-                "rank": "#",
-                "customer_id": "Customer",
-                "score": st.column_config.NumberColumn("Affinity", format="%.3f"),
-                "persona_name": "Persona",
-                "products": st.column_config.NumberColumn("Products they have", format="%d"),
-            },
-        )
-        st.download_button(
-            "Download the audience (CSV)",
-            audience.to_csv(index=False),
-            file_name=f"audience-{product}.csv",
-            mime="text/csv",
-            icon=":material/download:",
-        )
-with quality_tab:
-    recs_view.quality(bundle)
+if picks_tab.open:
+    with picks_tab:
+        if customer:
+            recs_view.customer_summary(bundle, str(customer))
+            model = st.selectbox("Model", list(bundle.models), format_func=labels.get, key="recs-model")
+            recs = bundle.recommend(str(customer), int(k), model, filters)
+            recs_view.recommendation_cards(recs)
+            st.download_button(
+                "Download this list (CSV)",
+                to_csv_bytes(recs),
+                file_name=f"recommendations-{customer}.csv",
+                mime="text/csv",
+                icon=":material/download:",
+            )
+if compare_tab.open:
+    with compare_tab:
+        if customer:
+            left, right = st.columns(2)
+            names = list(bundle.models)
+            for column, default, side in ((left, 0, "a"), (right, min(1, len(names) - 1), "b")):
+                with column:
+                    chosen = st.selectbox("Model", names, index=default, format_func=labels.get, key=f"compare-{side}")
+                    recs_view.recommendation_list(
+                        bundle.recommend(str(customer), int(k), chosen, filters),
+                        key=f"compare-list-{side}",
+                        show_category=False,
+                    )
+if target_tab.open:
+    with target_tab:
+        st.caption("The customers most likely to want a product they do not have yet: an audience for a campaign.")
+        titles = bundle.product_titles()
+        product_col, size_col, model_col = st.columns([4, 2, 3])
+        product = product_col.selectbox("Product", list(titles), format_func=lambda p: f"{titles[p]} ({p})")
+        size = size_col.number_input("Audience size", 10, 10_000, 200, step=50)
+        target_model = model_col.selectbox("Model", list(bundle.models), format_func=labels.get, key="target-model")
+        audience = cache.recs_audience(ws, bundle, product, int(size), target_model)
+        if audience.empty:
+            st.info("Every customer already has this product.")
+        else:
+            chart_col, table_col = st.columns([2, 3])
+            chart_col.plotly_chart(charts.audience_personas(audience), key="audience-personas")
+            table_col.dataframe(
+                audience,
+                hide_index=True,
+                width="stretch",
+                column_config={
+                    "rank": "#",
+                    "customer_id": "Customer",
+                    "score": st.column_config.NumberColumn("Affinity", format="%.3f"),
+                    "persona_name": "Persona",
+                    "products": st.column_config.NumberColumn("Products they have", format="%d"),
+                },
+            )
+            st.download_button(
+                "Download the audience (CSV)",
+                to_csv_bytes(audience),
+                file_name=f"audience-{product}.csv",
+                mime="text/csv",
+                icon=":material/download:",
+            )
+if quality_tab.open:
+    with quality_tab:
+        recs_view.quality(bundle)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from core.export import to_csv_bytes
 from core.kinds import TrainOptions
 from core.sentiment import service as sentiment_service
 from core.sentiment import views
@@ -80,115 +81,125 @@ kpis[3].metric("Average sentiment", f"{numbers['avg_score']:+.2f}", border=True)
 kpis[4].metric("Average stars", "—" if numbers["avg_rating"] is None else f"{numbers['avg_rating']:.2f} ★", border=True)
 
 feel_tab, topics_tab, words_tab, drivers_tab, reviews_tab = st.tabs(
-    ["How they feel", "What they talk about", "Words", "What moves ratings", "Reviews"]
+    ["How they feel", "What they talk about", "Words", "What moves ratings", "Reviews"],
+    key="text-tab",
+    on_change="rerun",
+    bind="query-params",
 )
-with feel_tab:
-    left, right = st.columns([2, 3])
-    with left:
-        st.markdown("**Sentiment** · click a bar to read those reviews")
-        picked = st.plotly_chart(
-            charts.tone_distribution(views.tone_counts(reviews)),
-            on_select="rerun",
-            key="tone-bars",
-            config=charts.PNG_EXPORT,
+if feel_tab.open:
+    with feel_tab:
+        left, right = st.columns([2, 3])
+        with left:
+            st.markdown("**Sentiment** · click a bar to read those reviews")
+            picked = st.plotly_chart(
+                charts.tone_distribution(views.tone_counts(reviews)),
+                on_select="rerun",
+                key="tone-bars",
+                config=charts.PNG_EXPORT,
+            )
+        with right:
+            st.markdown("**Sentiment by month**")
+            st.plotly_chart(charts.tone_trend(views.tone_by_month(reviews)), key="tone-trend", config=charts.PNG_EXPORT)
+        points = picked.selection.points if picked and picked.selection else []
+        if points:
+            tone = points[0]["x"]
+            st.markdown(f"**{tone.capitalize()} reviews**")
+            text_view.review_table(views.drill(reviews, tone=tone), key="drill-tone")
+if topics_tab.open:
+    with topics_tab:
+        table = views.topic_table(reviews, topics)
+        st.markdown("**Topic map** · bubble size = share of reviews, colour = average sentiment; click one to read it")
+        chosen = st.plotly_chart(charts.topic_map(table), on_select="rerun", key="topic-map", config=charts.PNG_EXPORT)
+        points = chosen.selection.points if chosen and chosen.selection else []
+        if points:
+            topic_id = int(points[0]["customdata"])
+            st.markdown(f"**Reviews about {labels[topic_id]}**")
+            text_view.review_table(views.drill(reviews, topic_id=topic_id), key="drill-topic")
+        left, right = st.columns(2)
+        with left:
+            st.markdown("**Topics month by month** (share of each month's reviews)")
+            st.plotly_chart(
+                charts.topic_month_heatmap(views.topic_by_month(reviews, topics)),
+                key="topic-month",
+                config=charts.PNG_EXPORT,
+            )
+        with right:
+            st.markdown("**Tone within each topic**")
+            st.plotly_chart(
+                charts.topic_tones(views.topic_by_tone(reviews, topics), table["label"].tolist()),
+                key="topic-tones",
+                config=charts.PNG_EXPORT,
+            )
+        with st.form("rename-topics", border=False):
+            st.markdown("**Name the topics** (names are kept when you re-analyse, as long as the topic stays the same)")
+            edited = st.data_editor(
+                table[["id", "label", "share", "avg_sentiment", "top_terms"]],
+                hide_index=True,
+                width="stretch",
+                disabled=["id", "share", "avg_sentiment", "top_terms"],
+                key="topic-names",
+                column_config={
+                    "id": None,
+                    "label": st.column_config.TextColumn("Topic", width="medium"),
+                    "share": st.column_config.NumberColumn("Share", format="percent"),
+                    "avg_sentiment": st.column_config.ProgressColumn(
+                        "Tone", min_value=-1.0, max_value=1.0, format="%.2f"
+                    ),
+                    "top_terms": st.column_config.ListColumn("Top words", width="large"),
+                },
+            )
+            if st.form_submit_button("Save names"):
+                with saying_when_waiting():
+                    for topic_id, old, new in zip(table["id"], table["label"], edited["label"], strict=True):
+                        if str(new).strip() and new != old:
+                            topics_service.rename_topic(ws, int(topic_id), str(new))
+                st.rerun()
+if words_tab.open:
+    with words_tab:
+        words = cache.review_words(ws, filters)
+        left, right = st.columns(2)
+        with left:
+            text_view.cloud(words.most_used, "Most used words")
+        with right:
+            topic_id = st.selectbox("Topic", list(labels), format_func=labels.get)
+            text_view.cloud(views.topic_words(topics, topic_id), "Its words", "plasma")
+        left, right = st.columns(2)
+        with left:
+            text_view.cloud(words.positive, "Said more in positive reviews", "Greens")
+        with right:
+            text_view.cloud(words.negative, "Said more in negative reviews", "Reds")
+if drivers_tab.open:
+    with drivers_tab:
+        drivers = cache.key_drivers(ws)
+        if drivers.empty:
+            st.info("Key drivers need at least 50 reviews with both stars and words.", icon=":material/info:")
+        else:
+            st.markdown(
+                "**Which topics move star ratings.** Each dot is how many stars a review gains or loses when it talks "
+                "about the topic in that tone, with the other topics held fixed; the line is the 95% interval. "
+                "Fix the red ones with the widest drop first."
+            )
+            st.plotly_chart(charts.key_drivers(drivers), key="drivers", config=charts.PNG_EXPORT)
+            st.caption(
+                "Computed over all reviews (the filters above do not apply here): a regression of stars on "
+                "positive and negative mentions of every topic."
+            )
+if reviews_tab.open:
+    with reviews_tab:
+        left, mid, right = st.columns(3)
+        topic_pick = left.selectbox("Topic", [None, *labels], format_func=lambda t: labels.get(t, "Any topic"))
+        tone_pick = mid.selectbox(
+            "Sentiment",
+            [None, "negative", "neutral", "positive"],
+            format_func=lambda t: "Any" if t is None else t.capitalize(),
         )
-    with right:
-        st.markdown("**Sentiment by month**")
-        st.plotly_chart(charts.tone_trend(views.tone_by_month(reviews)), key="tone-trend", config=charts.PNG_EXPORT)
-    points = picked.selection.points if picked and picked.selection else []
-    if points:
-        tone = points[0]["x"]
-        st.markdown(f"**{tone.capitalize()} reviews**")
-        text_view.review_table(views.drill(reviews, tone=tone), key="drill-tone")
-with topics_tab:
-    table = views.topic_table(reviews, topics)
-    st.markdown("**Topic map** · bubble size = share of reviews, colour = average sentiment; click one to read it")
-    chosen = st.plotly_chart(charts.topic_map(table), on_select="rerun", key="topic-map", config=charts.PNG_EXPORT)
-    points = chosen.selection.points if chosen and chosen.selection else []
-    if points:
-        topic_id = int(points[0]["customdata"])
-        st.markdown(f"**Reviews about {labels[topic_id]}**")
-        text_view.review_table(views.drill(reviews, topic_id=topic_id), key="drill-topic")
-    left, right = st.columns(2)
-    with left:
-        st.markdown("**Topics month by month** (share of each month's reviews)")
-        st.plotly_chart(
-            charts.topic_month_heatmap(views.topic_by_month(reviews, topics)),
-            key="topic-month",
-            config=charts.PNG_EXPORT,
+        shown = views.drill(reviews, topic_id=topic_pick, tone=tone_pick)
+        text_view.review_table(shown, key="reviews-table")
+        st.download_button(
+            "Download these reviews with their sentiment (CSV)",
+            to_csv_bytes(shown.drop(columns=["topic_ids"])),
+            file_name="reviews-scored.csv",
+            mime="text/csv",
+            icon=":material/download:",
         )
-    with right:
-        st.markdown("**Tone within each topic**")
-        st.plotly_chart(
-            charts.topic_tones(views.topic_by_tone(reviews, topics), table["label"].tolist()),
-            key="topic-tones",
-            config=charts.PNG_EXPORT,
-        )
-    with st.form("rename-topics", border=False):
-        st.markdown("**Name the topics** (names are kept when you re-analyse, as long as the topic stays the same)")
-        edited = st.data_editor(
-            table[["id", "label", "share", "avg_sentiment", "top_terms"]],
-            hide_index=True,
-            width="stretch",
-            disabled=["id", "share", "avg_sentiment", "top_terms"],
-            key="topic-names",
-            column_config={
-                "id": None,
-                "label": st.column_config.TextColumn("Topic", width="medium"),
-                "share": st.column_config.NumberColumn("Share", format="percent"),
-                "avg_sentiment": st.column_config.ProgressColumn("Tone", min_value=-1.0, max_value=1.0, format="%.2f"),
-                "top_terms": st.column_config.ListColumn("Top words", width="large"),
-            },
-        )
-        if st.form_submit_button("Save names"):
-            with saying_when_waiting():
-                for topic_id, old, new in zip(table["id"], table["label"], edited["label"], strict=True):
-                    if str(new).strip() and new != old:
-                        topics_service.rename_topic(ws, int(topic_id), str(new))
-            st.rerun()
-with words_tab:
-    words = cache.review_words(ws, filters)
-    left, right = st.columns(2)
-    with left:
-        text_view.cloud(words.most_used, "Most used words")
-    with right:
-        topic_id = st.selectbox("Topic", list(labels), format_func=labels.get)
-        text_view.cloud(views.topic_words(topics, topic_id), "Its words", "plasma")
-    left, right = st.columns(2)
-    with left:
-        text_view.cloud(words.positive, "Said more in positive reviews", "Greens")
-    with right:
-        text_view.cloud(words.negative, "Said more in negative reviews", "Reds")
-with drivers_tab:
-    drivers = cache.key_drivers(ws)
-    if drivers.empty:
-        st.info("Key drivers need at least 50 reviews with both stars and words.", icon=":material/info:")
-    else:
-        st.markdown(
-            "**Which topics move star ratings.** Each dot is how many stars a review gains or loses when it talks "
-            "about the topic in that tone, with the other topics held fixed; the line is the 95% interval. "
-            "Fix the red ones with the widest drop first."
-        )
-        st.plotly_chart(charts.key_drivers(drivers), key="drivers", config=charts.PNG_EXPORT)
-        st.caption(
-            "Computed over all reviews (the filters above do not apply here): a regression of stars on "
-            "positive and negative mentions of every topic."
-        )
-with reviews_tab:
-    left, mid, right = st.columns(3)
-    topic_pick = left.selectbox("Topic", [None, *labels], format_func=lambda t: labels.get(t, "Any topic"))
-    tone_pick = mid.selectbox(
-        "Sentiment",
-        [None, "negative", "neutral", "positive"],
-        format_func=lambda t: "Any" if t is None else t.capitalize(),
-    )
-    shown = views.drill(reviews, topic_id=topic_pick, tone=tone_pick)
-    text_view.review_table(shown, key="reviews-table")
-    st.download_button(
-        "Download these reviews with their sentiment (CSV)",
-        shown.drop(columns=["topic_ids"]).to_csv(index=False),
-        file_name="reviews-scored.csv",
-        mime="text/csv",
-        icon=":material/download:",
-    )
 text_view.model_note(sentiment_info, topic_info)

@@ -19,6 +19,7 @@ import streamlit as st
 from core import overview, schema
 from core.browse import TablePage
 from core.browse import browse as _browse
+from core.export import to_csv_bytes
 from core.personas import service
 from core.personas import views as persona_views
 from core.recs import service as recs_service
@@ -126,7 +127,7 @@ def keyword_cloud(words: tuple[str, ...]):  # noqa: ANN201 - a PIL image
 @st.cache_data(show_spinner=False, max_entries=64)
 def _persona_audience_csv(path: str, key: Key, persona_id: int) -> bytes:
     views = _personas(path, key)
-    return persona_views.audience(Workspace(Path(path)), views.assignments, persona_id).to_csv(index=False).encode()
+    return to_csv_bytes(persona_views.audience(Workspace(Path(path)), views.assignments, persona_id))
 
 
 def persona_audience_csv(ws: Workspace, persona_id: int) -> bytes:
@@ -161,9 +162,9 @@ def audience_csv(ws: Workspace, result: campaign.CampaignResult, bundle: recs_se
     flight can lose), and sliders stay quick.
     """
     if bundle is None:
-        return campaign.audience_export(result).to_csv(index=False).encode()
+        return to_csv_bytes(campaign.audience_export(result))
     titles = _recommended_titles(str(ws.path), bundle.version, ws.state().labels_version)
-    return campaign.audience_export(result, titles, bundle).to_csv(index=False).encode()
+    return to_csv_bytes(campaign.audience_export(result, titles, bundle))
 
 
 @st.cache_data(show_spinner=False, max_entries=64)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
+from core.export import to_csv_bytes
 from core.ingest.detect import ROLES, SYNONYMS
 from core.ingest.pipeline import FileReport
 from pages._ui import charts
@@ -93,7 +94,7 @@ def render_report(report: FileReport, key: str) -> None:
         st.dataframe(report.rejected.head(200), hide_index=True, width="stretch")
         st.download_button(
             "Download rejected rows (CSV)",
-            report.rejected.to_csv(index=False).encode(),
+            to_csv_bytes(report.rejected),
             file_name=f"rejected-{file_key(report)}.csv",
             mime="text/csv",
             key=f"{key}-rejected",

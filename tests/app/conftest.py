@@ -33,3 +33,9 @@ def finish_training(at: AppTest, workspace: Path, timeout: float = 300) -> AppTe
     assert done.status == "done", done.error
     at.run()
     return at
+
+
+def open_tab(at: AppTest, key: str, label: str) -> AppTest:
+    """Open one of a page's tabs (only the open tab runs), as a click on it would."""
+    at.session_state[key] = label
+    return at.run()

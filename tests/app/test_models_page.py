@@ -9,7 +9,7 @@ import pytest
 
 from core import registry, runs
 from core.workspace import Workspace, open_workspace
-from tests.app.conftest import open_page
+from tests.app.conftest import open_page, open_tab
 
 
 @pytest.fixture
@@ -36,8 +36,9 @@ def test_cards_then_a_background_retrain_kept_as_candidate_then_promoted(own: Wo
     assert registry.active_version(own, "topics") == before  # never: kept as a candidate
     candidate = registry.versions(own, "topics").query("status == 'candidate'")["version"].iloc[0]
 
-    at.run()
+    open_tab(at, "models-tab", "Run history")
     assert any("topics · done" in m.value for m in at.markdown)
+    open_tab(at, "models-tab", "Versions")
     at.segmented_control(key="models-kind").set_value("topics").run()
     at.selectbox(key="pick-topics").set_value(candidate).run()
     assert any("compared with the active" in m.value for m in at.markdown)

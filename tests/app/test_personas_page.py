@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from core.workspace import Workspace, create_workspace
-from tests.app.conftest import finish_training, open_page
+from tests.app.conftest import finish_training, open_page, open_tab
 
 
 @pytest.fixture
@@ -31,6 +31,7 @@ def test_find_personas_then_read_cards_and_look_up_a_customer(own_demo: Path) ->
     names = [s.value for s in at.subheader]
     assert len(names) == 6 and all(names)
     assert "6 personas over 2,000 customers" in at.caption[0].value
+    open_tab(at, "personas-tab", "Customer lookup")
     at.text_input[-1].input("C10001").run()
     assert not at.exception
     assert any("C10001" in s.value for s in at.subheader)

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from core.workspace import create_workspace
-from tests.app.conftest import open_page
+from tests.app.conftest import open_page, open_tab
 
 
 @pytest.fixture
@@ -29,13 +29,16 @@ def test_a_customer_list_with_reasons_then_rules_comparison_audience_and_quality
     assert len(_cards(at)) == 10
     assert all(c.value.startswith("Garden ·") for c in at.caption if " · score " in c.value)
 
+    open_tab(at, "recs-tab", "Compare two models")
     at.selectbox(key="compare-b").set_value("popularity").run()
     assert not at.exception
     compared = [d.value for d in at.dataframe if "reason" in d.value and "category" not in d.value]
     assert len(compared) == 2 and compared[0]["title"].tolist() != compared[1]["title"].tolist()
 
+    open_tab(at, "recs-tab", "Who to target")
     audience = next(d.value for d in at.dataframe if "customer_id" in d.value)
     assert len(audience) == 200 and audience["score"].is_monotonic_decreasing
+    open_tab(at, "recs-tab", "How good is it")
     quality = next(d.value for d in at.dataframe if "ndcg" in d.value)
     assert quality["ndcg"].iloc[0] == quality["ndcg"].max()
 

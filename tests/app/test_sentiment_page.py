@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from core.workspace import create_workspace
-from tests.app.conftest import open_page
+from tests.app.conftest import open_page, open_tab
 
 
 @pytest.fixture
@@ -25,8 +25,14 @@ def test_numbers_charts_filters_and_drill_down(trained: Path) -> None:
     assert not at.exception
     assert _metric(at, "Reviews") == "8,000"
     assert 0.6 < float(_metric(at, "Positive").rstrip("%")) / 100 < 0.95
-    assert len(at.get("plotly_chart")) >= 5
-    assert any("Most used words" in m.value for m in at.markdown)
+    assert len(at.get("plotly_chart")) == 2  # only the open tab runs
+    open_tab(at, "text-tab", "What they talk about")
+    assert not at.exception and len(at.get("plotly_chart")) >= 3
+    open_tab(at, "text-tab", "Words")
+    assert not at.exception and any("Most used words" in m.value for m in at.markdown)
+    open_tab(at, "text-tab", "What moves ratings")
+    assert not at.exception and len(at.get("plotly_chart")) == 1
+    open_tab(at, "text-tab", "Reviews")
 
     at.multiselect[0].set_value(["Garden"]).run()  # categories
     assert not at.exception

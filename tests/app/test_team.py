@@ -14,7 +14,7 @@ import pytest
 from core import registry, runs
 from core.topics.service import rename_topic
 from core.workspace import Workspace, open_workspace
-from tests.app.conftest import open_page
+from tests.app.conftest import open_page, open_tab
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -43,7 +43,7 @@ def test_a_rename_in_one_session_reaches_another_on_its_next_rerun(own: Workspac
     bob.run()
     assert "Weekend gardeners" in [s.value for s in bob.subheader]
 
-    carol = open_page("pages/sentiment.py", "demo")
+    carol = open_tab(open_page("pages/sentiment.py", "demo"), "text-tab", "Words")
     assert "Delivery worries" not in _topic_options(carol)
     rename_topic(own, 0, "Delivery worries")  # what Alice's "Save names" on the Sentiment page calls
     carol.run()
