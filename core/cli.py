@@ -494,10 +494,10 @@ def cmd_models(args: argparse.Namespace) -> int:
 
 
 def cmd_workspaces(args: argparse.Namespace) -> int:
-    from core.workspace import create_workspace, delete_workspace, list_workspaces
+    from core.workspace import create_named_workspace, delete_workspace, list_workspaces
 
     if args.action == "create":
-        print(f"created {create_workspace(_need_name(args)).path}")
+        print(f"created {create_named_workspace(_need_name(args)).path}")
     elif args.action == "delete":
         print(f"deleted {delete_workspace(_need_name(args))}")
     else:

@@ -23,3 +23,12 @@ def workspaces_home() -> Path:
 def max_upload_bytes() -> int:
     """Largest file accepted on upload: `$PERSONALENS_MAX_UPLOAD_MB` (default 500 MB)."""
     return int(float(os.environ.get("PERSONALENS_MAX_UPLOAD_MB", "500")) * 1024 * 1024)
+
+
+MAX_COMPRESSION_RATIO = 200  # a real CSV compresses 5-20x; a zip bomb compresses thousands of times
+
+
+def max_unpacked_bytes() -> int:
+    """Most bytes a zip or gzip upload may unpack to: `$PERSONALENS_MAX_UNPACKED_MB` (default 4x the upload limit)."""
+    default = 4 * max_upload_bytes() / (1024 * 1024)
+    return int(float(os.environ.get("PERSONALENS_MAX_UNPACKED_MB", str(default))) * 1024 * 1024)

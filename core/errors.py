@@ -18,6 +18,10 @@ class WorkspaceExistsError(PersonaLensError):
     """A workspace is being created where one already is."""
 
 
+class WorkspaceNameError(PersonaLensError):
+    """A workspace name a user typed could escape the workspaces home or hide the folder."""
+
+
 class WorkspaceBusyError(PersonaLensError):
     """Another process holds the workspace database for writing."""
 

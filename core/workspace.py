@@ -33,6 +33,7 @@ from core.config import workspaces_home
 from core.errors import (
     DataError,
     WorkspaceExistsError,
+    WorkspaceNameError,
     WorkspaceNotFoundError,
 )
 
@@ -375,6 +376,27 @@ def _safe_name(name: str) -> str:
 
 
 # -- workspace lifecycle ---------------------------------------------------------------------
+
+
+NAME_RULE = "1 to 60 letters, digits, dashes, underscores or dots, not starting with a dot"
+
+
+def check_name(name: str) -> str:
+    """A workspace name typed by a user, checked: no path separators, no `..`, no leading dot.
+
+    Names come from the dashboard and the CLI's `workspaces create NAME`; a folder path is only ever
+    given on purpose, as `--workspace PATH`.
+    """
+    text = name.strip()
+    allowed = all(ch.isalnum() or ch in "-_." for ch in text)
+    if not text or len(text) > 60 or not allowed or text.startswith(".") or ".." in text:
+        raise WorkspaceNameError(f"{name!r} is not a workspace name: use {NAME_RULE}")
+    return text
+
+
+def create_named_workspace(name: str) -> Workspace:
+    """A new empty workspace under the workspaces home, by a name a user typed (see `check_name`)."""
+    return create_workspace(workspaces_home() / check_name(name))
 
 
 def create_workspace(workspace: str | Path, exist_ok: bool = False) -> Workspace:

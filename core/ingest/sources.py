@@ -25,12 +25,13 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import IO
 
 import duckdb
 import numpy as np
 import pandas as pd
 
-from core.config import max_upload_bytes
+from core.config import MAX_COMPRESSION_RATIO, max_unpacked_bytes, max_upload_bytes
 from core.errors import IngestError
 
 Progress = Callable[[float, str], None]
@@ -212,7 +213,7 @@ def _stage(
         inner = tmp / (Path(name).stem or "member")
         try:
             with gzip.open(path, "rb") as src, inner.open("wb") as dst:
-                shutil.copyfileobj(src, dst, CHUNK)
+                _copy_capped(src, dst, name, path.stat().st_size)
         except (OSError, EOFError) as exc:
             raise IngestError(f"{name}: the gzip file is damaged ({exc})") from None
         if inner.stat().st_size == 0:
@@ -247,12 +248,15 @@ def _stage_zip(
     con: duckdb.DuckDBPyConnection, zf: zipfile.ZipFile, name: str, prefix: str, tmp: Path, report: Progress
 ) -> list[StagedSource]:
     usable = [m for m in zf.infolist() if not m.is_dir() and not _is_junk(m.filename)]
+    declared = sum(m.file_size for m in usable)
+    if declared > max_unpacked_bytes():
+        raise IngestError(_too_big(name, declared))
     staged: list[StagedSource] = []
     problems = []
     for i, member in enumerate(usable):
         target = tmp / f"member-{i}{Path(member.filename).suffix}"
         with zf.open(member) as src, target.open("wb") as dst:
-            shutil.copyfileobj(src, dst, CHUNK)
+            _copy_capped(src, dst, f"{name}/{member.filename}", member.compress_size)
         try:
             staged += _stage(con, target, f"{name}/{member.filename}", f"{prefix}_{i}", tmp, report)
         except IngestError as exc:
@@ -261,6 +265,29 @@ def _stage_zip(
         detail = f" ({'; '.join(problems)})" if problems else ""
         raise IngestError(f"{name}: the zip holds no file PersonaLens can read (CSV, TSV, JSON Lines, Excel){detail}")
     return staged
+
+
+def _too_big(name: str, size: int) -> str:
+    return (
+        f"{name}: unpacks to more than {max_unpacked_bytes() / 1e6:,.0f} MB ({size / 1e6:,.0f} MB or more), "
+        "over the limit (PERSONALENS_MAX_UNPACKED_MB); nothing was written"
+    )
+
+
+def _copy_capped(src: IO[bytes], dst: IO[bytes], name: str, packed: int) -> None:
+    """Unpack `src` into `dst`, refusing a zip bomb: more than the unpacked limit in all, or a member
+    that unpacks to hundreds of times its packed size (checked as it is read: declared sizes can lie)."""
+    limit, written = max_unpacked_bytes(), 0
+    while block := src.read(CHUNK):
+        written += len(block)
+        if written > limit:
+            raise IngestError(_too_big(name, written))
+        if written > (1 << 20) and written > MAX_COMPRESSION_RATIO * max(packed, 1):
+            raise IngestError(
+                f"{name}: unpacks to over {MAX_COMPRESSION_RATIO} times its packed size, which real exports "
+                "never do (a zip bomb?); nothing was written"
+            )
+        dst.write(block)
 
 
 def _is_junk(member: str) -> bool:

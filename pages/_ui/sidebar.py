@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from core.errors import PersonaLensError
-from core.workspace import create_workspace
+from core.workspace import create_named_workspace
 from pages._ui import cache
 from pages._ui.state import StateKeys
 
@@ -34,13 +34,10 @@ def workspace_picker() -> None:
 
 
 def _create(name: str) -> None:
-    if not name or "/" in name or "\\" in name or name.startswith("."):
-        st.error("Use a simple name: letters, digits, dashes.")
-        return
     try:
-        create_workspace(name)
+        created = create_named_workspace(name)
     except PersonaLensError as exc:
         st.error(str(exc))
         return
-    st.session_state[StateKeys.WORKSPACE] = name
+    st.session_state[StateKeys.WORKSPACE] = created.name
     st.rerun()

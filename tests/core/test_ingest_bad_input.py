@@ -175,3 +175,27 @@ def test_reader_raises_nothing_but_our_clear_error(tmp_path: Path, payload: byte
 
 def test_bytes_that_only_look_like_a_zip(ws: Workspace, tmp_path: Path) -> None:
     _refused(ws, _write(tmp_path, "export.zip", b"PK\x03\x04" + b"\x00" * 40), "zip archive cannot be opened")
+
+
+def test_a_zip_bomb_is_refused_before_it_fills_the_disk(ws: Workspace, tmp_path: Path) -> None:
+    bomb = tmp_path / "orders.zip"
+    with zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("orders.csv", ORDERS + "c1,p1,1,9.99,2025-01-02\n" * 2_000_000)  # 50 MB of one line
+    assert bomb.stat().st_size < 1_000_000
+    _refused(ws, bomb, "times its packed size")
+
+
+def test_a_zip_over_the_unpacked_limit_is_refused(ws: Workspace, tmp_path: Path, monkeypatch) -> None:  # noqa: ANN001
+    monkeypatch.setenv("PERSONALENS_MAX_UNPACKED_MB", "0.001")
+    archive = tmp_path / "orders.zip"
+    with zipfile.ZipFile(archive, "w") as zf:
+        zf.writestr("orders.csv", ORDERS * 20)
+    _refused(ws, archive, "unpacks to more than")
+
+
+def test_a_gzip_bomb_is_refused(ws: Workspace, tmp_path: Path) -> None:
+    import gzip
+
+    bomb = tmp_path / "orders.csv.gz"
+    bomb.write_bytes(gzip.compress((ORDERS + "c1,p1,1,9.99,2025-01-02\n" * 2_000_000).encode()))
+    _refused(ws, bomb, "times its packed size")

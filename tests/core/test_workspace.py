@@ -126,3 +126,19 @@ def test_unknown_write_mode_is_a_clear_error(tmp_path: Path) -> None:
     ws = create_workspace(tmp_path / "ws")
     with pytest.raises(DataError, match="unknown write mode"):
         ws.commit({"interactions": _orders()}, mode="merge")
+
+
+@pytest.mark.parametrize("name", ["../evil", "a/b", "a\\b", ".hidden", "..", "", "x" * 61, "shop;rm"])
+def test_a_workspace_name_that_could_escape_the_home_is_refused(name: str, empty_home: Path) -> None:
+    from core.errors import WorkspaceNameError
+    from core.workspace import create_named_workspace
+
+    with pytest.raises(WorkspaceNameError, match="is not a workspace name"):
+        create_named_workspace(name)
+    assert not empty_home.exists() or not any(empty_home.parent.rglob("workspace.json"))
+
+
+def test_a_plain_name_makes_a_workspace_under_the_home(empty_home: Path) -> None:
+    from core.workspace import create_named_workspace
+
+    assert create_named_workspace("spring-shop_2").path == (empty_home / "spring-shop_2").resolve()
