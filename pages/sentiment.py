@@ -10,6 +10,7 @@ from core.sentiment import service as sentiment_service
 from core.sentiment import views
 from core.topics import service as topics_service
 from pages._ui import cache, charts, text_view, training
+from pages._ui.format import literal
 from pages._ui.layout import page_workspace, saying_when_waiting
 
 KINDS = ("sentiment", "topics")
@@ -113,7 +114,7 @@ if topics_tab.open:
         points = chosen.selection.points if chosen and chosen.selection else []
         if points:
             topic_id = int(points[0]["customdata"])
-            st.markdown(f"**Reviews about {labels[topic_id]}**")
+            st.markdown(f"**Reviews about {literal(labels[topic_id])}**")
             text_view.review_table(views.drill(reviews, topic_id=topic_id), key="drill-topic")
         left, right = st.columns(2)
         with left:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 
 def compact(value: float | int | None, decimals: int = 1) -> str:
     """12345 -> '12.3K', 2169955 -> '2.17M'; None -> '—'."""
@@ -13,3 +15,25 @@ def compact(value: float | int | None, decimals: int = 1) -> str:
         if value >= limit:
             return f"{sign}{value / limit:.{digits}f}{unit}"
     return f"{sign}{value:,.0f}"
+
+
+# Every character Streamlit's Markdown gives a meaning to: CommonMark and GFM syntax (links, images,
+# emphasis, code, tables, autolinks), LaTeX ($), colour and icon directives (:red[...], :material/x:).
+_MARKUP = frozenset("\\`*_{}[]()<>#+-.!|$:~=&\"'")
+
+
+_ZERO_WIDTH = "\u200b"
+_WWW = re.compile(r"(www)(\\\.)", re.IGNORECASE)
+
+
+def literal(text: object) -> str:
+    """Text that came from an upload (titles, reviews, names typed by users), ready for st.markdown and
+    st.caption: every Markdown, HTML, LaTeX and directive character is backslash-escaped, so it shows as
+    the characters it is; no image is fetched and no link is made.
+
+    Escapes alone do not stop GFM's bare-URL links (`http://…`, `www.…`, `a@b.example`) nor Streamlit's
+    `:material/…:` icons, so an invisible zero-width space goes after every `:` and `@` and inside `www.`.
+    """
+    escaped = "".join("\\" + ch if ch in _MARKUP else ch for ch in str(text)).replace("\n", " ")
+    escaped = escaped.replace("\\:", "\\:" + _ZERO_WIDTH).replace("@", "@" + _ZERO_WIDTH)
+    return _WWW.sub(lambda m: m.group(1) + _ZERO_WIDTH + m.group(2), escaped)

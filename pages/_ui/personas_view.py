@@ -10,14 +10,14 @@ from core.personas.describe import PersonaCard
 from core.personas.views import CustomerStory
 from core.workspace import Workspace
 from pages._ui import cache, charts
-from pages._ui.format import compact
+from pages._ui.format import compact, literal
 from pages._ui.layout import saying_when_waiting
 
 
 def card(ws: Workspace, persona: PersonaCard, state: service.PersonaViews) -> None:
     with st.container(border=True):
         head, edit = st.columns([5, 1])
-        head.subheader(persona.name)
+        head.subheader(literal(persona.name))
         with edit.popover("", icon=":material/edit:", help="Rename this persona"):
             new_name = st.text_input("Name", value=persona.name, key=f"name-{persona.persona_id}")
             if st.button("Save", key=f"save-{persona.persona_id}"):
@@ -55,10 +55,10 @@ def card(ws: Workspace, persona: PersonaCard, state: service.PersonaViews) -> No
         if persona.female_share is not None:
             who.append(f"{persona.female_share:.0%} women")
         if persona.top_locations:
-            who.append("mostly in " + ", ".join(persona.top_locations))
+            who.append("mostly in " + ", ".join(literal(loc) for loc in persona.top_locations))
         st.markdown("**Who**: " + "; ".join(who) if who else "**Who**: no demographics in this data")
         if persona.top_categories:
-            st.markdown("**Buys**: " + ", ".join(f"{c} ({s:.0%})" for c, s in persona.top_categories))
+            st.markdown("**Buys**: " + ", ".join(f"{literal(c)} ({s:.0%})" for c, s in persona.top_categories))
         feel = []
         if persona.avg_rating is not None:
             feel.append(f"rates {persona.avg_rating:.1f} ★ on average")
@@ -70,12 +70,12 @@ def card(ws: Workspace, persona: PersonaCard, state: service.PersonaViews) -> No
         if feel:
             st.markdown("**Feels**: " + "; ".join(feel))
         if persona.top_products:
-            st.markdown("**Favourites**: " + "; ".join(t for t, _ in persona.top_products))
+            st.markdown("**Favourites**: " + "; ".join(literal(t) for t, _ in persona.top_products))
         if persona.keywords:
             st.image(cache.keyword_cloud(tuple(persona.keywords)), width="stretch")
         for quote in persona.quotes:
-            st.caption(f"“{quote}”")
-        st.info(persona.offer, icon=":material/campaign:")
+            st.caption(f"“{literal(quote)}”")
+        st.info(literal(persona.offer), icon=":material/campaign:")
         st.download_button(
             "Audience CSV",
             cache.persona_audience_csv(ws, persona.persona_id),
@@ -88,7 +88,7 @@ def card(ws: Workspace, persona: PersonaCard, state: service.PersonaViews) -> No
 
 def story(found: CustomerStory) -> None:
     p = found.profile
-    st.subheader(f"{found.customer_id} · {found.persona_name or 'no persona'}")
+    st.subheader(f"{literal(found.customer_id)} · {literal(found.persona_name or 'no persona')}")
     cols = st.columns(5)
     cols[0].metric("RFM segment", found.rfm_segment or "—")
     cols[1].metric("Orders", f"{p.get('orders') or 0:,.0f}")

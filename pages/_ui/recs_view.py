@@ -8,6 +8,7 @@ import streamlit as st
 from core.recs.metrics import METRICS
 from core.recs.service import RecsBundle
 from pages._ui import charts
+from pages._ui.format import literal
 
 _METRIC_LABELS = {
     "ndcg": "NDCG@10",
@@ -51,21 +52,21 @@ def recommendation_cards(recs: pd.DataFrame, columns: int = 2) -> None:
     grid = st.columns(columns)
     for i, row in enumerate(recs.itertuples(index=False)):
         with grid[i % columns].container(border=True):
-            st.markdown(f"**{row.rank}. {row.title}**")
-            facts = [str(row.category).replace("|", ", ")] if isinstance(row.category, str) else []
+            st.markdown(f"**{row.rank}. {literal(row.title)}**")
+            facts = [literal(str(row.category).replace("|", ", "))] if isinstance(row.category, str) else []
             if pd.notna(row.price):
                 facts.append(f"{row.price:,.2f}")
             facts.append(f"score {row.score:.3f}")
             st.caption(" · ".join(facts))
-            st.markdown(f":material/lightbulb: {row.reason}")
+            st.markdown(f":material/lightbulb: {literal(row.reason)}")
             if row.quote:
-                st.caption(f"*“{row.quote}”*")
+                st.caption(f"*“{literal(row.quote)}”*")
 
 
 def customer_summary(bundle: RecsBundle, customer: str) -> None:
     history = bundle.history(customer)
     persona = bundle.persona_names.get(bundle.persona_of.get(customer, -1))
-    st.markdown(f"**{customer}** · {'persona: **' + persona + '**' if persona else 'no persona yet'}")
+    st.markdown(f"**{literal(customer)}** · {'persona: **' + literal(persona) + '**' if persona else 'no persona yet'}")
     cols = st.columns(3)
     cols[0].metric("Products", f"{len(history):,}", border=True)
     last = history["last_ts"].dropna()
