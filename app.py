@@ -1,17 +1,20 @@
-"""PersonaLens: the frame. Page config, session defaults, workspace picker, navigation."""
+"""PersonaLens: the frame. Page config, sign-in, session defaults, workspace picker, navigation."""
 
 from __future__ import annotations
 
 import streamlit as st
 
 from pages._ui.sidebar import workspace_picker
+from pages._ui.signin import gate, sidebar_status
 from pages._ui.state import init_session_state
 
-st.set_page_config(page_title="PersonaLens", page_icon=":material/insights:", layout="wide")
+st.set_page_config(page_title="PersonaLens", page_icon="📊", layout="wide")
+user = gate()  # signed out: the sign-in form only, and the script stops here
 init_session_state()
 
 with st.sidebar:
-    workspace_picker()
+    workspace_picker(user)
+    sidebar_status(user)
 
 pages = {
     "Overview": [st.Page("pages/home.py", title="Home", icon=":material/dashboard:", default=True)],

@@ -518,6 +518,57 @@ def _need_name(args: argparse.Namespace) -> str:
     return args.name
 
 
+def cmd_users(args: argparse.Namespace) -> int:
+    """Users of the `password` sign-in mode (see core.auth); the password is read from stdin."""
+    from core import auth
+
+    if args.action == "add":
+        if not args.name or not args.role:
+            raise PersonaLensError("'users add' needs a NAME and --role viewer|analyst|admin")
+        password = sys.stdin.readline().rstrip("\n")
+        user = auth.add_user(args.name, password, args.role)
+        print(f"added {user.name} ({user.role}); grant workspaces with 'users grant {user.name} WORKSPACE ROLE'")
+    elif args.action == "remove":
+        auth.remove_user(_need_user(args))
+        print(f"removed {args.name}")
+    elif args.action == "grant":
+        if not args.name or not args.workspace or not args.grant_role:
+            raise PersonaLensError("'users grant' needs NAME WORKSPACE ROLE (viewer, analyst, admin or none)")
+        user = auth.grant(args.name, args.workspace, args.grant_role)
+        print(f"{user.name}: " + (", ".join(f"{w} {r}" for w, r in user.grants) or "no workspace"))
+    else:
+        found = auth.list_users()
+        if args.json:
+            _print_json([{"name": u.name, "role": u.role, "grants": dict(u.grants)} for u in found])
+            return 0
+        if not found:
+            print(f"no users in {auth.users_file()}")
+        for u in found:
+            print(f"{u.name:<20} {u.role:<8} " + ", ".join(f"{w}: {r}" for w, r in u.grants))
+    return 0
+
+
+def _need_user(args: argparse.Namespace) -> str:
+    if not args.name:
+        raise PersonaLensError(f"'users {args.action}' needs a user name")
+    return args.name
+
+
+def cmd_audit(args: argparse.Namespace) -> int:
+    from core import audit
+    from core.workspace import open_workspace
+
+    frame = audit.events(open_workspace(args.workspace), args.limit)
+    if args.json:
+        _print_json(frame.to_dict("records"))
+        return 0
+    if frame.empty:
+        print("nothing recorded yet")
+    for row in frame.itertuples(index=False):
+        print(f"{row.at}  {row.user:<24} {row.action:<10} {row.what}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m core", description="PersonaLens from the command line.")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -652,6 +703,21 @@ def build_parser() -> argparse.ArgumentParser:
     wss.add_argument("name", nargs="?")
     wss.add_argument("--json", action="store_true")
     wss.set_defaults(func=cmd_workspaces)
+
+    users = sub.add_parser("users", help="users of the password sign-in (the password is read from stdin)")
+    users.add_argument("action", nargs="?", choices=["list", "add", "remove", "grant"], default="list")
+    users.add_argument("name", nargs="?")
+    users.add_argument("workspace", nargs="?", help="for grant: the workspace")
+    users.add_argument("grant_role", nargs="?", metavar="ROLE", help="for grant: viewer, analyst, admin or none")
+    users.add_argument("--role", choices=["viewer", "analyst", "admin"], help="for add: admin sees every workspace")
+    users.add_argument("--json", action="store_true")
+    users.set_defaults(func=cmd_users)
+
+    aud = sub.add_parser("audit", help="who uploaded, trained, promoted, deleted, exported or unmasked what")
+    aud.add_argument("--workspace", required=True)
+    aud.add_argument("--limit", type=int)
+    aud.add_argument("--json", action="store_true")
+    aud.set_defaults(func=cmd_audit)
     return parser
 
 

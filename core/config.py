@@ -25,6 +25,7 @@ def max_upload_bytes() -> int:
     return int(float(os.environ.get("PERSONALENS_MAX_UPLOAD_MB", "500")) * 1024 * 1024)
 
 
+MAX_COLUMNS = 500  # a wide export has tens of columns; thousands means a wrong file or an attack
 MAX_COMPRESSION_RATIO = 200  # a real CSV compresses 5-20x; a zip bomb compresses thousands of times
 
 
@@ -32,3 +33,9 @@ def max_unpacked_bytes() -> int:
     """Most bytes a zip or gzip upload may unpack to: `$PERSONALENS_MAX_UNPACKED_MB` (default 4x the upload limit)."""
     default = 4 * max_upload_bytes() / (1024 * 1024)
     return int(float(os.environ.get("PERSONALENS_MAX_UNPACKED_MB", str(default))) * 1024 * 1024)
+
+
+def max_upload_total_bytes() -> int:
+    """Most bytes one upload of several files may hold: `$PERSONALENS_MAX_UPLOAD_TOTAL_MB` (default 4x a file's)."""
+    default = 4 * max_upload_bytes() / (1024 * 1024)
+    return int(float(os.environ.get("PERSONALENS_MAX_UPLOAD_TOTAL_MB", str(default))) * 1024 * 1024)

@@ -24,7 +24,8 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from core import kinds
+from core import audit, kinds
+from core.auth import User, require
 from core.errors import PersonaLensError
 from core.workspace import Workspace
 
@@ -262,8 +263,14 @@ def serving_or_none(ws: Workspace, kind: str) -> Serving | None:
     return serving
 
 
-def activate(ws: Workspace, kind: str, version: str) -> None:
+def activate(ws: Workspace, kind: str, version: str, by: User | None = None) -> None:
     """Make an existing, intact version the active one (promote a candidate, or roll back)."""
+    require(by, ws.name, "promote")
+    _activate(ws, kind, version)
+    audit.record(ws, by, "promote", f"{kind} version {version} now serves")
+
+
+def _activate(ws: Workspace, kind: str, version: str) -> None:
     if version not in versions(ws, kind)["version"].tolist():
         raise PersonaLensError(f"there is no {kind} version {version} in this workspace")
     verify(ws, kind, version)
@@ -272,23 +279,26 @@ def activate(ws: Workspace, kind: str, version: str) -> None:
         con.execute("UPDATE model_versions SET status = 'active' WHERE kind = ? AND version = ?", [kind, version])
 
 
-def rollback(ws: Workspace, kind: str) -> str:
+def rollback(ws: Workspace, kind: str, by: User | None = None) -> str:
     """Activate the newest intact version older than the active one; returns it."""
+    require(by, ws.name, "promote")
     active = active_version(ws, kind)
     if active is None:
         raise PersonaLensError(f"there is no active {kind} model to roll back from")
     for older in versions(ws, kind)["version"].tolist():
         if older < active:
             try:
-                activate(ws, kind, older)
+                _activate(ws, kind, older)
             except DamagedModel:
                 continue
+            audit.record(ws, by, "roll back", f"{kind} from version {active} to {older}")
             return older
     raise PersonaLensError(f"there is no earlier {kind} version to roll back to")
 
 
-def delete(ws: Workspace, kind: str, version: str) -> None:
+def delete(ws: Workspace, kind: str, version: str, by: User | None = None) -> None:
     """Remove a version that is not active (its row and its folder)."""
+    require(by, ws.name, "delete_version")
     if version == active_version(ws, kind):
         raise PersonaLensError(f"{kind} version {version} is active: promote or roll back to another one first")
     if version not in versions(ws, kind)["version"].tolist():
@@ -300,6 +310,7 @@ def delete(ws: Workspace, kind: str, version: str) -> None:
         if has_table:
             con.execute(f"DELETE FROM {table} WHERE version = ?", [version])
     shutil.rmtree(ws.models_dir / kind / version, ignore_errors=True)
+    audit.record(ws, by, "delete", f"{kind} version {version}")
 
 
 def find_kind(ws: Workspace, version: str) -> str:

@@ -28,7 +28,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from core import kinds, registry
+from core import audit, kinds, registry
+from core.auth import User, require
 from core.errors import PersonaLensError
 from core.workspace import Workspace
 
@@ -149,9 +150,15 @@ def _update(ws: Workspace, run_id: str, **changes: object) -> dict:
 
 
 def start_run(
-    ws: Workspace, models: Sequence[str], promote: str = "auto", options: kinds.TrainOptions | None = None
+    ws: Workspace,
+    models: Sequence[str],
+    promote: str = "auto",
+    options: kinds.TrainOptions | None = None,
+    by: User | None = None,
 ) -> str:
-    """Start a background run of `models` (kind names); returns its id. Refused while another run is going."""
+    """Start a background run of `models` (kind names); returns its id. Refused while another run is going,
+    and to a signed-in user `by` without the analyst role."""
+    require(by, ws.name, "train")
     wanted = [kinds.kind(m).name for m in models]
     if not wanted:
         raise PersonaLensError("choose at least one model to train")
@@ -199,6 +206,7 @@ def start_run(
     record = _read_record(_record_path(ws, run_id)) or record
     if record["status"] == "queued" and record["pid"] is None:
         _update(ws, run_id, pid=process.pid)
+    audit.record(ws, by, "train", f"{', '.join(wanted)} (promotion: {promote}; run {run_id})")
     return run_id
 
 

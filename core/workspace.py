@@ -29,6 +29,7 @@ import duckdb
 import pandas as pd
 
 from core import schema, storage
+from core.auth import User, require
 from core.config import workspaces_home
 from core.errors import (
     DataError,
@@ -394,8 +395,9 @@ def check_name(name: str) -> str:
     return text
 
 
-def create_named_workspace(name: str) -> Workspace:
+def create_named_workspace(name: str, by: User | None = None) -> Workspace:
     """A new empty workspace under the workspaces home, by a name a user typed (see `check_name`)."""
+    require(by, None, "create_workspace")
     return create_workspace(workspaces_home() / check_name(name))
 
 
@@ -450,9 +452,10 @@ def list_workspaces(home: Path | None = None) -> list[WorkspaceInfo]:
     return found
 
 
-def delete_workspace(workspace: str | Path) -> Path:
+def delete_workspace(workspace: str | Path, by: User | None = None) -> Path:
     """Remove a workspace folder; refuses folders that are not workspaces."""
     ws = open_workspace(workspace)
+    require(by, ws.name, "delete_workspace")
     storage.forget(ws.db_path)
     shutil.rmtree(ws.path)
     return ws.path

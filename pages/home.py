@@ -7,7 +7,7 @@ import streamlit as st
 from core import kinds
 from core.config import DEMO_WORKSPACE
 from core.demo import build_demo_workspace
-from pages._ui import cache, charts, training
+from pages._ui import access, cache, charts, training
 from pages._ui.format import compact
 from pages._ui.frame import require_frame
 from pages._ui.state import StateKeys
@@ -22,7 +22,7 @@ if ws is None:
         "18 months of orders and 8,000 reviews.",
         icon=":material/storefront:",
     )
-    if st.button("Build the demo workspace", type="primary"):
+    if access.can("create_workspace") and st.button("Build the demo workspace", type="primary"):
         bar = st.progress(0.0, text="Starting")
         built = build_demo_workspace(DEMO_WORKSPACE, progress=lambda f, m: bar.progress(f, text=m.capitalize()))
         st.session_state[StateKeys.WORKSPACE] = DEMO_WORKSPACE

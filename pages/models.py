@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import streamlit as st
 
-from core import models_view, registry, runs
+from core import audit, models_view, registry, runs
 from core.errors import PersonaLensError
 from core.kinds import TrainOptions
-from pages._ui import cache, charts, training
+from pages._ui import access, cache, charts, training
 from pages._ui.frame import require_frame
 from pages._ui.layout import saying_when_waiting
 from pages._ui.state import StateKeys
@@ -29,35 +29,36 @@ if stale:
         icon=":material/update:",
     )
 
-with (
-    st.expander("Retrain", expanded=not any(c.version for c in cards), icon=":material/model_training:"),
-    st.form("retrain", border=False),
-):
-    chosen = st.multiselect(
-        "Models",
-        list(models_view.LABELS),
-        default=stale or list(models_view.LABELS),
-        format_func=models_view.LABELS.get,
-    )
-    promote = st.radio(
-        "Serve the new versions",
-        ["auto", "always", "never"],
-        horizontal=True,
-        format_func={
-            "auto": "When at least as good as the current ones",
-            "always": "Always",
-            "never": "Never (keep them as candidates to compare)",
-        }.get,
-    )
-    with st.expander("Advanced"):
-        n_personas = st.select_slider("Number of personas", ["Automatic", *range(3, 11)], value="Automatic")
-        n_topics = st.select_slider("Number of topics", ["Automatic", *range(4, 16)], value="Automatic")
-    if st.form_submit_button("Start training", type="primary", disabled=not chosen or training.is_running(ws)):
-        options = TrainOptions(
-            n_personas=None if n_personas == "Automatic" else int(n_personas),
-            n_topics=None if n_topics == "Automatic" else int(n_topics),
+if training.allowed():
+    with (
+        st.expander("Retrain", expanded=not any(c.version for c in cards), icon=":material/model_training:"),
+        st.form("retrain", border=False),
+    ):
+        chosen = st.multiselect(
+            "Models",
+            list(models_view.LABELS),
+            default=stale or list(models_view.LABELS),
+            format_func=models_view.LABELS.get,
         )
-        training.start(ws, chosen, options, promote)
+        promote = st.radio(
+            "Serve the new versions",
+            ["auto", "always", "never"],
+            horizontal=True,
+            format_func={
+                "auto": "When at least as good as the current ones",
+                "always": "Always",
+                "never": "Never (keep them as candidates to compare)",
+            }.get,
+        )
+        with st.expander("Advanced"):
+            n_personas = st.select_slider("Number of personas", ["Automatic", *range(3, 11)], value="Automatic")
+            n_topics = st.select_slider("Number of topics", ["Automatic", *range(4, 16)], value="Automatic")
+        if st.form_submit_button("Start training", type="primary", disabled=not chosen or training.is_running(ws)):
+            options = TrainOptions(
+                n_personas=None if n_personas == "Automatic" else int(n_personas),
+                n_topics=None if n_topics == "Automatic" else int(n_topics),
+            )
+            training.start(ws, chosen, options, promote)
 
 grid = st.columns(len(cards))
 for column, card in zip(grid, cards, strict=True):
@@ -73,8 +74,9 @@ for column, card in zip(grid, cards, strict=True):
         if card.problem:
             st.error(card.problem, icon=":material/broken_image:")
 
-versions_tab, history_tab, drift_tab = st.tabs(
-    ["Versions", "Run history", "Persona drift"], key="models-tab", on_change="rerun", bind="query-params"
+TABS = ["Versions", "Run history", "Persona drift"] + (["Audit trail"] if access.can("manage_users") else [])
+versions_tab, history_tab, drift_tab, *audit_tab = st.tabs(
+    TABS, key="models-tab", on_change="rerun", bind="query-params"
 )
 if versions_tab.open:
     with versions_tab:
@@ -106,22 +108,28 @@ if versions_tab.open:
             picked = st.selectbox("Version", table["version"].tolist(), key=f"pick-{kind}")
             actions = st.columns([1, 1, 1, 3])
             try:
-                if actions[0].button("Make active", key=f"promote-{kind}", icon=":material/publish:"):
+                may_promote = access.can("promote")
+                if actions[0].button(
+                    "Make active", key=f"promote-{kind}", icon=":material/publish:", disabled=not may_promote
+                ):
                     with saying_when_waiting():
-                        registry.activate(ws, kind, picked)
+                        registry.activate(ws, kind, picked, by=access.user())
                     st.rerun()
                 if actions[1].button(
                     "Roll back",
                     key=f"rollback-{kind}",
                     icon=":material/undo:",
                     help="Serve the version before the active one",
+                    disabled=not may_promote,
                 ):
                     with saying_when_waiting():
-                        registry.rollback(ws, kind)
+                        registry.rollback(ws, kind, by=access.user())
                     st.rerun()
-                if actions[2].button("Delete", key=f"delete-{kind}", icon=":material/delete:"):
+                if actions[2].button(
+                    "Delete", key=f"delete-{kind}", icon=":material/delete:", disabled=not access.can("delete_version")
+                ):
                     with saying_when_waiting():
-                        registry.delete(ws, kind, picked)
+                        registry.delete(ws, kind, picked, by=access.user())
                     st.rerun()
             except PersonaLensError as exc:
                 st.error(str(exc), icon=":material/error:")
@@ -164,3 +172,12 @@ if drift_tab.open:
             before = left.selectbox("Before", persona_versions, index=1)
             after = right.selectbox("After", persona_versions, index=0)
             st.plotly_chart(charts.persona_drift(models_view.persona_flows(ws, before, after)), key="drift")
+if audit_tab and audit_tab[0].open:
+    with audit_tab[0]:
+        st.caption("Who uploaded, trained, promoted, rolled back, deleted, exported or unmasked what, newest first.")
+        st.dataframe(
+            audit.events(ws, limit=500),
+            hide_index=True,
+            width="stretch",
+            column_config={"at": "When (UTC)", "user": "Who", "action": "Did", "what": "What"},
+        )

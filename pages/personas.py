@@ -8,7 +8,7 @@ from core.export import to_csv_bytes
 from core.kinds import TrainOptions
 from core.personas.rfm import SEGMENTS
 from core.personas.views import customer_story
-from pages._ui import cache, charts, personas_view, training
+from pages._ui import access, cache, charts, personas_view, training
 from pages._ui.layout import page_workspace
 
 KINDS = ("personas",)
@@ -54,7 +54,8 @@ def train_form() -> None:
             training.start(ws, KINDS, TrainOptions(n_personas=n_personas, persona_groups=tuple(groups) or None))
 
 
-train_form()
+if training.allowed():
+    train_form()
 training.progress(ws, KINDS)
 if state is None:
     st.stop()
@@ -81,6 +82,7 @@ if cards_tab.open:
             file_name="personas.csv",
             mime="text/csv",
             icon=":material/download:",
+            on_click=access.exported(ws, "every customer's persona"),
         )
 if map_tab.open:
     with map_tab:

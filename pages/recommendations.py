@@ -8,7 +8,7 @@ import streamlit as st
 
 from core.export import to_csv_bytes
 from core.recs import service
-from pages._ui import cache, charts, recs_view, training
+from pages._ui import access, cache, charts, recs_view, training
 from pages._ui.layout import page_workspace
 
 KINDS = ("recs",)
@@ -39,7 +39,8 @@ def train_form() -> None:
             training.start(ws, KINDS)
 
 
-train_form()
+if training.allowed():
+    train_form()
 training.progress(ws, KINDS)
 if bundle is None:
     st.stop()
@@ -104,6 +105,7 @@ if picks_tab.open:
                 file_name=f"recommendations-{customer}.csv",
                 mime="text/csv",
                 icon=":material/download:",
+                on_click=access.exported(ws, f"recommendations for {customer}"),
             )
 if compare_tab.open:
     with compare_tab:
@@ -150,6 +152,7 @@ if target_tab.open:
                 file_name=f"audience-{product}.csv",
                 mime="text/csv",
                 icon=":material/download:",
+                on_click=access.exported(ws, f"audience for product {product}"),
             )
 if quality_tab.open:
     with quality_tab:

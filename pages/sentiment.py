@@ -9,7 +9,7 @@ from core.kinds import TrainOptions
 from core.sentiment import service as sentiment_service
 from core.sentiment import views
 from core.topics import service as topics_service
-from pages._ui import cache, charts, text_view, training
+from pages._ui import access, cache, charts, text_view, training
 from pages._ui.format import literal
 from pages._ui.layout import page_workspace, saying_when_waiting
 
@@ -47,7 +47,8 @@ def train_form() -> None:
             training.start(ws, KINDS, TrainOptions(n_topics=None if k == "Automatic" else int(k)))
 
 
-train_form()
+if training.allowed():
+    train_form()
 training.progress(ws, KINDS)
 if sentiment_info is None or topic_info is None:
     st.stop()
@@ -131,30 +132,33 @@ if topics_tab.open:
                 key="topic-tones",
                 config=charts.PNG_EXPORT,
             )
-        with st.form("rename-topics", border=False):
-            st.markdown("**Name the topics** (names are kept when you re-analyse, as long as the topic stays the same)")
-            edited = st.data_editor(
-                table[["id", "label", "share", "avg_sentiment", "top_terms"]],
-                hide_index=True,
-                width="stretch",
-                disabled=["id", "share", "avg_sentiment", "top_terms"],
-                key="topic-names",
-                column_config={
-                    "id": None,
-                    "label": st.column_config.TextColumn("Topic", width="medium"),
-                    "share": st.column_config.NumberColumn("Share", format="percent"),
-                    "avg_sentiment": st.column_config.ProgressColumn(
-                        "Tone", min_value=-1.0, max_value=1.0, format="%.2f"
-                    ),
-                    "top_terms": st.column_config.ListColumn("Top words", width="large"),
-                },
-            )
-            if st.form_submit_button("Save names"):
-                with saying_when_waiting():
-                    for topic_id, old, new in zip(table["id"], table["label"], edited["label"], strict=True):
-                        if str(new).strip() and new != old:
-                            topics_service.rename_topic(ws, int(topic_id), str(new))
-                st.rerun()
+        if access.can("rename"):
+            with st.form("rename-topics", border=False):
+                st.markdown(
+                    "**Name the topics** (names are kept when you re-analyse, as long as the topic stays the same)"
+                )
+                edited = st.data_editor(
+                    table[["id", "label", "share", "avg_sentiment", "top_terms"]],
+                    hide_index=True,
+                    width="stretch",
+                    disabled=["id", "share", "avg_sentiment", "top_terms"],
+                    key="topic-names",
+                    column_config={
+                        "id": None,
+                        "label": st.column_config.TextColumn("Topic", width="medium"),
+                        "share": st.column_config.NumberColumn("Share", format="percent"),
+                        "avg_sentiment": st.column_config.ProgressColumn(
+                            "Tone", min_value=-1.0, max_value=1.0, format="%.2f"
+                        ),
+                        "top_terms": st.column_config.ListColumn("Top words", width="large"),
+                    },
+                )
+                if st.form_submit_button("Save names"):
+                    with saying_when_waiting():
+                        for topic_id, old, new in zip(table["id"], table["label"], edited["label"], strict=True):
+                            if str(new).strip() and new != old:
+                                topics_service.rename_topic(ws, int(topic_id), str(new), by=access.user())
+                    st.rerun()
 if words_tab.open:
     with words_tab:
         words = cache.review_words(ws, filters)
@@ -202,5 +206,6 @@ if reviews_tab.open:
             file_name="reviews-scored.csv",
             mime="text/csv",
             icon=":material/download:",
+            on_click=access.exported(ws, "scored reviews"),
         )
 text_view.model_note(sentiment_info, topic_info)

@@ -11,6 +11,7 @@ from core.recs.metrics import METRICS
 from core.whatif import campaign, drivers, personas_lab
 from core.whatif.recs_lab import SHOWN_METRICS, RecSettings
 from pages._ui import cache, charts, training
+from pages._ui.format import literal
 from pages._ui.layout import page_workspace
 from pages._ui.whatif_view import HOW, scenario_builder
 
@@ -29,7 +30,9 @@ if bundle is None:
         "your order history (about 10 seconds on the demo store).",
         icon=":material/science:",
     )
-    if st.button("Train the propensity model", type="primary", disabled=training.is_running(ws, ("propensity",))):
+    if training.allowed() and st.button(
+        "Train the propensity model", type="primary", disabled=training.is_running(ws, ("propensity",))
+    ):
         training.start(ws, ("propensity",))
     training.progress(ws, ("propensity",))
     st.stop()
@@ -66,7 +69,7 @@ def campaigns() -> None:
         try:
             results.append(campaign.simulate(bundle, audience, offer, name))
         except PersonaLensError as exc:
-            st.warning(f"{name}: {exc}", icon=":material/warning:")
+            st.warning(literal(f"{name}: {exc}"), icon=":material/warning:")
     if not results:
         return
     st.subheader(f"Predicted outcome over the next {bundle.horizon_days} days")
@@ -81,7 +84,7 @@ def campaigns() -> None:
     for result in results:
         with st.expander(f"{result.name}: assumptions and the customers to contact first"):
             for line in result.assumptions:
-                st.markdown(f"- {line}")
+                st.markdown(f"- {literal(line)}")
             st.dataframe(result.customers.head(200), hide_index=True, width="stretch")
             audience_download(result, recs)
 
@@ -235,10 +238,10 @@ def persona_settings() -> None:
             help="How clearly apart the personas are (-1 to 1).",
         )
         for line in preview.changes:
-            st.markdown(f"- {line}")
+            st.markdown(f"- {literal(line)}")
         st.plotly_chart(charts.persona_sizes(preview.sizes), width="stretch")
     st.plotly_chart(charts.persona_drift(preview.flows), width="stretch")
-    if st.button(
+    if training.allowed() and st.button(
         "Retrain personas with these settings",
         icon=":material/model_training:",
         disabled=training.is_running(ws, ("personas",)),

@@ -21,7 +21,9 @@ from typing import Any
 import duckdb
 import pandas as pd
 
-from core import schema
+from core import audit, schema
+from core.auth import User, require
+from core.config import max_upload_total_bytes
 from core.errors import IngestError
 from core.ingest import detect, mapping
 from core.ingest.sources import StagedSource, line_numbers, read_rows, stage_file
@@ -132,13 +134,23 @@ def ingest(
     progress: Progress | None = None,
     roles: Sequence[str | None] | None = None,
     file_overrides: Sequence[Mapping[str, str] | None] | None = None,
+    by: User | None = None,
 ) -> IngestResult:
     """Read, map, validate and (unless `dry_run`) commit `files` into `ws` in one transaction.
 
     `overrides` maps source column -> field (or "" to ignore a column); `role` forces the role.
-    `roles` and `file_overrides`, when given, hold one entry per file instead.
+    `roles` and `file_overrides`, when given, hold one entry per file instead. `by`: the signed-in
+    user uploading (None: a local caller), checked for the analyst role and named in the audit trail.
     Raises IngestError (nothing written) when a file cannot be used at all.
     """
+    require(by, ws.name, "upload")
+    total = sum(Path(f).stat().st_size for f in files if Path(f).is_file())
+    if total > max_upload_total_bytes():
+        limit = max_upload_total_bytes() / 1e6
+        raise IngestError(
+            f"these files hold {total / 1e6:,.0f} MB together, over the limit of {limit:,.0f} MB for one "
+            "upload (PERSONALENS_MAX_UPLOAD_TOTAL_MB); upload them in parts"
+        )
     if mode not in ("append", "replace"):
         raise IngestError(f"unknown mode {mode!r}: use 'append' or 'replace'")
     roles = list(roles) if roles is not None else [role] * len(files)
@@ -185,6 +197,8 @@ def ingest(
             _discard_copies(copying)
             raise
     publish_raw(ws, copying.result())
+    written = ", ".join(f"{n:,} {table}" for r in reports for table, n in (r.written or {}).items())
+    audit.record(ws, by, "upload", f"{', '.join(labels)} ({mode}): {written or 'no new rows'}")
     report(1.0, "done")
     return IngestResult(reports, health, committed=True)
 

@@ -31,7 +31,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from core.config import MAX_COMPRESSION_RATIO, max_unpacked_bytes, max_upload_bytes
+from core.config import MAX_COLUMNS, MAX_COMPRESSION_RATIO, max_unpacked_bytes, max_upload_bytes
 from core.errors import IngestError
 
 Progress = Callable[[float, str], None]
@@ -101,7 +101,14 @@ def stage_file(
             f"{max_upload_bytes() / 1e6:,.0f} MB (PERSONALENS_MAX_UPLOAD_MB)"
         )
     tmp = Path(tempfile.mkdtemp(prefix="stage-", dir=workdir))
-    return _stage(con, path, name, prefix, tmp, report)
+    staged = _stage(con, path, name, prefix, tmp, report)
+    for source in staged:
+        if len(source.columns) > MAX_COLUMNS:
+            raise IngestError(
+                f"{source.name}: {len(source.columns):,} columns, more than the {MAX_COLUMNS:,} an export of "
+                "customers, orders, products or reviews has; nothing was written"
+            )
+    return staged
 
 
 def read_rows(

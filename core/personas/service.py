@@ -15,7 +15,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from core import registry
+from core import audit, registry
+from core.auth import User, require
 from core.errors import PersonaLensError
 from core.personas import views
 from core.personas.describe import PersonaCard, describe_personas
@@ -202,7 +203,8 @@ def assignments(ws: Workspace) -> pd.DataFrame:
     )
 
 
-def rename_persona(ws: Workspace, persona_id: int, name: str) -> None:
+def rename_persona(ws: Workspace, persona_id: int, name: str, by: User | None = None) -> None:
+    require(by, ws.name, "rename")
     name = name.strip()
     if not name:
         raise PersonaLensError("a persona needs a name")
@@ -211,6 +213,7 @@ def rename_persona(ws: Workspace, persona_id: int, name: str) -> None:
     with ws.transaction("a persona rename") as con:
         con.execute("UPDATE persona_names SET name = ?, edited = true WHERE persona_id = ?", [name, persona_id])
         bump_labels_version(con)
+    audit.record(ws, by, "rename", f"persona {persona_id} to {name!r}")
 
 
 def _has_personas(ws: Workspace) -> bool:

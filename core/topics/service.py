@@ -17,7 +17,8 @@ from dataclasses import asdict, dataclass
 import numpy as np
 import pandas as pd
 
-from core import registry
+from core import audit, registry
+from core.auth import User, require
 from core.errors import PersonaLensError
 from core.text.pipeline import TextPipeline
 from core.topics.models import FITTERS, Corpus, TopicFit
@@ -212,7 +213,8 @@ def run_info(ws: Workspace) -> dict | None:
     }
 
 
-def rename_topic(ws: Workspace, topic_id: int, name: str) -> None:
+def rename_topic(ws: Workspace, topic_id: int, name: str, by: User | None = None) -> None:
+    require(by, ws.name, "rename")
     name = name.strip()
     version = registry.active_version(ws, KIND)
     if not name:
@@ -225,6 +227,7 @@ def rename_topic(ws: Workspace, topic_id: int, name: str) -> None:
             [name, version, topic_id],
         )
         bump_labels_version(con)
+    audit.record(ws, by, "rename", f"topic {topic_id} to {name!r}")
 
 
 def _edited_names(ws: Workspace) -> dict[tuple[str, ...], str]:

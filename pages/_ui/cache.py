@@ -16,8 +16,9 @@ from typing import NamedTuple
 import pandas as pd
 import streamlit as st
 
-from core import overview, schema
-from core.browse import TablePage
+from core import audit, overview, schema
+from core.auth import User, require
+from core.browse import TablePage, mask_personal
 from core.browse import browse as _browse
 from core.export import to_csv_bytes
 from core.personas import service
@@ -28,6 +29,7 @@ from core.topics import service as topics_service
 from core.whatif import campaign
 from core.workspace import Workspace, list_workspaces, open_workspace
 from pages._ui import charts
+from pages._ui.state import StateKeys
 
 
 class Key(NamedTuple):
@@ -43,8 +45,9 @@ def workspace_names() -> list[str]:
 
 
 def open_selected(name: str | None) -> Workspace | None:
-    """The selected workspace, or None when it does not exist (any more)."""
-    if not name:
+    """The selected workspace, or None when it does not exist (any more) or is not shared with the user."""
+    user = st.session_state.get(StateKeys.USER)
+    if not name or (user is not None and not user.sees(name)):
         return None
     try:
         return open_workspace(name)
@@ -94,7 +97,12 @@ def _browse_cached(path: str, version: int, table: str, column: str, contains: s
     return _browse(Workspace(Path(path)), table, column, contains, mask_personal=masked)
 
 
-def browse(ws: Workspace, table: str, column: str, contains: str, masked: bool) -> TablePage:
+def browse(ws: Workspace, table: str, column: str, contains: str, masked: bool, by: User | None) -> TablePage:
+    """Rows of a table; unmasked only for a local user or a signed-in admin, checked before the cache
+    (which every session shares) and written to the audit trail."""
+    if not masked:
+        require(by, ws.name, "unmask")
+        audit.record(ws, by, "unmask", f"{table} rows" + (f" where {column} contains {contains!r}" if contains else ""))
     return _browse_cached(str(ws.path), ws.data_version(), table, column, contains.strip(), masked)
 
 
@@ -125,15 +133,17 @@ def keyword_cloud(words: tuple[str, ...]):  # noqa: ANN201 - a PIL image
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
-def _persona_audience_csv(path: str, key: Key, persona_id: int) -> bytes:
+def _persona_audience_csv(path: str, key: Key, persona_id: int, masked: bool) -> bytes:
     views = _personas(path, key)
-    return to_csv_bytes(persona_views.audience(Workspace(Path(path)), views.assignments, persona_id))
+    frame = persona_views.audience(Workspace(Path(path)), views.assignments, persona_id)
+    return to_csv_bytes(mask_personal(frame) if masked else frame)
 
 
-def persona_audience_csv(ws: Workspace, persona_id: int) -> bytes:
-    """A persona's customers as a campaign audience (CSV), built once per personas version and data."""
+def persona_audience_csv(ws: Workspace, persona_id: int, masked: bool) -> bytes:
+    """A persona's customers as a campaign audience (CSV; names and e-mails masked when `masked`), built
+    once per personas version and data."""
     key = _persona_key(ws)
-    return b"" if key is None else _persona_audience_csv(str(ws.path), key, persona_id)
+    return b"" if key is None else _persona_audience_csv(str(ws.path), key, persona_id, masked)
 
 
 @st.cache_resource(show_spinner=False, max_entries=4)

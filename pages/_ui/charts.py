@@ -9,7 +9,36 @@ from plotly.subplots import make_subplots
 PALETTE = ["#4C5FD5", "#F28F3B", "#2BA84A", "#D64550", "#8E6CCF", "#1B998B", "#E2B93B", "#5B6C8F"]
 
 
+# Trace fields that can carry text from an upload (titles, categories, persona and topic names).
+_TEXT_FIELDS = ("x", "y", "text", "hovertext", "labels", "name")
+
+
+def _literal_labels(fig: go.Figure) -> None:
+    """Plotly draws a subset of HTML in labels (`<a href>` makes a link, `<b>` bold): uploaded text
+    becomes entities (`&lt;`), which plotly shows as the characters they are."""
+
+    def escape(value: object) -> object:
+        if isinstance(value, str) and ("<" in value or ">" in value):
+            return value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+        return value
+
+    for trace in fig.data:
+        for field in _TEXT_FIELDS:
+            if field not in trace:
+                continue
+            value = trace[field]
+            if getattr(value, "dtype", None) is not None and value.dtype.kind in "biufcmM":
+                continue  # numbers and dates carry no markup
+            if isinstance(value, str):
+                trace[field] = escape(value)
+            elif value is not None and not isinstance(value, dict) and any(isinstance(v, str) for v in value):
+                trace[field] = [escape(v) for v in value]
+        if trace.type == "sankey" and trace.node.label is not None:
+            trace.node.label = [escape(v) for v in trace.node.label]
+
+
 def _style(fig: go.Figure, height: int) -> go.Figure:
+    _literal_labels(fig)
     fig.update_layout(
         height=height,
         margin={"l": 10, "r": 10, "t": 40, "b": 10},

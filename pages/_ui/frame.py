@@ -18,7 +18,12 @@ def mark_frame_ready() -> None:
 
 
 def require_frame() -> None:
+    """Every page calls this first: it runs inside app.py's frame, which has signed the user in; and a
+    page that runs alone (a deep link, or a test harness) checks the sign-in again."""
     if st.session_state.get(FRAME_KEY):
+        from pages._ui.signin import recheck
+
+        recheck()
         return
     from streamlit.runtime.pages_manager import PagesManager
 

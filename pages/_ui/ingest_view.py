@@ -9,6 +9,7 @@ from core.export import to_csv_bytes
 from core.ingest.detect import ROLES, SYNONYMS
 from core.ingest.pipeline import FileReport
 from pages._ui import charts
+from pages._ui.format import literal
 
 FIELDS = ["", *SYNONYMS, "category_flag"]
 ROLE_LABELS = {
@@ -72,7 +73,7 @@ def render_report(report: FileReport, key: str) -> None:
         + ", ".join(f"{n:,} {table} rows" for table, n in report.tables.items())
     )
     for warning in report.warnings:
-        st.warning(warning, icon=":material/info:")
+        st.warning(literal(warning), icon=":material/info:")
     left, right = st.columns(2)
     with left:
         st.plotly_chart(charts.missing_values(report.missing), key=f"{key}-missing")

@@ -9,25 +9,30 @@ from core.personas import service
 from core.personas.describe import PersonaCard
 from core.personas.views import CustomerStory
 from core.workspace import Workspace
-from pages._ui import cache, charts
+from pages._ui import access, cache, charts
 from pages._ui.format import compact, literal
 from pages._ui.layout import saying_when_waiting
+
+
+def rename_popover(ws: Workspace, persona: PersonaCard, where) -> None:  # noqa: ANN001 - a column
+    with where.popover("", icon=":material/edit:", help="Rename this persona"):
+        new_name = st.text_input("Name", value=persona.name, key=f"name-{persona.persona_id}")
+        if st.button("Save", key=f"save-{persona.persona_id}"):
+            try:
+                with saying_when_waiting():
+                    service.rename_persona(ws, persona.persona_id, new_name, by=access.user())
+            except PersonaLensError as exc:
+                st.error(str(exc))
+            else:
+                st.rerun()
 
 
 def card(ws: Workspace, persona: PersonaCard, state: service.PersonaViews) -> None:
     with st.container(border=True):
         head, edit = st.columns([5, 1])
         head.subheader(literal(persona.name))
-        with edit.popover("", icon=":material/edit:", help="Rename this persona"):
-            new_name = st.text_input("Name", value=persona.name, key=f"name-{persona.persona_id}")
-            if st.button("Save", key=f"save-{persona.persona_id}"):
-                try:
-                    with saying_when_waiting():
-                        service.rename_persona(ws, persona.persona_id, new_name)
-                except PersonaLensError as exc:
-                    st.error(str(exc))
-                else:
-                    st.rerun()
+        if access.can("rename"):
+            rename_popover(ws, persona, edit)
         cols = st.columns(3)
         cols[0].metric(
             "Customers", f"{persona.size:,}", f"{persona.share:.0%} of all", delta_color="off", delta_arrow="off"
@@ -78,11 +83,12 @@ def card(ws: Workspace, persona: PersonaCard, state: service.PersonaViews) -> No
         st.info(literal(persona.offer), icon=":material/campaign:")
         st.download_button(
             "Audience CSV",
-            cache.persona_audience_csv(ws, persona.persona_id),
+            cache.persona_audience_csv(ws, persona.persona_id, access.masked_exports()),
             file_name=f"audience-persona-{persona.persona_id}.csv",
             mime="text/csv",
             key=f"audience-{persona.persona_id}",
             icon=":material/download:",
+            on_click=access.exported(ws, f"audience of persona {persona.persona_id} ({persona.name})"),
         )
 
 

@@ -13,6 +13,7 @@ class StateKeys:
     UPLOADS = "uploads"  # the Data page's file uploader
     INGEST_CHOICES = "ingest_choices"  # upload name -> {"role": ..., "overrides": {column: field}}
     BROWSE_TABLE = "browse_table"
+    USER = "user"  # the signed-in core.auth.User (None in the `none` sign-in mode)
 
 
 def init_session_state() -> None:

@@ -16,6 +16,7 @@ import streamlit as st
 from core import kinds, runs
 from core.errors import PersonaLensError
 from core.workspace import Workspace
+from pages._ui import access
 
 _SEEN = "_training_runs_seen"  # run ids this session watched live, to report their outcome once
 
@@ -25,13 +26,18 @@ def start(
 ) -> None:
     """Start a background run (on a button's click); a refusal is shown in plain words."""
     try:
-        run_id = runs.start_run(ws, list(models), promote, options)
+        run_id = runs.start_run(ws, list(models), promote, options, by=access.user())
     except PersonaLensError as exc:
         st.error(str(exc), icon=":material/error:")
         return
     st.session_state.setdefault(_SEEN, set()).add(run_id)
     st.toast("Training started in the background: keep working, progress shows here.", icon=":material/model_training:")
     st.rerun(scope="app")
+
+
+def allowed() -> bool:
+    """Training is for analysts and admins; viewers see no train button."""
+    return access.can("train")
 
 
 def is_running(ws: Workspace, models: Sequence[str] = ()) -> bool:

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from core import registry, runs
+from core.kinds import TrainOptions
 from core.topics.service import rename_topic
 from core.workspace import Workspace, open_workspace
 from tests.app.conftest import open_page, open_tab
@@ -52,8 +53,8 @@ def test_a_rename_in_one_session_reaches_another_on_its_next_rerun(own: Workspac
 
 
 def test_pages_keep_reading_while_a_background_run_trains(own: Workspace) -> None:
-    before = registry.active_version(own, "topics")
-    run_id = runs.start_run(own, ["topics"], promote="always")
+    before = registry.active_version(own, "personas")
+    run_id = runs.start_run(own, ["personas"], promote="always", options=TrainOptions(n_personas=6))
     pages = [open_page(p, "demo") for p in ("pages/home.py", "pages/sentiment.py", "pages/models.py")]
     reruns = 0
     while not runs.run(own, run_id).finished:
@@ -63,10 +64,10 @@ def test_pages_keep_reading_while_a_background_run_trains(own: Workspace) -> Non
             reruns += 1
     assert runs.run(own, run_id).status == "done"
     assert reruns >= 3
-    after = registry.active_version(own, "topics")
+    after = registry.active_version(own, "personas")
     assert after != before
     models = open_page("pages/models.py", "demo")
-    assert any(m.label == "NPMI" for m in models.metric)
+    assert any(m.label == "silhouette" for m in models.metric)
 
 
 def test_pages_keep_reading_while_the_cli_imports(own: Workspace, tmp_path: Path) -> None:

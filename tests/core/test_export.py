@@ -49,3 +49,16 @@ def test_the_cli_personas_export_is_neutralised(tmp_path: Path, trained_ws: Work
     assert main(["export", "--workspace", str(copy), "--what", "personas", "--output", str(out)]) == 0
     names = pd.read_csv(out)["persona_name"]
     assert (names[names.str.contains("HYPERLINK")].str.startswith("'=")).all() and names.str.contains("HYPERLINK").any()
+
+
+def test_every_export_goes_through_the_one_writer() -> None:
+    """A new download or CLI output that calls DataFrame.to_csv directly would skip the neutralising."""
+    root = Path(__file__).resolve().parents[2]
+    allowed = {root / "core" / "export.py"}
+    offenders = [
+        str(path.relative_to(root))
+        for folder in ("core", "pages")
+        for path in (root / folder).rglob("*.py")
+        if path not in allowed and "demo" not in path.parts and ".to_csv(" in path.read_text()
+    ]
+    assert offenders == []

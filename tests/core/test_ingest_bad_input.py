@@ -199,3 +199,14 @@ def test_a_gzip_bomb_is_refused(ws: Workspace, tmp_path: Path) -> None:
     bomb = tmp_path / "orders.csv.gz"
     bomb.write_bytes(gzip.compress((ORDERS + "c1,p1,1,9.99,2025-01-02\n" * 2_000_000).encode()))
     _refused(ws, bomb, "times its packed size")
+
+
+def test_too_many_columns_and_too_much_in_one_upload_are_refused(
+    ws: Workspace,
+    tmp_path: Path,
+    monkeypatch,  # noqa: ANN001
+) -> None:
+    wide = _write(tmp_path, "wide.csv", ",".join(f"c{i}" for i in range(600)) + "\n" + ",".join("1" * 600) + "\n")
+    _refused(ws, wide, "600 columns, more than the 500")
+    monkeypatch.setenv("PERSONALENS_MAX_UPLOAD_TOTAL_MB", "0.00001")
+    _refused(ws, _write(tmp_path, "orders.csv", ORDERS), "over the limit of 0 MB for one upload")

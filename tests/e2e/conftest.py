@@ -33,10 +33,10 @@ def _free_port() -> int:
 
 
 @contextmanager
-def running_app(home: Path, log: Path) -> Iterator[str]:
-    """`streamlit run app.py` with PERSONALENS_HOME=home; yields its URL, stops it afterwards."""
+def running_app(home: Path, log: Path, env: dict[str, str] | None = None) -> Iterator[str]:
+    """`streamlit run app.py` with PERSONALENS_HOME=home (and `env`); yields its URL, stops it afterwards."""
     port = _free_port()
-    env = {**os.environ, "PERSONALENS_HOME": str(home)}
+    env = {**os.environ, "PERSONALENS_HOME": str(home), **(env or {})}
     server = subprocess.Popen(
         [
             sys.executable,
