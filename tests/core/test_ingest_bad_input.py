@@ -208,5 +208,10 @@ def test_too_many_columns_and_too_much_in_one_upload_are_refused(
 ) -> None:
     wide = _write(tmp_path, "wide.csv", ",".join(f"c{i}" for i in range(600)) + "\n" + ",".join("1" * 600) + "\n")
     _refused(ws, wide, "600 columns, more than the 500")
-    monkeypatch.setenv("PERSONALENS_MAX_UPLOAD_TOTAL_MB", "0.00001")
-    _refused(ws, _write(tmp_path, "orders.csv", ORDERS), "over the limit of 0 MB for one upload")
+    monkeypatch.setenv("PERSONALENS_MAX_UPLOAD_TOTAL_MB", "0.00015")
+    parts = [_write(tmp_path, f"orders-{i}.csv", ORDERS) for i in range(2)]
+    before = (ws.row_counts(), ws.data_version())
+    with pytest.raises(IngestError, match="over the limit of 0 MB for one upload"):
+        ingest(ws, parts)
+    assert (ws.row_counts(), ws.data_version()) == before
+    ingest(ws, parts[:1])  # each file alone is within the limit

@@ -92,3 +92,17 @@ def browser() -> Iterator[object]:
         b = p.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
         yield b
         b.close()
+
+
+def wait_until_still(page, locator, seconds: float = 30) -> None:  # noqa: ANN001 - Playwright objects
+    """An opening expander lays its table out for a while after it shows, moving what is below it: a click
+    in the meantime lands beside the button (seen as a lost click on a loaded machine)."""
+    locator.scroll_into_view_if_needed()
+    last = None
+    for _ in range(int(seconds * 4)):
+        box = locator.bounding_box()
+        if box is not None and box == last:
+            return
+        last = box
+        page.wait_for_timeout(250)
+    raise AssertionError(f"{locator} kept moving for {seconds} s")

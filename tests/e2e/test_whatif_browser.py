@@ -9,6 +9,8 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
+from tests.e2e.conftest import wait_until_still
+
 pytestmark = pytest.mark.e2e
 
 
@@ -40,7 +42,7 @@ def test_compare_scenarios_change_a_discount_and_download_the_audience(
     page.get_by_text("Scenario A: assumptions and the customers to contact first").click()
     button = page.get_by_role("button", name=re.compile(r"^Download [0-9,]+ customers")).first
     reach = int(re.search(r"Download ([0-9,]+)", button.inner_text()).group(1).replace(",", ""))
-    _wait_until_still(page, button)
+    wait_until_still(page, button)
     try:
         with page.expect_download(timeout=60_000) as download:
             button.click()
@@ -64,17 +66,3 @@ def _wait_for_count(page, locator, n: int, seconds: float = 30) -> None:  # noqa
             return
         page.wait_for_timeout(500)
     assert locator.count() == n
-
-
-def _wait_until_still(page, locator, seconds: float = 30) -> None:  # noqa: ANN001 - Playwright objects
-    """An opening expander lays its table out for a while after it shows, moving what is below it: a click
-    in the meantime lands beside the button (seen as a lost click on a loaded machine)."""
-    locator.scroll_into_view_if_needed()
-    last = None
-    for _ in range(int(seconds * 4)):
-        box = locator.bounding_box()
-        if box is not None and box == last:
-            return
-        last = box
-        page.wait_for_timeout(250)
-    raise AssertionError(f"{locator} kept moving for {seconds} s")
