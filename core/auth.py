@@ -71,7 +71,7 @@ class User:
         return dict(self.grants).get(workspace) if workspace else None
 
     def can(self, workspace: str | None, action: str) -> bool:
-        role = self.role_in(workspace) if workspace else self.role if self.role == "admin" else None
+        role = self.role_in(workspace)  # without a workspace: only a top-level admin has a role
         return role is not None and ROLES.index(role) >= ROLES.index(NEEDS[action])
 
     def sees(self, workspace: str) -> bool:

@@ -512,9 +512,9 @@ def cmd_workspaces(args: argparse.Namespace) -> int:
     return 0
 
 
-def _need_name(args: argparse.Namespace) -> str:
+def _need_name(args: argparse.Namespace, command: str = "workspaces", what: str = "a workspace name or path") -> str:
     if not args.name:
-        raise PersonaLensError(f"'workspaces {args.action}' needs a workspace name or path")
+        raise PersonaLensError(f"'{command} {args.action}' needs {what}")
     return args.name
 
 
@@ -529,7 +529,7 @@ def cmd_users(args: argparse.Namespace) -> int:
         user = auth.add_user(args.name, password, args.role)
         print(f"added {user.name} ({user.role}); grant workspaces with 'users grant {user.name} WORKSPACE ROLE'")
     elif args.action == "remove":
-        auth.remove_user(_need_user(args))
+        auth.remove_user(_need_name(args, "users", "a user name"))
         print(f"removed {args.name}")
     elif args.action == "grant":
         if not args.name or not args.workspace or not args.grant_role:
@@ -546,12 +546,6 @@ def cmd_users(args: argparse.Namespace) -> int:
         for u in found:
             print(f"{u.name:<20} {u.role:<8} " + ", ".join(f"{w}: {r}" for w, r in u.grants))
     return 0
-
-
-def _need_user(args: argparse.Namespace) -> str:
-    if not args.name:
-        raise PersonaLensError(f"'users {args.action}' needs a user name")
-    return args.name
 
 
 def cmd_audit(args: argparse.Namespace) -> int:
