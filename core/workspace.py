@@ -161,12 +161,14 @@ class Workspace:
         with self.connect() as con:
             return con.execute(sql, params or []).df()
 
-    def query_with(self, sql: str, frames: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
+    def query_with(
+        self, sql: str, frames: Mapping[str, pd.DataFrame], params: Sequence[object] | None = None
+    ) -> pd.DataFrame:
         """Run a read query that may also use the given DataFrames as tables, by name."""
         with self.connect() as con:
             for name, frame in frames.items():
                 con.register(name, frame)
-            return con.execute(sql).df()
+            return con.execute(sql, params or []).df()
 
     def read_table(self, name: str, limit: int | None = None) -> pd.DataFrame:
         """A canonical table with its documented columns, in schema order."""
