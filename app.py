@@ -23,6 +23,7 @@ pages = {
         st.Page("pages/recommendations.py", title="Recommendations", icon=":material/recommend:"),
         st.Page("pages/sentiment.py", title="Sentiment & topics", icon=":material/reviews:"),
         st.Page("pages/whatif.py", title="What-if", icon=":material/science:"),
+        st.Page("pages/messages.py", title="Messages", icon=":material/edit_note:"),
     ],
     "Your data": [
         st.Page("pages/data.py", title="Data", icon=":material/database:"),

@@ -38,6 +38,7 @@ NEEDS = {  # action -> the least role allowed to do it
     "rename": "analyst",
     "promote": "analyst",
     "campaign_export": "analyst",
+    "approve": "analyst",
     "unmask": "admin",
     "delete_version": "admin",
     "delete_workspace": "admin",

@@ -319,6 +319,50 @@ def cmd_recommend(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_copy(args: argparse.Namespace) -> int:
+    from core.messages.checks import load_grounds
+    from core.messages.facts import OfferSpec, load_context
+    from core.messages.service import CopyRequest, write_copy
+    from core.workspace import open_workspace
+
+    ws = open_workspace(args.workspace)
+    recs = None
+    if args.customer:
+        from core.recs.service import load_recs
+
+        recs = load_recs(ws)
+    request = CopyRequest(
+        persona_id=args.persona,
+        offer=OfferSpec.parse(args.offer, args.discount),
+        channel=args.channel,
+        tone=args.tone,
+        variants=args.variants,
+        generator=args.generator,
+        seed=args.seed,
+        customer_id=args.customer,
+    )
+    copy = write_copy(load_context(ws, recs), load_grounds(ws), request)
+    if args.json:
+        _print_json(copy.to_dict())
+        return 0
+    print(f"{copy.sheet.persona_name} · {copy.request.channel} · {copy.tone} tone · {copy.generator}")
+    if copy.fallback:
+        print(f"note: {copy.fallback}")
+    print("\nfacts:")
+    for fact in copy.sheet.facts:
+        print(f"  {fact.id:<24} {fact.text}")
+    for i, checked in enumerate(copy.variants, 1):
+        verdict = checked.verdict
+        print(f"\nvariant {i} ({'all checks pass' if verdict.ok else f'{len(verdict.problems)} problem(s)'}):")
+        for name, text in checked.variant.fields:
+            shown = text.replace("\n", "\n      ")
+            print(f"  {name}: {shown}")
+        for problem in verdict.problems:
+            print(f"  ! {problem.check}: {problem.message}")
+    print(f"\ndistinct-2 across the set: {copy.distinct_2:.2f}")
+    return 0
+
+
 def cmd_sentiment(args: argparse.Namespace) -> int:
     from pathlib import Path
 
@@ -630,6 +674,23 @@ def build_parser() -> argparse.ArgumentParser:
     rec.add_argument("--include-seen", action="store_true", help="allow products the customer already has")
     rec.add_argument("--output", help="CSV file to write (default: print to stdout)")
     rec.set_defaults(func=cmd_recommend)
+
+    from core.messages.channels import CHANNELS, TONES
+    from core.messages.service import GENERATORS
+
+    cp = sub.add_parser("copy", help="marketing copy for a persona and an offer, with the facts and checks")
+    cp.add_argument("--workspace", required=True)
+    cp.add_argument("--persona", type=int, required=True, help="persona id (see the Personas page)")
+    cp.add_argument("--customer", help="one customer of the persona: adds why they get the offer")
+    cp.add_argument("--offer", required=True, help="product=ID or category=NAME")
+    cp.add_argument("--discount", type=float, default=0.0, help="share off, e.g. 0.1 for 10%%")
+    cp.add_argument("--channel", choices=list(CHANNELS), default="email")
+    cp.add_argument("--tone", choices=list(TONES), help="default: the persona's suggested tone")
+    cp.add_argument("--variants", type=int, default=3)
+    cp.add_argument("--generator", choices=list(GENERATORS), default="template")
+    cp.add_argument("--seed", type=int, default=42)
+    cp.add_argument("--json", action="store_true")
+    cp.set_defaults(func=cmd_copy)
 
     whatif = sub.add_parser("whatif", help="simulate a campaign: reach, responders, revenue, interval, uplift")
     whatif.add_argument("--workspace", required=True)

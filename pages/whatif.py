@@ -81,10 +81,22 @@ def campaigns() -> None:
         for label, text in HOW.items():
             st.markdown(f"- **{label.capitalize()}**: {text}")
     recs = cache.recs(ws)
+    scenarios = {name: (audience, offer) for name, audience, offer in built}
     for result in results:
         with st.expander(f"{result.name}: assumptions and the customers to contact first"):
             for line in result.assumptions:
                 st.markdown(f"- {literal(line)}")
+            audience, offer = scenarios[result.name]
+            st.page_link(
+                "pages/messages.py",
+                label="Write the messages for this scenario",
+                icon=":material/edit_note:",
+                query_params={
+                    "persona": [str(p) for p in audience.personas],
+                    "offer": f"{offer.kind}:{offer.target}",
+                    "discount": str(offer.discount),
+                },
+            )
             st.dataframe(result.customers.head(200), hide_index=True, width="stretch")
             audience_download(result, recs)
 

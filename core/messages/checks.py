@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 
 from core.messages import phrasebook
 from core.messages.aspects import word_counts
-from core.messages.channels import MERGE_TAG, Channel, SmsSize, length, sms_size
+from core.messages.channels import CHANNELS, MERGE_TAG, Channel, SmsSize, length, sms_size
 from core.messages.facts import FactSheet
 from core.messages.variant import Variant
 from core.workspace import Workspace
@@ -56,7 +56,7 @@ def load_grounds(ws: Workspace) -> Grounds:
     people = ws.query("SELECT customer_id, name FROM customers")
     texts = ws.query(f"SELECT concat_ws('. ', title, text) AS t FROM reviews USING SAMPLE {VOCABULARY_SAMPLE} ROWS")
     words = word_counts(texts["t"].dropna().tolist() + catalogue["description"].dropna().astype(str).tolist())
-    book = word_counts([p for pool in _pools() for p in pool])
+    book = word_counts([p for pool in _pools() for p in pool] + [c.footer for c in CHANNELS.values()])
     brands = [b for b in catalogue["brand"].dropna().astype(str) if len(b.strip()) > 1]
     titles = [t for t in catalogue["title"].dropna().astype(str) if len(t.strip()) > 3]
     return Grounds(

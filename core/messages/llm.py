@@ -45,12 +45,12 @@ class LLMConfig:
         model = os.environ.get("PERSONALENS_LLM_MODEL", "").strip()
         if not base or not model:
             return None
-        return cls(
-            base.rstrip("/"),
-            model,
-            os.environ.get("PERSONALENS_LLM_API_KEY", "").strip(),
-            float(os.environ.get("PERSONALENS_LLM_TIMEOUT_S", "30") or 30),
-        )
+        timeout = os.environ.get("PERSONALENS_LLM_TIMEOUT_S", "").strip() or "30"
+        try:
+            seconds = float(timeout)
+        except ValueError:
+            raise LLMError(f"PERSONALENS_LLM_TIMEOUT_S must be a number of seconds, not {timeout!r}") from None
+        return cls(base.rstrip("/"), model, os.environ.get("PERSONALENS_LLM_API_KEY", "").strip(), seconds)
 
 
 def configured() -> LLMConfig | None:
@@ -65,7 +65,8 @@ def build_prompt(sheet: FactSheet, channel: Channel, tone: str, n: int) -> list[
         "product name and brand you write must appear in the facts; never invent any. Do not address a person by "
         "name; write {{first_name}} where the greeting needs a name and {{product_url}} for the link. No words in "
         "capitals, no '!!', no spam phrases. "
-        f"Write {n} clearly different variants for the channel '{channel.label}' in a {tone} tone. "
+        + (f"End every message with '{channel.footer}' (it counts toward the limit). " if channel.footer else "")
+        + f"Write {n} clearly different variants for the channel '{channel.label}' in a {tone} tone. "
         f'Answer with JSON only, in the form {{"variants": [{{...}}, ...]}}, each variant an object with {fields}.'
     )
     facts = [{"id": f.id, "what": f.label, "text": f.text} for f in sheet.facts]
@@ -147,10 +148,13 @@ def parse_variants(content: str, channel: Channel, tone: str) -> list[Variant]:
     for item in items:
         if not isinstance(item, dict):
             raise LLMError("a variant in the answer was not an object")
-        missing = [f.name for f in channel.fields if not str(item.get(f.name, "")).strip()]
+        missing = [f.name for f in channel.fields if not isinstance(item.get(f.name), str) or not item[f.name].strip()]
         if missing:
             raise LLMError(f"a variant in the answer had no {', '.join(missing)}")
-        fields = tuple((f.name, " ".join(str(item[f.name]).split()) if f.name != "body" else str(item[f.name]).strip())
-                       for f in channel.fields)  # fmt: skip
+        fields = [(f.name, " ".join(item[f.name].split()) if f.name != "body" else item[f.name].strip())
+                  for f in channel.fields]  # fmt: skip
+        if channel.footer and not fields[-1][1].endswith(channel.footer):  # an SMS always says how to opt out
+            fields[-1] = (fields[-1][0], f"{fields[-1][1]} {channel.footer}")
+        fields = tuple(fields)
         variants.append(Variant(channel.name, tone, "llm", fields))
     return variants

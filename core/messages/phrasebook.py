@@ -380,6 +380,11 @@ PUSH_TITLE: Pool = {
 
 PUSH_BODY: Pool = {
     "*": (
+        "Take [discount] off [category] picked for your [phrase].",
+        "[discount] off [product] today. Tap to take a look.",
+        "Reviewers love the [praise]. Yours with [discount] off.",
+        "[discount] off [brand], just for you. Tap to see more.",
+        "Your [discount] off is waiting: [category] from [price_from].",
         "Loved [favourite]? Meet [product].",
         "[product] from [brand], picked for your [phrase].",
         "New [category] from [brand]. Tap to take a look.",
@@ -401,9 +406,30 @@ PUSH_BODY: Pool = {
 }
 
 AD_HEADLINE: Pool = {
-    "friendly": ("[discount] Off [category]", "[brand] [category]", "Shop [category] Picks", "[product]"),
-    "premium": ("[product]", "Discover [brand]", "Premium [category]", "Rated [rating] Stars"),
+    "friendly": (
+        "Enjoy [discount] Off",
+        "[discount] Off [brand]",
+        "Take [discount] Off Today",
+        "[category]: [discount] Off",
+        "[discount] Off [category]",
+        "[brand] [category]",
+        "Shop [category] Picks",
+        "[product]",
+    ),
+    "premium": (
+        "An Exclusive [discount] Off",
+        "[brand]: [discount] Off",
+        "[discount] Off [category]",
+        "Save [discount] on [brand]",
+        "[product]",
+        "Discover [brand]",
+        "Premium [category]",
+        "Rated [rating] Stars",
+    ),
     "urgent": (
+        "Last Chance: [discount] Off",
+        "[discount] Off While It Lasts",
+        "Hurry: [discount] Off [brand]",
         "[discount] Off Ends Soon",
         "Hurry: [category] Picks",
         "[brand] Sale Ending",
@@ -411,11 +437,23 @@ AD_HEADLINE: Pool = {
         "Save [discount] Today",
         "[product]",
     ),
-    "playful": ("Treat Yourself", "[category] You'll Love", "Hello, [brand]", "[product]"),
+    "playful": (
+        "Psst: [discount] Off!",
+        "Yay, [discount] Off [category]",
+        "[discount] Off? Yes Please",
+        "Treat Time: [discount] Off",
+        "Treat Yourself",
+        "[category] You'll Love",
+        "Hello, [brand]",
+        "[product]",
+    ),
 }
 
 AD_DESCRIPTION: Pool = {
     "*": (
+        "Save [discount] on [brand] [category]. Reviewers love the [praise].",
+        "[product], now [discount] off. Picked for your [phrase].",
+        "[discount] off [category] from [price_from]. Shop [brand] today.",
         "[brand] [category], picked for your [phrase]. Take a look today.",
         "Discover [product] and more [category] from [brand].",
         "Shoppers love the [praise]. See [product] from [brand].",

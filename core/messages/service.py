@@ -114,15 +114,17 @@ def write_from_facts(
     if request.generator == "llm":
         from core.messages.llm import LLMError, LLMGenerator
 
+        shared = sheet.shareable()  # what the model was told is all it may use
         try:
-            written = LLMGenerator.from_environment().generate(
-                sheet.shareable(), spec, tone, request.variants, request.seed
-            )
+            written = LLMGenerator.from_environment().generate(shared, spec, tone, request.variants, request.seed)
         except LLMError as exc:
             written, fallback = [], f"the language model could not be used ({exc}); these are template variants"
-        written, caught = _keep_grounded(written, sheet, spec, grounds)
+        answered = len(written)
+        written, caught = _keep_grounded(written, shared, spec, grounds)
         if caught:
             fallback = "the checker replaced language-model variants: " + "; ".join(caught)
+        elif answered and answered < request.variants:
+            fallback = f"the language model wrote {answered} of {request.variants} variants; the rest are template ones"
         if len(written) < request.variants:
             spare = templates.generate(sheet, spec, tone, request.variants, request.seed)
             written += spare[len(written) :]
@@ -153,8 +155,8 @@ def _keep_grounded(
     kept, caught = [], []
     for i, variant in enumerate(written, 1):
         verdict = checks.check_variant(variant, sheet, spec, grounds)
-        blocking = [p for p in verdict.problems if p.check in BLOCKING]
-        if blocking:
+        blocking = sorted((p for p in verdict.problems if p.check in BLOCKING), key=lambda p: -BLOCKING.index(p.check))
+        if blocking:  # personal data first: a phone number is worse than an unknown number
             caught.append(f"variant {i}: {blocking[0].message}")
         else:
             kept.append(variant)

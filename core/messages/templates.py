@@ -110,12 +110,14 @@ class TemplateGenerator:
         elif channel.name == "push":
             fields = {
                 "title": picker.line("title", book.PUSH_TITLE, channel.field("title").limit),
-                "body": picker.line("body", book.PUSH_BODY, channel.field("body").limit),
+                "body": picker.line("body", book.PUSH_BODY, channel.field("body").limit, promise=True),
             }
         else:
             fields = {
-                "headline": picker.line("headline", book.AD_HEADLINE, channel.field("headline").limit),
-                "description": picker.line("description", book.AD_DESCRIPTION, channel.field("description").limit),
+                "headline": picker.line("headline", book.AD_HEADLINE, channel.field("headline").limit, promise=True),
+                "description": picker.line(
+                    "description", book.AD_DESCRIPTION, channel.field("description").limit, promise=True
+                ),
             }
         return Variant(
             channel.name,
@@ -147,8 +149,10 @@ class _Picker:
         start = self.index % len(usable)
         return usable[start:] + usable[:start]
 
-    def line(self, name: str, pool: book.Pool, limit: int) -> str:
-        for text, used in self.options(name, pool):
+    def line(self, name: str, pool: book.Pool, limit: int, promise: bool = False) -> str:
+        """The first fitting phrasing; with `promise`, one naming the discount unless a field already does."""
+        must = "offer.discount" if promise and self.wants_discount and "offer.discount" not in self.used else ""
+        for text, used in self.options(name, pool, must):
             if length(text) <= limit:
                 self.used += used
                 return text

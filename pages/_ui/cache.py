@@ -305,3 +305,47 @@ def _review_matrix(path: str, key: Key) -> pd.DataFrame:
 def review_matrix(ws: Workspace) -> pd.DataFrame:
     """Per rated review: stars, sentiment and topic mentions (the key-driver model's input)."""
     return _review_matrix(str(ws.path), _key(ws, *TEXT_KINDS))
+
+
+@st.cache_resource(show_spinner="Gathering what your data says about each persona…", max_entries=4)
+def _message_context(path: str, key: Key):  # noqa: ANN202 - a MessageContext (shared: never mutated)
+    from core.messages.facts import load_context
+
+    return load_context(Workspace(Path(path)))
+
+
+def message_context(ws: Workspace):  # noqa: ANN201 - a MessageContext
+    """Personas, catalogue, aspect words and persona phrases for writing copy (needs personas)."""
+    return _message_context(str(ws.path), _key(ws, "personas", "topics"))
+
+
+@st.cache_resource(show_spinner=False, max_entries=4)
+def _message_grounds(path: str, version: int):  # noqa: ANN202 - Grounds
+    from core.messages.checks import load_grounds
+
+    return load_grounds(Workspace(Path(path)))
+
+
+def message_grounds(ws: Workspace):  # noqa: ANN201 - Grounds
+    return _message_grounds(str(ws.path), ws.data_version())
+
+
+@st.cache_data(show_spinner=False, max_entries=256)
+def _copy_set(path: str, key: Key, request):  # noqa: ANN001, ANN202 - a CopyRequest -> CopySet
+    from core.messages.service import write_copy
+
+    return write_copy(_message_context(path, key), _message_grounds(path, key.data), request)
+
+
+def copy_set(ws: Workspace, request):  # noqa: ANN001, ANN201 - a CopyRequest -> CopySet
+    """Template copy is seeded, so it is cached; language-model copy and one customer's are written each time."""
+    if request.generator == "template" and request.customer_id is None:
+        return _copy_set(str(ws.path), _key(ws, "personas", "topics"), request)
+    from dataclasses import replace
+
+    from core.messages.service import write_copy
+
+    ctx = message_context(ws)
+    if request.customer_id is not None:
+        ctx = replace(ctx, reasons=recs(ws))
+    return write_copy(ctx, message_grounds(ws), request)

@@ -37,3 +37,20 @@ def literal(text: object) -> str:
     escaped = "".join("\\" + ch if ch in _MARKUP else ch for ch in str(text)).replace("\n", " ")
     escaped = escaped.replace("\\:", "\\:" + _ZERO_WIDTH).replace("@", "@" + _ZERO_WIDTH)
     return _WWW.sub(lambda m: m.group(1) + _ZERO_WIDTH + m.group(2), escaped)
+
+
+def highlighted(text: str, phrases: list[str]) -> str:
+    """`text` as literal Markdown, with every occurrence of `phrases` (facts it uses) on a blue background;
+    line breaks kept."""
+    wanted = sorted({p for p in phrases if p and len(p) >= 2}, key=len, reverse=True)
+    pattern = re.compile("|".join(re.escape(p) for p in wanted), re.IGNORECASE) if wanted else None
+    lines = []
+    for line in text.split("\n"):
+        out, at = [], 0
+        for match in pattern.finditer(line) if pattern else ():
+            out.append(literal(line[at : match.start()]))
+            out.append(f":blue-background[{literal(match.group(0))}]")
+            at = match.end()
+        out.append(literal(line[at:]))
+        lines.append("".join(out))
+    return "  \n".join(lines)

@@ -81,6 +81,12 @@ def card(ws: Workspace, persona: PersonaCard, state: service.PersonaViews) -> No
         for quote in persona.quotes:
             st.caption(f"“{literal(quote)}”")
         st.info(literal(persona.offer), icon=":material/campaign:")
+        st.page_link(
+            "pages/messages.py",
+            label="Write for this persona",
+            icon=":material/edit_note:",
+            query_params={"persona": str(persona.persona_id)},
+        )
         st.download_button(
             "Audience CSV",
             cache.persona_audience_csv(ws, persona.persona_id, access.masked_exports()),
