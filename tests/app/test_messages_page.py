@@ -63,3 +63,41 @@ def test_approving_files_the_variant_and_the_export_splits_the_audience(trained:
     download = next(d for d in at.get("download_button") if d.proto.label.startswith("Download the audience"))
     assert download is not None
     assert any("control" in c.value for c in at.caption)
+
+
+def test_an_unreachable_language_model_falls_back_with_the_reason(
+    trained: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import socket
+
+    with socket.socket() as probe:  # a port nothing listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    monkeypatch.setenv("PERSONALENS_LLM_BASE_URL", f"http://127.0.0.1:{port}/v1")
+    monkeypatch.setenv("PERSONALENS_LLM_MODEL", "test-model")
+    monkeypatch.setattr("core.messages.llm.BACKOFF_S", 0.0)
+    at = open_page("pages/messages.py", "demo")
+    assert any("never a customer's name" in c.value for c in at.caption) is False  # templates chosen by default
+    at.radio(key="msg-generator").set_value("llm").run()
+    assert not at.exception
+    assert any("never a customer's name" in c.value for c in at.caption)
+    assert any("could not reach" in i.value and "template variants" in i.value for i in at.info)
+    assert len(_cards(at)) == 3 and all("templates" in c for c in _cards(at))
+
+
+def test_one_customer_adds_why_they_get_the_offer(trained: Path) -> None:
+    from core.personas.service import assignments
+    from core.workspace import open_workspace
+
+    members = assignments(open_workspace(trained / "demo"))
+    customer = str(members.loc[members["persona_id"] == 2, "customer_id"].iloc[0])
+    at = open_page("pages/messages.py", "demo")
+    at.multiselect(key=next(m.key for m in at.multiselect if m.label == "Personas")).set_value([2]).run()
+    at.radio(key=next(r.key for r in at.radio if r.label == "Offer")).set_value("product").run()
+    at.text_input(key=next(t.key for t in at.text_input if t.label.startswith("One customer"))).set_value(
+        customer
+    ).run()
+    assert not at.exception
+    facts = next(d.value for d in at.dataframe if "shareable" in d.value.columns)
+    reason = facts[facts["id"] == "customer.reason"]
+    assert len(reason) == 1 and not bool(reason["shareable"].iloc[0])
