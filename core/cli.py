@@ -333,7 +333,7 @@ def cmd_copy(args: argparse.Namespace) -> int:
         recs = load_recs(ws)
     request = CopyRequest(
         persona_id=args.persona,
-        offer=OfferSpec.parse(args.offer, args.discount),
+        offer=OfferSpec.parse(args.offer, args.discount, args.ends),
         channel=args.channel,
         tone=args.tone,
         variants=args.variants,
@@ -684,6 +684,7 @@ def build_parser() -> argparse.ArgumentParser:
     cp.add_argument("--customer", help="one customer of the persona: adds why they get the offer")
     cp.add_argument("--offer", required=True, help="product=ID or category=NAME")
     cp.add_argument("--discount", type=float, default=0.0, help="share off, e.g. 0.1 for 10%%")
+    cp.add_argument("--ends", metavar="YYYY-MM-DD", help="the offer's last day (needed for any deadline in the copy)")
     cp.add_argument("--channel", choices=list(CHANNELS), default="email")
     cp.add_argument("--tone", choices=list(TONES), help="default: the persona's suggested tone")
     cp.add_argument("--variants", type=int, default=3)

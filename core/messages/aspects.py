@@ -53,6 +53,7 @@ def sentiment_words() -> frozenset[str]:
 NOUN_SHARE = 0.25  # of a term's uses that follow "the", "my", "this"...: what tells a thing from a feeling
 MIN_USES = 5
 DETERMINERS = frozenset({"the", "this", "my", "its", "your", "our", "their", "a", "an", "these", "his", "her"})
+POSSESSIVES = frozenset({"my", "our", "your", "his", "her", "their"})
 NOT_NOUNS = frozenset(  # common verbs and adverbs that end two-word phrases ("kids use", "picture exactly")
     {
         *("use", "uses", "used", "looks", "look", "feels", "feel", "turned", "turns", "picked", "started"),
@@ -66,11 +67,13 @@ NOT_NOUNS = frozenset(  # common verbs and adverbs that end two-word phrases ("k
 
 GENERIC_NOUNS = frozenset(
     {"money", "day", "days", "week", "weeks", "time", "times", "thing", "things", "way", "year", "years", "bit", "lot"}
-    | {"person", "people"}
+    | {"person", "people", "available", "place", "recipient", "recipients", "gift", "gifts", "son", "daughter"}
+    | {"niece", "nephew", "wife", "husband", "mom", "dad", "mother", "father", "kids", "kid", "friend", "friends"}
+    | {"family", "grandson", "granddaughter", "boyfriend", "girlfriend", "sister", "brother", "children", "child"}
 )
 
 
-def noun_like(terms: list[str], texts: list[str]) -> list[str]:
+def noun_like(terms: list[str], texts: list[str], determiners: frozenset[str] = DETERMINERS) -> list[str]:
     """The terms that mostly follow a determiner in `texts` ("the battery life", "my daily commute") and do
     not end or start with a common verb or adverb."""
     wanted = {tuple(t.split()) for t in terms}
@@ -85,9 +88,9 @@ def noun_like(terms: list[str], texts: list[str]) -> list[str]:
                     uses[gram] += 1
                     if (
                         words[i - 1 : i]
-                        and words[i - 1] in DETERMINERS
+                        and words[i - 1] in determiners
                         or words[i - 2 : i - 1]
-                        and words[i - 2] in DETERMINERS
+                        and words[i - 2] in determiners
                     ):
                         determined[gram] += 1
     kept = []
@@ -135,15 +138,31 @@ class Aspects:
     quote: str = ""
 
 
-def offer_aspects(reviews: pd.DataFrame, terms: list[str]) -> Aspects:
-    """`reviews`: text, rating (newest first). Praise and criticism per aspect term, and one quote."""
+def offer_aspects(
+    reviews: pd.DataFrame, terms: list[str], total: int | None = None, avg_rating: float | None = None
+) -> Aspects:
+    """`reviews`: text, rating (newest first; the first MAX_REVIEWS are read). Praise and criticism per aspect
+    term, and one quote. `total` and `avg_rating` describe all of the offer's reviews when the caller
+    counted them (default: those given)."""
     reviews = reviews.head(MAX_REVIEWS)
     texts = reviews["text"].fillna("").astype(str).tolist()
     ratings = pd.to_numeric(reviews["rating"], errors="coerce")
-    avg = float(ratings.mean()) if ratings.notna().any() else None
+    if avg_rating is None and ratings.notna().any():
+        avg_rating = float(ratings.mean())
+    count = len(texts) if total is None else int(total)
     if not texts:
-        return Aspects(0, avg)
-    sentences = [(i, s.strip()) for i, t in enumerate(texts) for s in _SENTENCES.split(t) if s.strip()]
+        return Aspects(count, None if avg_rating is None else round(avg_rating, 1))
+    pattern = (
+        re.compile(r"\b(?:" + "|".join(re.escape(t) for t in sorted(terms, key=len, reverse=True)) + r")\b")
+        if terms
+        else None
+    )
+    sentences = [
+        (i, s.strip())
+        for i, t in enumerate(texts)
+        for s in _SENTENCES.split(t)
+        if s.strip() and pattern is not None and pattern.search(s.lower())
+    ]  # only sentences naming an aspect are scored: VADER is most of the cost
     scores = vader_compound([s for _, s in sentences])
     praise: dict[str, set[int]] = {}
     criticism: dict[str, set[int]] = {}
@@ -151,8 +170,8 @@ def offer_aspects(reviews: pd.DataFrame, terms: list[str]) -> Aspects:
     candidates: list[tuple[str, int, str, float]] = []
     for (review, sentence), score in zip(sentences, scores, strict=True):
         low = sentence.lower()
-        for term, pattern in patterns.items():
-            if not pattern.search(low):
+        for term, term_pattern in patterns.items():
+            if not term_pattern.search(low):
                 continue
             if score >= TONE:
                 praise.setdefault(term, set()).add(review)
@@ -161,8 +180,8 @@ def offer_aspects(reviews: pd.DataFrame, terms: list[str]) -> Aspects:
                 criticism.setdefault(term, set()).add(review)
     ranked_praise = _ranked(praise)
     return Aspects(
-        reviews=len(texts),
-        avg_rating=None if avg is None else round(avg, 1),
+        reviews=count,
+        avg_rating=None if avg_rating is None else round(avg_rating, 1),
         praise=ranked_praise,
         criticism=_ranked(criticism),
         quote=_quote(candidates, ranked_praise, ratings.to_numpy(dtype=float)),
@@ -221,7 +240,7 @@ def persona_phrases(reviews: pd.DataFrame, top: int = 8) -> dict[int, list[str]]
             if any(_overlaps(words, p.split()) for p in phrases):
                 continue
             phrases.append(str(vocab[i]))
-        out[int(pid)] = noun_like(phrases, texts[personas == pid].tolist())[:top]
+        out[int(pid)] = noun_like(phrases, texts[personas == pid].tolist(), POSSESSIVES)[:top]
     return out
 
 

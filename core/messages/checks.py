@@ -33,6 +33,17 @@ SPAM_TRIGGERS = (
     "100% free", "lowest price", "best price", "this isn't spam", "cash", "viagra", "credit card",
 )  # fmt: skip
 CAPS_ALLOWED = {"STOP", "OK"}  # SMS opt-out keyword
+_DEADLINE = re.compile(
+    r"\b(?:ends? (?:soon|today|tonight|tomorrow)|last chance|ending soon|limited[- ]time|for a short time"
+    r"|(?:this week|today) only|offer ends|until midnight|expires?)\b",
+    re.IGNORECASE,
+)
+_SCARCITY = re.compile(
+    r"\b(?:while (?:stocks?|it|they|supplies) lasts?|going fast|selling (?:out|fast|quickly)|sold out|almost gone"
+    r"|before (?:it's|it is|they're|they are) gone|stock is limited|limited stock|only \d+ left"
+    r"|flying off the shelves|won't last|snapping (?:it |them )?up)\b",
+    re.IGNORECASE,
+)
 _NUMBER = re.compile(r"(?<![\w.])[$£€¥]?\d[\d,]*(?:\.\d+)?%?")
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+\.[\w.-]+")
 _PHONE = re.compile(r"(?<!\w)\+?\d[\d ().-]{7,}\d(?!\w)")
@@ -218,6 +229,10 @@ def _ungrounded(text: str, sheet: FactSheet, grounds: Grounds) -> list[str]:
         value = _value(token)
         if value is not None and not any(abs(value - a) < 0.006 for a in allowed):
             out.append(f"{token} is not a number from the facts")
+    if _DEADLINE.search(plain) and sheet.get("offer.ends") is None:
+        out.append(f"says {_DEADLINE.search(plain).group(0)!r}, but the offer has no end date in the facts")
+    if _SCARCITY.search(plain):
+        out.append(f"claims scarcity ({_SCARCITY.search(plain).group(0)!r}); the data holds no stock levels")
     fact_text = " \n ".join(f.text for f in sheet.facts)
     fact_names = " \n ".join(" ".join(name_words(f.text)) for f in sheet.facts)
     for name in dict.fromkeys(mentioned_names(plain, grounds)):

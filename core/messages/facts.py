@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field, replace
+from datetime import date
 
 import pandas as pd
 
@@ -21,6 +22,7 @@ from core.workspace import Workspace
 
 OFFER_KINDS = ("product", "category")
 MAX_DISCOUNT = 0.9
+MAX_CATEGORY_CHARS = 40
 SAMPLE_REVIEWS = 30_000  # enough to tell a persona's phrases apart; bounded for large stores
 TRAIT_PRIORITIES = {  # what a persona with this trait is told about first
     "premium": ("quality", "build", "design", "material", "finish", "sound", "craft"),
@@ -53,6 +55,7 @@ class OfferSpec:
     kind: str  # "product" or "category"
     target: str  # a product id, or a category name
     discount: float = 0.0  # share off, 0-0.9
+    ends: date | None = None  # the last day of the offer: the only ground for "ends Sunday" or "last chance"
 
     def __post_init__(self) -> None:
         if self.kind not in OFFER_KINDS:
@@ -61,12 +64,16 @@ class OfferSpec:
             raise PersonaLensError(f"a discount is between 0 and {MAX_DISCOUNT:.0%}, not {self.discount:.0%}")
 
     @classmethod
-    def parse(cls, spec: str, discount: float = 0.0) -> OfferSpec:
-        """'product=P1001' or 'category=Books'."""
+    def parse(cls, spec: str, discount: float = 0.0, ends: str | None = None) -> OfferSpec:
+        """'product=P1001' or 'category=Books'; `ends` as YYYY-MM-DD."""
         kind, sep, target = spec.partition("=")
         if not sep or not target.strip():
             raise PersonaLensError(f"an offer is written product=ID or category=NAME, not {spec!r}")
-        return cls(kind.strip(), target.strip(), discount)
+        try:
+            last_day = date.fromisoformat(ends) if ends else None
+        except ValueError:
+            raise PersonaLensError(f"an end date is written YYYY-MM-DD, not {ends!r}") from None
+        return cls(kind.strip(), target.strip(), discount, last_day)
 
 
 @dataclass(frozen=True)
@@ -110,8 +117,9 @@ class MessageContext:
     reasons: object | None = None  # a RecsBundle, for a customer's recommendation reason
 
     def categories(self) -> list[str]:
+        """Category names an offer can name: short plain names (catalogues also hold sentences and markup)."""
         cats = self.catalogue["category"].dropna().astype(str).str.split("|").explode().str.strip()
-        return sorted(c for c in cats.unique() if c)
+        return sorted(c for c in cats.unique() if c and len(c) <= MAX_CATEGORY_CHARS and not set(c) & set("<>{}"))
 
 
 def load_context(ws: Workspace, recs: object | None = None) -> MessageContext:
@@ -193,7 +201,10 @@ def gather_facts(ctx: MessageContext, persona_id: int, offer: OfferSpec, custome
     else:
         offer_facts, reviews, buyers = _category_facts(ctx, card, offer)
     facts += offer_facts
-    aspects = offer_aspects(reviews, ctx.aspect_terms)
+    if offer.ends is not None:
+        facts.append(Fact("offer.ends", "Offer ends", f"{offer.ends:%A} {offer.ends.day} {offer.ends:%B}"))
+    total, avg = _review_totals(ctx, offer)
+    aspects = offer_aspects(reviews, ctx.aspect_terms, total, avg)
     facts += _review_facts(aspects, _priorities(ctx, card))
     persona_buyers = int(buyers.get(card.persona_id, 0))
     if persona_buyers:
@@ -257,9 +268,7 @@ def _product_facts(ctx: MessageContext, offer: OfferSpec) -> tuple[list[Fact], p
 def _category_facts(
     ctx: MessageContext, card: PersonaCard, offer: OfferSpec
 ) -> tuple[list[Fact], pd.DataFrame, pd.Series]:
-    cats = ctx.catalogue["category"].fillna("").astype(str)
-    in_category = cats.str.split("|").map(lambda parts: offer.target in [p.strip() for p in parts])
-    products = ctx.catalogue[in_category]
+    products = ctx.catalogue.loc[_offer_products(ctx, offer)]
     if products.empty:
         raise PersonaLensError(
             f"no product in category {offer.target!r}; the categories are {', '.join(ctx.categories())}"
@@ -294,6 +303,22 @@ def _category_facts(
     placeholders = ", ".join("?" * len(ids))
     buyers = _buyers(ctx, f"i.product_id IN ({placeholders})", ids)
     return facts, reviews, buyers
+
+
+def _offer_products(ctx: MessageContext, offer: OfferSpec) -> list[str]:
+    if offer.kind == "product":
+        return [offer.target]
+    cats = ctx.catalogue["category"].fillna("").astype(str).str.split("|")
+    return ctx.catalogue.index[cats.map(lambda parts: offer.target in [p.strip() for p in parts])].tolist()
+
+
+def _review_totals(ctx: MessageContext, offer: OfferSpec) -> tuple[int, float | None]:
+    """Every review of the offer and their average stars (aspects read only the newest)."""
+    found = ctx.ws.query_with(
+        "SELECT count(*) AS n, avg(r.rating) AS stars FROM reviews r JOIN wanted w USING (product_id)",
+        {"wanted": pd.DataFrame({"product_id": _offer_products(ctx, offer)}, dtype="string")},
+    ).iloc[0]
+    return int(found["n"]), None if pd.isna(found["stars"]) else float(found["stars"])
 
 
 def _price_facts(price: float | None, discount: float, fact_id: str, label: str) -> list[Fact]:

@@ -35,6 +35,7 @@ SLOTS: dict[str, tuple[str, ...]] = {  # slot -> fact ids, first found wins
     "reviews": ("review.count",),
     "buyers": ("persona.buyers",),
     "quote": ("review.quote",),
+    "ends": ("offer.ends",),
 }
 ROTATING = {
     "praise": "review.praise.",
@@ -99,7 +100,7 @@ class TemplateGenerator:
         picker = _Picker(filler, tone, i, seed, wants_discount=sheet.get("offer.discount") is not None)
         if channel.name == "email":
             fields = {
-                "subject": picker.line("subject", book.SUBJECT, channel.field("subject").limit),
+                "subject": picker.line("subject", book.SUBJECT, channel.field("subject").limit, deadline=True),
                 "preheader": picker.line("preheader", book.PREHEADER, channel.field("preheader").limit),
                 "headline": picker.line("headline", book.HEADLINE, channel.field("headline").limit),
                 "body": picker.body(channel.field("body").limit),
@@ -109,7 +110,7 @@ class TemplateGenerator:
             fields = {"text": picker.sms(channel.field("text").limit, channel.footer)}
         elif channel.name == "push":
             fields = {
-                "title": picker.line("title", book.PUSH_TITLE, channel.field("title").limit),
+                "title": picker.line("title", book.PUSH_TITLE, channel.field("title").limit, deadline=True),
                 "body": picker.line("body", book.PUSH_BODY, channel.field("body").limit, promise=True),
             }
         else:
@@ -134,25 +135,40 @@ class _Picker:
     def __init__(self, filler: _Filler, tone: str, index: int, seed: int, wants_discount: bool) -> None:
         self.filler, self.tone, self.index, self.seed = filler, tone, index, seed
         self.wants_discount = wants_discount
+        # an urgent message with a real end date says it, in every other variant (the rest vary more)
+        dated = tone == "urgent" and filler.sheet.get("offer.ends") is not None
+        self.deadline = dated and index % 2 == 0
+        self.avoid = "offer.ends" if dated and not self.deadline else ""  # so the odd ones differ from the even
         self.used: list[str] = []
 
-    def options(self, name: str, pool: book.Pool, must_use: str = "") -> list[tuple[str, list[str]]]:
-        """The usable phrasings, rotated to this variant; with `must_use`, those naming that fact if any do."""
+    def options(self, name: str, pool: book.Pool, *must_use: str) -> list[tuple[str, list[str]]]:
+        """The usable phrasings, rotated to this variant; with `must_use`, those naming all those facts, else
+        the first ones, if any do."""
         phrasings = list(pool.get(self.tone, ())) + list(pool.get("*", ()))
         rng = random.Random(zlib.crc32(f"{self.seed}:{self.tone}:{name}".encode()))
         rng.shuffle(phrasings)
         usable = [filled for p in phrasings if (filled := self.filler.fill(p)) is not None]
-        if must_use:
-            usable = [u for u in usable if must_use in u[1]] or usable
+        turn = self.index
+        if self.avoid and any(self.avoid in u[1] for u in usable):
+            usable = [u for u in usable if self.avoid not in u[1]]
+            turn = self.index // 2  # the odd variants walk this list on their own
+        wanted = [m for m in must_use if m]
+        for k in range(len(wanted), 0, -1):
+            subset = [u for u in usable if all(m in u[1] for m in wanted[:k])]
+            if subset:
+                usable = subset
+                turn = self.index // 2 if "offer.ends" in wanted[:k] else turn  # and the even ones this one
+                break
         if not usable:
             return []
-        start = self.index % len(usable)
+        start = turn % len(usable)
         return usable[start:] + usable[:start]
 
-    def line(self, name: str, pool: book.Pool, limit: int, promise: bool = False) -> str:
+    def line(self, name: str, pool: book.Pool, limit: int, promise: bool = False, deadline: bool = False) -> str:
         """The first fitting phrasing; with `promise`, one naming the discount unless a field already does."""
         must = "offer.discount" if promise and self.wants_discount and "offer.discount" not in self.used else ""
-        for text, used in self.options(name, pool, must):
+        preferred = self.options(name, pool, must, "offer.ends" if self.deadline and deadline else "")
+        for text, used in preferred + self.options(name, pool):  # a preference that cannot fit gives way
             if length(text) <= limit:
                 self.used += used
                 return text
@@ -175,7 +191,8 @@ class _Picker:
         evidence2 = self.options("evidence2", book.EVIDENCE)
         chosen = [p[0] for p in parts if p]
         if evidence2 and parts[2] and len(evidence2) > 1:  # a second, different piece of evidence
-            second = next((e for e in evidence2[1:] if e[0] != parts[2][0][0]), None)
+            first_facts = set(parts[2][0][1])
+            second = next((e for e in evidence2[1:] if not set(e[1]) & first_facts), None)
             if second:
                 chosen.insert(3, second)
         while chosen and length(" ".join(t for t, _ in chosen)) > limit:
@@ -186,9 +203,11 @@ class _Picker:
 
     def sms(self, limit: int, footer: str) -> str:
         # an SMS has room for one promise: the discount, when there is one
-        options = self.options("sms", book.SMS, "offer.discount" if self.wants_discount else "")
+        options = self.options(
+            "sms", book.SMS, "offer.discount" if self.wants_discount else "", "offer.ends" if self.deadline else ""
+        )
         link = book.SMS_LINK[(self.seed + self.index) % len(book.SMS_LINK)]
-        for text, used in options:
+        for text, used in options + self.options("sms", book.SMS):
             for candidate in (f"{text} {link} {footer}", f"{text} {{{{product_url}}}} {footer}"):
                 if sms_size(candidate).segments <= 1 and length(candidate) <= limit:
                     self.used += used

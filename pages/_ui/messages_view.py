@@ -91,6 +91,13 @@ def request_form(ctx: MessageContext) -> list[CopyRequest]:
             )
         default_discount = round((offer.discount if offer else 0.0) * 100)
         discount = st.slider("Discount", 0, 50, default_discount, 5, format="%d%%", key=f"msg-discount-{suffix}")
+        ends = st.date_input(
+            "Offer ends (optional)",
+            value=None,
+            min_value=date.today(),
+            key=f"msg-ends-{suffix}",
+            help="Only with an end date may a message say 'ends Sunday' or 'last chance'.",
+        )
     with how:
         channel_name = st.selectbox(
             "Channel", list(CHANNELS), format_func=lambda c: CHANNELS[c].label, key="msg-channel"
@@ -124,7 +131,7 @@ def request_form(ctx: MessageContext) -> list[CopyRequest]:
             f"Only persona-level and product facts are sent to {literal(endpoint.base_url)} "
             f"({literal(endpoint.model)}): never a customer's name, e-mail or id."
         )
-    offer_spec = OfferSpec(kind, str(target), discount / 100)
+    offer_spec = OfferSpec(kind, str(target), discount / 100, ends)
     return [
         CopyRequest(
             pid,

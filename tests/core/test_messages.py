@@ -108,6 +108,23 @@ def test_template_copy_fits_every_channel_is_grounded_and_varied(ctx, grounds) -
                         assert all("10%" in c.variant.text() for c in copy.variants), (channel, tone)
 
 
+def test_a_deadline_is_said_only_when_the_offer_has_an_end_date(ctx, grounds, premium: int) -> None:  # noqa: ANN001
+    from datetime import date
+
+    dated = OfferSpec("category", "Electronics", 0.1, date(2026, 12, 13))
+    copy = write_copy(ctx, grounds, CopyRequest(premium, dated, "sms", "urgent", variants=5))
+    assert copy.sheet.text("offer.ends") == "Sunday 13 December"
+    assert all(c.verdict.ok for c in copy.variants)
+    assert any("Sunday 13 December" in c.variant.text() for c in copy.variants)
+    undated = write_copy(ctx, grounds, CopyRequest(premium, replace(dated, ends=None), "sms", "urgent", variants=5))
+    assert not any(
+        "December" in c.variant.text() or "last chance" in c.variant.text().lower() for c in undated.variants
+    )
+    assert OfferSpec.parse("category=Books", 0.1, "2026-12-13").ends == date(2026, 12, 13)
+    with pytest.raises(PersonaLensError, match="YYYY-MM-DD"):
+        OfferSpec.parse("category=Books", 0.1, "next sunday")
+
+
 def test_the_same_seed_writes_the_same_copy(ctx, grounds, premium: int) -> None:  # noqa: ANN001
     request = CopyRequest(premium, OfferSpec("category", "Electronics"), "email", seed=7)
     first, again = write_copy(ctx, grounds, request), write_copy(ctx, grounds, request)
@@ -138,6 +155,8 @@ def test_the_checker_catches_what_a_writer_may_get_wrong(trained_ws: Workspace, 
     assert "personal data" in problems(body=f"Write to {person['email']}.")
     assert "personal data" in problems(body=f"Your account {person['customer_id']} is ready.")
     assert problems(headline="FREE gift!! Act now") == {"spam"}
+    assert problems(body="Hi {{first_name}}, last chance to take a look.") == {"grounding"}  # no end date set
+    assert problems(body="Hi {{first_name}}, take a look while stocks last.") == {"grounding"}  # no stock data
     assert problems(subject=f"{title} is the one you have been waiting for all year") == {"length"}
     long_sms = Variant("sms", "friendly", "llm", (("text", "a " * 90 + "Reply STOP to opt out"),))
     assert {p.check for p in check_variant(long_sms, sheet, SMS, grounds).problems} == {"length"}
