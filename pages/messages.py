@@ -20,7 +20,12 @@ if cache.personas(ws) is None:
     st.page_link("pages/personas.py", label="Find personas", icon=":material/groups:")
     st.stop()
 
-ctx = cache.message_context(ws)
+try:
+    ctx = cache.message_context(ws)
+except PersonaLensError as exc:
+    st.info(literal(str(exc)), icon=":material/inventory_2:")
+    st.page_link("pages/data.py", label="Upload your catalogue", icon=":material/upload:")
+    st.stop()
 grounds = cache.message_grounds(ws)
 st.caption(
     "Facts first: every variant is written from what this store's data says about the persona and the offer, "

@@ -133,6 +133,11 @@ def load_context(ws: Workspace, recs: object | None = None) -> MessageContext:
     catalogue = ws.query(
         "SELECT product_id, title, description, category, brand, price FROM products ORDER BY product_id"
     ).set_index("product_id")
+    if catalogue["title"].notna().sum() == 0:
+        raise PersonaLensError(
+            "messages name the products they offer: upload the product catalogue (titles, and categories if you "
+            "have them) first"
+        )
     reviews = persona_reviews(ws, views.assignments)
     found = topics(ws)
     texts = reviews["text"].tolist()

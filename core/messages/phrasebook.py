@@ -197,7 +197,7 @@ OFFER_DISCOUNT: Pool = {
         "Take [discount] off: it is now [price].",
         "Enjoy [discount] off, just for you.",
         "Here is [discount] off to say thanks.",
-        "A [discount] saving is yours this week.",
+        "A [discount] saving is yours.",
         "Use it for [discount] off.",
         "With [discount] off, it is now [price].",
     ),
@@ -306,6 +306,11 @@ CTA: Pool = {
 
 SMS: Pool = {
     "friendly": (
+        "[brand]: [category] rated [rating] stars by [reviews] reviewers.",
+        "Hi {{first_name}}, [category] from [price_from], picked for you.",
+        "[brand]: reviewers love the [praise]. Take a look!",
+        "Hi {{first_name}}, [discount] off [brand] is yours.",
+        "[brand]: something new in [category] for you.",
         "[brand]: [discount] off [product] for your [phrase].",
         "Hi {{first_name}}, [product] is now [price] with [discount] off.",
         "Hi {{first_name}}, picked for your [phrase]: [product].",
@@ -314,12 +319,16 @@ SMS: Pool = {
         "[brand]: new [category] picks, just for you.",
         "Hi {{first_name}}, [product] could be your next favourite.",
         "[brand]: made for your [phrase]. Take a look.",
-        "Hi {{first_name}}, enjoy [discount] off [category] this week.",
+        "Hi {{first_name}}, enjoy [discount] off [category].",
         "[brand]: [discount] off for your [phrase], just for you.",
         "Hi {{first_name}}, here's [discount] off [product].",
         "[brand]: take [discount] off your next [category] pick.",
     ),
     "premium": (
+        "[brand]: [category], rated [rating] stars.",
+        "{{first_name}}, discover [brand] from [price_from].",
+        "[brand]: the [praise] reviewers praise, now [discount] off.",
+        "{{first_name}}, the [brand] [category] selection awaits.",
         "[brand]: [product], chosen for you.",
         "{{first_name}}, an exclusive [discount] off [product] awaits.",
         "[brand]: [product], rated [rating] stars.",
@@ -334,6 +343,7 @@ SMS: Pool = {
         "{{first_name}}, [discount] off, reserved for you.",
     ),
     "urgent": (
+        "[brand]: [category] from [price_from]. Grab yours!",
         "{{first_name}}, [category] picks for your [phrase], until [ends].",
         "[brand]: [category] from [price_from], until [ends].",
         "{{first_name}}, see [product] before [ends].",
@@ -362,6 +372,11 @@ SMS: Pool = {
         "[brand]: [discount] off for your [phrase]. Ends [ends].",
     ),
     "playful": (
+        "[brand]: [category] joy from [price_from]!",
+        "{{first_name}}, [rating] stars? Yes please!",
+        "[brand]: [discount] off, because you're awesome.",
+        "{{first_name}}, the [praise] everyone raves about!",
+        "[brand]: [category] fun awaits!",
         "Psst {{first_name}}! [discount] off [product].",
         "{{first_name}}, your [phrase] wants [product].",
         "[brand]: [product] says hi! Now [price].",
@@ -379,20 +394,33 @@ SMS: Pool = {
 SMS_LINK = ("Shop: {{product_url}}", "{{product_url}}", "See it: {{product_url}}")
 
 PUSH_TITLE: Pool = {
-    "friendly": ("Picked for you: [product]", "For your [phrase]", "[discount] off [category]", "New in [category]"),
+    "friendly": (
+        "Picked for you: [product]",
+        "For your [phrase]",
+        "[discount] off [category]",
+        "New in [category]",
+        "[brand] picks for you",
+        "Made for your [phrase]",
+        "Something new from [brand]",
+    ),
     "premium": (
         "Introducing [product]",
         "[brand], chosen for you",
         "Your exclusive [discount]",
         "Rated [rating] stars",
-        "[brand] picks for you",
-        "Made for your [phrase]",
-        "Something new from [brand]",
         "Discover [brand]",
         "Exceptional [category]",
         "Chosen for your [phrase]",
     ),
-    "urgent": ("[discount] off ends [ends]", "Today: [product]", "Worth a look today", "Don't miss [product]"),
+    "urgent": (
+        "[discount] off ends [ends]",
+        "Today: [product]",
+        "Worth a look today",
+        "Don't miss [product]",
+        "Today: [brand] picks",
+        "Until [ends]: [category]",
+        "Still thinking it over?",
+    ),
     "playful": (
         "Psst... [discount] off!",
         "Surprise! [brand] is here",
@@ -400,11 +428,11 @@ PUSH_TITLE: Pool = {
         "Your [phrase] called",
         "Treat time!",
         "Hello, [product]",
+        "Knock knock: [brand]",
+        "Treat your [phrase]",
+        "Ooh, new [category]!",
     ),
-    "*": (
-        "Picked for you",
-        "New from [brand]",
-    ),
+    "*": ("Picked for you", "New from [brand]"),
 }
 
 PUSH_BODY: Pool = {
@@ -425,12 +453,8 @@ PUSH_BODY: Pool = {
         "[category] from [price_from], picked for your [phrase].",
         "With [feature]. Tap to see [product].",
         '"[quote]"',
-        "Today: [brand] picks",
-        "Until [ends]: [category]",
-        "Still thinking it over?",
-        "Knock knock: [brand]",
-        "Treat your [phrase]",
-        "Ooh, new [category]!",
+        "[brand] [category] from [price_from]. Tap to see more.",
+        "Something new in [category], from [brand].",
     ),
 }
 
@@ -444,6 +468,10 @@ AD_HEADLINE: Pool = {
         "[brand] [category]",
         "Shop [category] Picks",
         "[product]",
+        "[category] For You",
+        "Meet [brand]",
+        "Shop [brand]",
+        "New In [category]",
     ),
     "premium": (
         "An Exclusive [discount] Off",
@@ -454,6 +482,9 @@ AD_HEADLINE: Pool = {
         "Discover [brand]",
         "Premium [category]",
         "Rated [rating] Stars",
+        "The [brand] Collection",
+        "Exceptional [category]",
+        "[category] By [brand]",
     ),
     "urgent": (
         "[discount] Off: Don't Miss It",
@@ -465,6 +496,9 @@ AD_HEADLINE: Pool = {
         "[category] Deals",
         "Save [discount] Today",
         "[product]",
+        "[brand] Picks Today",
+        "Shop [brand] Today",
+        "Don't Miss [brand]",
     ),
     "playful": (
         "Psst: [discount] Off!",
@@ -475,15 +509,18 @@ AD_HEADLINE: Pool = {
         "[category] You'll Love",
         "Hello, [brand]",
         "[product]",
+        "Your New [category] Crush",
+        "Oh Hello, [category]",
+        "Fun [category] Finds",
     ),
-    "*": (
-        "[brand] Picks",
-        "Shop [category] Today",
-    ),
+    "*": ("[brand] Picks", "Shop [category] Today"),
 }
 
 AD_DESCRIPTION: Pool = {
     "*": (
+        "See why reviewers love the [praise]. Shop [brand] [category].",
+        "[product]: [rating] stars on average across [reviews] reviews.",
+        "Loved for its [praise]. [brand] [category] from [price_from].",
         "Save [discount] on [brand] [category]. Reviewers love the [praise].",
         "[product], now [discount] off. Picked for your [phrase].",
         "[discount] off [category] from [price_from]. Shop [brand] today.",
@@ -497,21 +534,7 @@ AD_DESCRIPTION: Pool = {
         "Loved for its [praise] and [praise2]. Discover [product].",
         "[discount] off [category] for your [phrase]. Shop today.",
         "Made for your [phrase]: [product] from [brand].",
-        "[category] For You",
-        "Meet [brand]",
-        "Shop [brand]",
-        "New In [category]",
-        "[brand] [category]",
-        "The [brand] Collection",
-        "Exceptional [category]",
-        "[category] By [brand]",
-        "[brand] Picks Today",
-        "Shop [brand] Today",
-        "Don't Miss [brand]",
-        "Shop [category] Today",
-        "Your New [category] Crush",
-        "Oh Hello, [category]",
-        "Meet [brand]",
-        "Fun [category] Finds",
+        "[brand] [category] from [price_from], rated [rating] stars by reviewers.",
+        "Find your next [category] favourite at [brand]. Take a look today.",
     ),
 }

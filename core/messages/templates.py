@@ -55,10 +55,18 @@ class _Filler:
 
     def value(self, slot: str) -> tuple[str, str] | None:
         base, second = slot.rstrip("2"), slot.endswith("2")
+        picks = self.sheet.starting("offer.product.")
+        if slot in ("product", "brand") and picks:  # a category offer: variants take turns with its products
+            pick = picks[self.turn % len(picks)]
+            brand = self.sheet.get(f"offer.brand.{pick.id.rsplit('.', 1)[1]}")
+            if slot == "product":
+                return pick.text, pick.id
+            if brand is not None:
+                return brand.text, brand.id
         if base in ROTATING:
             facts = [f for f in self.sheet.starting(ROTATING[base]) if base != "praise" or (f.count or 0) >= MIN_PRAISE]
             if base == "favourite":  # a cross-sell names another product than the one offered
-                offered = {self.sheet.text("product.title"), self.sheet.text("offer.product.1")}
+                offered = {self.sheet.text("product.title")} | {f.text for f in picks}
                 facts = [f for f in facts if f.text not in offered]
             if len(facts) < (2 if second else 1):
                 return None
@@ -93,11 +101,14 @@ class TemplateGenerator:
     name = "template"
 
     def generate(self, sheet: FactSheet, channel: Channel, tone: str, n: int, seed: int) -> list[Variant]:
-        return [self._one(sheet, channel, tone, i, seed) for i in range(n)]
+        taken: dict[str, set[str]] = {}  # field -> texts earlier variants of this set used
+        return [self._one(sheet, channel, tone, i, seed, taken) for i in range(n)]
 
-    def _one(self, sheet: FactSheet, channel: Channel, tone: str, i: int, seed: int) -> Variant:
+    def _one(
+        self, sheet: FactSheet, channel: Channel, tone: str, i: int, seed: int, taken: dict[str, set[str]]
+    ) -> Variant:
         filler = _Filler(sheet, i)
-        picker = _Picker(filler, tone, i, seed, wants_discount=sheet.get("offer.discount") is not None)
+        picker = _Picker(filler, tone, i, seed, sheet.get("offer.discount") is not None, taken)
         if channel.name == "email":
             fields = {
                 "subject": picker.line("subject", book.SUBJECT, channel.field("subject").limit, deadline=True),
@@ -132,8 +143,10 @@ class TemplateGenerator:
 class _Picker:
     """Chooses phrasings for one variant: the i-th of a seeded shuffle of the usable ones that fits."""
 
-    def __init__(self, filler: _Filler, tone: str, index: int, seed: int, wants_discount: bool) -> None:
-        self.filler, self.tone, self.index, self.seed = filler, tone, index, seed
+    def __init__(
+        self, filler: _Filler, tone: str, index: int, seed: int, wants_discount: bool, taken: dict[str, set[str]]
+    ) -> None:
+        self.filler, self.tone, self.index, self.seed, self.taken = filler, tone, index, seed, taken
         self.wants_discount = wants_discount
         # an urgent message with a real end date says it, in every other variant (the rest vary more)
         dated = tone == "urgent" and filler.sheet.get("offer.ends") is not None
@@ -162,7 +175,13 @@ class _Picker:
         if not usable:
             return []
         start = turn % len(usable)
-        return usable[start:] + usable[:start]
+        rotated = usable[start:] + usable[:start]
+        seen = self.taken.get(name.rstrip("2"), set())  # what earlier variants said goes last
+        return [u for u in rotated if u[0] not in seen] + [u for u in rotated if u[0] in seen]
+
+    def _take(self, name: str, text: str, used: list[str]) -> None:
+        self.taken.setdefault(name.rstrip("2"), set()).add(text)
+        self.used += used
 
     def line(self, name: str, pool: book.Pool, limit: int, promise: bool = False, deadline: bool = False) -> str:
         """The first fitting phrasing; with `promise`, one naming the discount unless a field already does."""
@@ -170,7 +189,7 @@ class _Picker:
         preferred = self.options(name, pool, must, "offer.ends" if self.deadline and deadline else "")
         for text, used in preferred + self.options(name, pool):  # a preference that cannot fit gives way
             if length(text) <= limit:
-                self.used += used
+                self._take(name, text, used)
                 return text
         return ""
 
@@ -188,18 +207,19 @@ class _Picker:
                 ("close", book.CLOSE),
             ]
         )
-        evidence2 = self.options("evidence2", book.EVIDENCE)
-        chosen = [p[0] for p in parts if p]
-        if evidence2 and parts[2] and len(evidence2) > 1:  # a second, different piece of evidence
+        names = ["greeting", "hook", "evidence", "offer", "close"]
+        chosen = [(name, p[0]) for name, p in zip(names, parts, strict=True) if p]
+        if parts[2] and len(parts[2]) > 1:  # a second, different piece of evidence
             first_facts = set(parts[2][0][1])
-            second = next((e for e in evidence2[1:] if not set(e[1]) & first_facts), None)
+            second = next((e for e in parts[2][1:] if not set(e[1]) & first_facts), None)
             if second:
-                chosen.insert(3, second)
-        while chosen and length(" ".join(t for t, _ in chosen)) > limit:
+                at = next(i for i, (n, _) in enumerate(chosen) if n == "evidence") + 1
+                chosen.insert(at, ("evidence", second))
+        while chosen and length(" ".join(t for _, (t, _) in chosen)) > limit:
             chosen.pop(-2 if len(chosen) > 2 else -1)
-        for _, used in chosen:
-            self.used += used
-        return _join_body(chosen)
+        for name, (text, used) in chosen:
+            self._take(name, text, used)
+        return _join_body([c for _, c in chosen])
 
     def sms(self, limit: int, footer: str) -> str:
         # an SMS has room for one promise: the discount, when there is one
@@ -210,7 +230,7 @@ class _Picker:
         for text, used in options + self.options("sms", book.SMS):
             for candidate in (f"{text} {link} {footer}", f"{text} {{{{product_url}}}} {footer}"):
                 if sms_size(candidate).segments <= 1 and length(candidate) <= limit:
-                    self.used += used
+                    self._take("sms", text, used)
                     return candidate
         return f"{{{{product_url}}}} {footer}"
 
