@@ -113,4 +113,4 @@ if lookup_tab.open:
             if found is None:
                 st.warning(f"No customer with id {wanted.strip()!r} in this workspace.")
             else:
-                personas_view.story(found)
+                personas_view.story(found, cache.customer_value_of(ws, found.customer_id))

@@ -8,10 +8,11 @@ from core.errors import PersonaLensError
 from core.kinds import TrainOptions
 from core.recs import service as recs_service
 from core.recs.metrics import METRICS
+from core.value.service import audience_value
 from core.whatif import campaign, drivers, personas_lab
 from core.whatif.recs_lab import SHOWN_METRICS, RecSettings
 from pages._ui import cache, charts, training
-from pages._ui.format import literal
+from pages._ui.format import compact, literal
 from pages._ui.layout import page_workspace
 from pages._ui.whatif_view import HOW, scenario_builder
 
@@ -82,10 +83,17 @@ def campaigns() -> None:
             st.markdown(f"- **{label.capitalize()}**: {text}")
     recs = cache.recs(ws)
     scenarios = {name: (audience, offer) for name, audience, offer in built}
+    value = cache.customer_value(ws)
     for result in results:
         with st.expander(f"{result.name}: assumptions and the customers to contact first"):
             for line in result.assumptions:
                 st.markdown(f"- {literal(line)}")
+            if value is not None:
+                total, low, high = audience_value(value, result.customers["customer_id"])
+                st.markdown(
+                    f"**Expected value of this audience over the next year** (all their purchases, not only this "
+                    f"offer): {compact(total)} (members' 80% ranges add up to {compact(low)}–{compact(high)})"
+                )
             audience, offer = scenarios[result.name]
             st.page_link(
                 "pages/messages.py",

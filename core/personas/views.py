@@ -100,10 +100,15 @@ def customer_story(
     )
 
 
-def audience(ws: Workspace, assigned: pd.DataFrame, persona_id: int) -> pd.DataFrame:
-    """A persona's customers as a campaign audience: customer_id, name, email, location, persona_name."""
+def audience(ws: Workspace, assigned: pd.DataFrame, persona_id: int, value: pd.DataFrame | None = None) -> pd.DataFrame:
+    """A persona's customers as a campaign audience: customer_id, name, email, location, persona_id,
+    persona_name, and with `value` (core.value's forecast) clv and p_alive, most valuable first."""
     members = assigned[assigned["persona_id"] == persona_id]
     people = ws.read_table("customers")[["customer_id", "name", "email", "location"]]
-    return members.merge(people, on="customer_id", how="left")[
+    out = members.merge(people, on="customer_id", how="left")[
         ["customer_id", "name", "email", "location", "persona_id", "persona_name"]
     ]
+    if value is None:
+        return out
+    out = out.merge(value[["customer_id", "clv", "p_alive"]], on="customer_id", how="left")
+    return out.sort_values("clv", ascending=False, na_position="last", ignore_index=True)

@@ -67,17 +67,20 @@ class PurchaseHistory:
         )
 
 
+PURCHASES = """
+    SELECT i.customer_id, i.product_id, i.timestamp AS ts,
+           coalesce(i.order_id, CAST(i.timestamp AS VARCHAR)) AS order_key,
+           greatest(coalesce(i.quantity, 1), 0) * coalesce(i.unit_price, p.price, 0) AS spend,
+           p.category
+    FROM interactions i LEFT JOIN (SELECT DISTINCT ON (product_id) * FROM products) p USING (product_id)
+    WHERE i.timestamp IS NOT NULL AND coalesce(i.quantity, 1) > 0
+      AND coalesce(lower(i.event_type), '') NOT IN ('return', 'cancellation', 'cancel', 'view', 'click')
+      AND i.customer_id IS NOT NULL AND i.product_id IS NOT NULL"""  # a purchase: dated, bought, not returned
+
+
 def load_history(ws: Workspace) -> PurchaseHistory:
     """Read purchases from the workspace; raises a clear error when there is nothing to learn from."""
-    raw = ws.query("""
-        SELECT i.customer_id, i.product_id, i.timestamp AS ts,
-               coalesce(i.order_id, CAST(i.timestamp AS VARCHAR)) AS order_key,
-               greatest(coalesce(i.quantity, 1), 0) * coalesce(i.unit_price, p.price, 0) AS spend,
-               p.category
-        FROM interactions i LEFT JOIN (SELECT DISTINCT ON (product_id) * FROM products) p USING (product_id)
-        WHERE i.timestamp IS NOT NULL AND coalesce(i.quantity, 1) > 0
-          AND coalesce(lower(i.event_type), '') NOT IN ('return', 'cancellation', 'cancel', 'view', 'click')
-          AND i.customer_id IS NOT NULL AND i.product_id IS NOT NULL""")
+    raw = ws.query(PURCHASES)
     if raw.empty:
         raise PersonaLensError(
             "what-if needs dated purchases (orders or ratings with a timestamp): upload an order export first"

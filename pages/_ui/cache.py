@@ -135,7 +135,8 @@ def keyword_cloud(words: tuple[str, ...]):  # noqa: ANN201 - a PIL image
 @st.cache_data(show_spinner=False, max_entries=64)
 def _persona_audience_csv(path: str, key: Key, persona_id: int, masked: bool) -> bytes:
     views = _personas(path, key)
-    frame = persona_views.audience(Workspace(Path(path)), views.assignments, persona_id)
+    value = _customer_value(path, key.data, VALUE_HORIZON)
+    frame = persona_views.audience(Workspace(Path(path)), views.assignments, persona_id, value)
     return to_csv_bytes(mask_personal(frame) if masked else frame)
 
 
@@ -349,3 +350,49 @@ def copy_set(ws: Workspace, request):  # noqa: ANN001, ANN201 - a CopyRequest ->
     if request.customer_id is not None:
         ctx = replace(ctx, reasons=recs(ws))
     return write_copy(ctx, message_grounds(ws), request)
+
+
+VALUE_HORIZON = 365  # days: the year budgets are set by
+
+
+@st.cache_data(show_spinner="Forecasting what each customer is worth…", max_entries=8)
+def _customer_value(path: str, data: int, horizon: int) -> pd.DataFrame | None:
+    from core.errors import PersonaLensError
+    from core.value.service import customer_value as forecast
+
+    try:
+        return forecast(Workspace(Path(path)), horizon)[1]
+    except PersonaLensError:  # no dated purchases, or too few customers: pages leave value out
+        return None
+
+
+def customer_value(ws: Workspace) -> pd.DataFrame | None:
+    """Each customer's expected purchases and value over the next VALUE_HORIZON days (core.value), or None."""
+    return _customer_value(str(ws.path), ws.data_version(), VALUE_HORIZON)
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def _persona_values(path: str, key: Key) -> dict[int, dict]:
+    from core.value.service import value_by_persona
+
+    value = _customer_value(path, key.data, VALUE_HORIZON)
+    views = _personas(path, key)
+    if value is None or views is None:
+        return {}
+    table = value_by_persona(value, views.assignments)
+    return {int(r["persona_id"]): r for r in table.to_dict(orient="records")}
+
+
+def persona_values(ws: Workspace) -> dict[int, dict]:
+    """persona id -> its members' mean value (clv, clv_low, clv_high, p_alive) over VALUE_HORIZON days."""
+    key = _persona_key(ws)
+    return {} if key is None else _persona_values(str(ws.path), key)
+
+
+def customer_value_of(ws: Workspace, customer_id: str) -> dict | None:
+    """One customer's row of the value forecast, or None."""
+    value = customer_value(ws)
+    if value is None:
+        return None
+    row = value[value["customer_id"] == str(customer_id)]
+    return None if row.empty else row.iloc[0].to_dict()

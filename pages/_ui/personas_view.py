@@ -76,6 +76,14 @@ def card(ws: Workspace, persona: PersonaCard, state: service.PersonaViews) -> No
             st.markdown("**Feels**: " + "; ".join(feel))
         if persona.top_products:
             st.markdown("**Favourites**: " + "; ".join(literal(t) for t, _ in persona.top_products))
+        worth = cache.persona_values(ws).get(persona.persona_id)
+        if worth:
+            st.markdown(
+                f"**Worth**: {compact(worth['clv'])} each over the next year "
+                f"(80% interval {compact(worth['clv_low'])}–{compact(worth['clv_high'])}); "
+                f"{worth['p_alive']:.0%} likely still buying",
+                help="Expected purchases (BG/NBD) x expected spend per purchase (Gamma-Gamma), from dated orders.",
+            )
         if persona.keywords:
             st.image(cache.keyword_cloud(tuple(persona.keywords)), width="stretch")
         for quote in persona.quotes:
@@ -98,9 +106,19 @@ def card(ws: Workspace, persona: PersonaCard, state: service.PersonaViews) -> No
         )
 
 
-def story(found: CustomerStory) -> None:
+def story(found: CustomerStory, value: dict | None = None) -> None:
+    """The lookup card; `value`: the customer's row of core.value's forecast, when there is one."""
     p = found.profile
     st.subheader(f"{literal(found.customer_id)} · {literal(found.persona_name or 'no persona')}")
+    if value:
+        st.metric(
+            "Expected value, next 12 months",
+            compact(value["clv"]),
+            f"80% interval {compact(value['clv_low'])}–{compact(value['clv_high'])} · "
+            f"{value['expected_purchases']:.1f} purchases · {value['p_alive']:.0%} likely still buying",
+            delta_color="off",
+            delta_arrow="off",
+        )
     cols = st.columns(5)
     cols[0].metric("RFM segment", found.rfm_segment or "—")
     cols[1].metric("Orders", f"{p.get('orders') or 0:,.0f}")

@@ -31,10 +31,13 @@ def test_find_personas_then_read_cards_and_look_up_a_customer(own_demo: Path) ->
     names = [s.value for s in at.subheader]
     assert len(names) == 6 and all(names)
     assert "6 personas over 2,000 customers" in at.caption[0].value
+    worth = [m.value for m in at.markdown if m.value.startswith("**Worth**")]
+    assert len(worth) == 6 and all("over the next year" in w for w in worth)  # customer value on every card
     open_tab(at, "personas-tab", "Customer lookup")
     at.text_input[-1].input("C10001").run()
     assert not at.exception
     assert any("C10001" in s.value for s in at.subheader)
+    assert any(m.label == "Expected value, next 12 months" for m in at.metric)
     at.text_input[-1].input("nobody").run()
     assert "No customer with id 'nobody'" in at.warning[0].value
 

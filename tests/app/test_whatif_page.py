@@ -59,6 +59,8 @@ def test_each_scenario_offers_its_audience_as_a_download(trained: Path) -> None:
     reach = _outcome(at, "Reach")
     labels = [d.label for d in at.get("download_button")]
     assert labels == [f"Download {n:,.0f} customers (CSV with each customer's top 3 products)" for n in reach]
+    worth = [m.value for m in at.markdown if m.value.startswith("**Expected value of this audience")]
+    assert len(worth) == len(reach)  # each scenario's audience is valued by the customer-value forecast
 
 
 def test_recommendation_levers_change_offline_quality(trained: Path) -> None:
