@@ -24,6 +24,7 @@ pages = {
         st.Page("pages/sentiment.py", title="Sentiment & topics", icon=":material/reviews:"),
         st.Page("pages/whatif.py", title="What-if", icon=":material/science:"),
         st.Page("pages/messages.py", title="Messages", icon=":material/edit_note:"),
+        st.Page("pages/campaigns.py", title="Campaigns", icon=":material/campaign:"),
     ],
     "Your data": [
         st.Page("pages/data.py", title="Data", icon=":material/database:"),

@@ -39,6 +39,8 @@ def browse(
     if not mask_personal:
         require(by, ws.name, "unmask")
     spec = schema.table(table)
+    if not ws.has_table(table):  # a table this workspace has not needed yet (campaign results before any import)
+        return TablePage(pd.DataFrame(columns=spec.column_names), 0, 0)
     where, params = "", []
     if column and contains:
         if column not in spec.column_names:

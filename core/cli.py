@@ -363,6 +363,31 @@ def cmd_copy(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_campaigns(args: argparse.Namespace) -> int:
+    from core.campaigns.readout import campaigns, readout
+    from core.workspace import open_workspace
+
+    ws = open_workspace(args.workspace)
+    found = campaigns(ws)
+    if found.empty:
+        raise PersonaLensError("no campaign results yet: ingest a results export (campaign, customer, group, outcomes)")
+    names = [args.campaign] if args.campaign else found["campaign"].tolist()
+    readouts = [readout(ws, name, args.metric) for name in names]
+    if args.json:
+        _print_json([r.to_dict() for r in readouts])
+        return 0
+    for r in readouts:
+        print(f"{r.campaign} ({args.metric}):")
+        for row in r.rates.itertuples():
+            print(
+                f"  {row.ab_group:<10} {row.successes:>7,.0f} of {row.sent:>7,} = {row.rate:6.2%}  "
+                f"(95% interval {row.low:.2%} to {row.high:.2%})"
+            )
+        for line in r.comparisons["verdict"]:
+            print(f"  -> {line}")
+    return 0
+
+
 def cmd_clv(args: argparse.Namespace) -> int:
     from dataclasses import asdict
 
@@ -730,6 +755,15 @@ def build_parser() -> argparse.ArgumentParser:
     cp.add_argument("--seed", type=int, default=42)
     cp.add_argument("--json", action="store_true")
     cp.set_defaults(func=cmd_copy)
+
+    from core.campaigns.readout import METRICS as CAMPAIGN_METRICS
+
+    camp = sub.add_parser("campaigns", help="campaign readouts: each group's rates with 95%% intervals and a verdict")
+    camp.add_argument("--workspace", required=True)
+    camp.add_argument("--campaign", help="one campaign (default: every one)")
+    camp.add_argument("--metric", choices=list(CAMPAIGN_METRICS), default="converted")
+    camp.add_argument("--json", action="store_true")
+    camp.set_defaults(func=cmd_campaigns)
 
     clv = sub.add_parser(
         "clv", help="each customer's expected purchases and value over a horizon (BG/NBD + Gamma-Gamma)"

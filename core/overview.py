@@ -38,11 +38,8 @@ class WorkspaceSummary:
 
 def summarize(ws: Workspace) -> WorkspaceSummary:
     """Row counts, distinct customers/products/orders, revenue, ratings and the date range."""
+    tables = ws.row_counts()
     with ws.connect() as con:
-        tables = {
-            t: con.execute(f'SELECT count(*) FROM "{t}"').fetchall()[0][0]
-            for t in ("customers", "products", "interactions", "reviews")
-        }
         customers, products = con.execute("""
             SELECT
               (SELECT count(DISTINCT customer_id) FROM (

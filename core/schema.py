@@ -31,6 +31,15 @@ interactions  one row per order line, rating or click
   rating        double             explicit rating (e.g. 1-5 stars) when the event is a rating
   event_type    text               purchase, return, rating, view, ...
 
+campaign_results  one row per customer and message of a campaign (created with the first import)
+  campaign      text, required     campaign name or id
+  customer_id   text, required
+  message_id    text               the message sent (PersonaLens's export carries it)
+  ab_group      text               A, B, ... or control
+  sent_at       timestamp
+  delivered, opened, clicked, converted   boolean (unknown when the tool did not export it)
+  revenue       double             revenue attributed to the message
+
 reviews       one row per written review
   review_id     text, key
   customer_id   text
@@ -78,7 +87,7 @@ class Table:
         return f'CREATE TABLE IF NOT EXISTS "{self.name}" ({cols})'
 
 
-TEXT, INT, FLOAT, TS = "VARCHAR", "INTEGER", "DOUBLE", "TIMESTAMP"
+TEXT, INT, FLOAT, TS, BOOL = "VARCHAR", "INTEGER", "DOUBLE", "TIMESTAMP", "BOOLEAN"
 
 CUSTOMERS = Table(
     "customers",
@@ -141,7 +150,25 @@ REVIEWS = Table(
     description="what customers wrote",
 )
 
-TABLES: dict[str, Table] = {t.name: t for t in (CUSTOMERS, PRODUCTS, INTERACTIONS, REVIEWS)}
+CAMPAIGN_RESULTS = Table(
+    "campaign_results",
+    (
+        Column("campaign", TEXT, True, "campaign name or id, as in the e-mail or ad tool"),
+        Column("customer_id", TEXT, True),
+        Column("message_id", TEXT, description="the message or creative sent (PersonaLens exports it)"),
+        Column("ab_group", TEXT, description="variant or group: A, B, ..., control"),
+        Column("sent_at", TS, description="when it was sent"),
+        Column("delivered", BOOL),
+        Column("opened", BOOL),
+        Column("clicked", BOOL),
+        Column("converted", BOOL, description="bought (or did what the campaign asked)"),
+        Column("revenue", FLOAT, description="revenue attributed to the message"),
+    ),
+    key=("campaign", "customer_id", "message_id"),
+    description="what customers did after a campaign: sent, opened, clicked, bought",
+)
+
+TABLES: dict[str, Table] = {t.name: t for t in (CUSTOMERS, PRODUCTS, INTERACTIONS, REVIEWS, CAMPAIGN_RESULTS)}
 
 
 def table(name: str) -> Table:

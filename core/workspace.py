@@ -178,9 +178,16 @@ class Workspace:
         return self.query(sql)
 
     def row_counts(self) -> dict[str, int]:
-        counts = " UNION ALL ".join(f"SELECT '{name}', count(*) FROM \"{name}\"" for name in schema.TABLES)
+        """Rows per canonical table (0 for a table a workspace from an earlier version has not created yet)."""
         with self.connect() as con:
-            return {name: int(n) for name, n in con.execute(counts).fetchall()}
+            present = {r[0] for r in con.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
+            names = [name for name in schema.TABLES if name in present]
+            counts = " UNION ALL ".join(f"SELECT '{name}', count(*) FROM \"{name}\"" for name in names)
+            found = {name: int(n) for name, n in con.execute(counts).fetchall()} if names else {}
+        return {name: found.get(name, 0) for name in schema.TABLES}
+
+    def has_table(self, name: str) -> bool:
+        return bool(self.query("SELECT count(*) AS n FROM duckdb_tables() WHERE table_name = ?", [name])["n"].iloc[0])
 
     def data_version(self) -> int:
         """Increases with every commit."""
@@ -302,6 +309,8 @@ def _coerce(values: pd.Series, sql_type: str) -> pd.Series:
         return pd.to_numeric(values, errors="coerce").astype("float64")
     if sql_type == schema.TS:
         return pd.to_datetime(values, errors="coerce")
+    if sql_type == schema.BOOL:
+        return values.map(lambda v: None if v is None or pd.isna(v) else bool(v)).astype("boolean")
     raise AssertionError(f"unhandled type {sql_type}")
 
 
@@ -311,6 +320,7 @@ def write_rows(con: duckdb.DuckDBPyConnection, table: schema.Table, source: str,
     "replace" empties the table first; "append" skips rows whose natural key is already stored.
     Returns the number of rows inserted.
     """
+    con.execute(table.ddl())  # a table added after this workspace was created appears with its first rows
     cols = ", ".join(f'CAST("{c.name}" AS {c.sql_type}) AS "{c.name}"' for c in table.columns)
     select = f"SELECT {cols} FROM {source}"
     before = con.execute(f'SELECT count(*) FROM "{table.name}"').fetchall()[0][0]

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-ROLES = ("interactions", "reviews", "products", "customers")
+ROLES = ("interactions", "reviews", "products", "customers", "campaign_results")
 
 # field -> normalised names (lowercase, letters and digits only)
 SYNONYMS: dict[str, tuple[str, ...]] = {
@@ -69,6 +69,14 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
         "saleid",
     ),
     "review_id": ("reviewid", "commentid", "feedbackid"),
+    "campaign": ("campaign", "campaignid", "campaignname", "campaigncode", "mailingid", "blastid"),
+    "message_id": ("messageid", "creativeid", "emailid", "templateid"),
+    "ab_group": ("abgroup", "testgroup", "experimentgroup", "controlgroup", "variant", "variantname", "arm", "cell"),
+    "delivered": ("delivered", "isdelivered"),
+    "opened": ("opened", "isopened", "opens", "open", "openedat"),
+    "clicked": ("clicked", "isclicked", "clicks", "click", "clickedat"),
+    "converted": ("converted", "isconverted", "conversion", "conversions", "convertedat"),
+    "revenue": ("revenue", "conversionvalue", "attributedrevenue", "campaignrevenue"),
     "rating": ("rating", "overall", "stars", "star", "score", "starrating", "reviewrating", "rate", "reviewscore"),
     "quantity": ("quantity", "qty", "units", "unitssold", "quantityordered", "count"),
     "unit_price": ("unitprice", "priceeach", "itemprice", "saleprice", "pricepaid", "priceperunit"),
@@ -90,6 +98,11 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
         "orderdatetime",
         "transactiondate",
         "ratedat",
+        "sentat",
+        "senttime",
+        "sendtime",
+        "sentdate",
+        "senddate",
     ),
     "text": (
         "reviewtext",
@@ -402,6 +415,13 @@ def _role_of(guesses: dict[str, ColumnGuess], profiles: dict[str, Profile]) -> t
         + has("price")
         + has("brand")
         + 0.5 * has("description"),
+        "campaign_results": 3 * has("campaign")
+        + has("ab_group")
+        + has("opened")
+        + has("clicked")
+        + has("converted")
+        + has("delivered")
+        + 0.5 * has("revenue"),
         "customers": 2 * (has("customer_id") and not has("product_id"))
         + has("age")
         + has("gender")

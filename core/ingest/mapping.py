@@ -13,7 +13,9 @@ import pandas as pd
 from core.ingest.detect import Profile
 
 ID_FIELDS = {"customer_id", "product_id", "order_id", "review_id"}
-NUMBER_FIELDS = {"rating", "quantity", "unit_price", "price", "age"}
+NUMBER_FIELDS = {"rating", "quantity", "unit_price", "price", "age", "revenue"}
+FLAG_FIELDS = {"delivered", "opened", "clicked", "converted"}  # yes/no, 1/0, or a time when it happened
+_FALSE = "('', '0', '0.0', 'false', 'no', 'n', 'f', 'none', 'null', 'nan', '-')"
 TIME_FIELDS = {"timestamp", "signup_date"}
 DATE_FORMATS_MONTH_FIRST = ["%m/%d/%Y %H:%M:%S", "%m/%d/%Y %H:%M", "%m/%d/%Y", "%m/%d/%y %H:%M", "%m/%d/%y"]
 DATE_FORMATS_DAY_FIRST = ["%d/%m/%Y %H:%M:%S", "%d/%m/%Y %H:%M", "%d/%m/%Y", "%d/%m/%y %H:%M", "%d/%m/%y"]
@@ -64,6 +66,18 @@ TABLE_FIELDS: dict[str, dict[str, str]] = {
         "rating": "rating",
         "event_type": "event_type",
     },
+    "campaign_results": {
+        "campaign": "campaign",
+        "customer_id": "customer_id",
+        "message_id": "message_id",
+        "ab_group": "ab_group",
+        "sent_at": "timestamp",
+        "delivered": "delivered",
+        "opened": "opened",
+        "clicked": "clicked",
+        "converted": "converted",
+        "revenue": "revenue",
+    },
     "reviews": {
         "review_id": "review_id",
         "customer_id": "customer_id",
@@ -103,6 +117,8 @@ def field_expressions(mapping: dict[str, str], profiles: dict[str, Profile], sam
             )
         elif field in TIME_FIELDS:
             exprs[field] = _time_expr(col, profiles.get(column), samples.get(column))
+        elif field in FLAG_FIELDS:  # an empty cell or "no" is false; "yes", 1 or a timestamp is true
+            exprs[field] = f"(coalesce(lower(trim({col})), '') NOT IN {_FALSE})"
         elif field in ("text", "description", "product_title", "review_title"):  # strip HTML only where there is some
             exprs[field] = (
                 rf"NULLIF(trim(CASE WHEN contains({col}, '<') OR regexp_matches({col}, '\s\s|[\n\r\t]') THEN "
@@ -148,7 +164,11 @@ def targets_for(role: str, fields: set[str]) -> list[str]:
     tables = [role]
     if role != "products" and "product_id" in fields and fields & PROFILE_FIELDS["products"]:
         tables.append("products")
-    if role != "customers" and "customer_id" in fields and fields & PROFILE_FIELDS["customers"]:
+    if (
+        role not in ("customers", "campaign_results")
+        and "customer_id" in fields
+        and fields & PROFILE_FIELDS["customers"]
+    ):
         tables.append("customers")
     if role == "reviews" and {"customer_id", "product_id", "rating"} <= fields:
         tables.append("interactions")

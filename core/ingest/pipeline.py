@@ -44,6 +44,7 @@ REQUIRED = {
     "reviews": (),
     "products": ("product_id",),
     "customers": ("customer_id",),
+    "campaign_results": ("campaign", "customer_id"),
 }
 RANGES = {"rating": (0, 10), "quantity": (None, None), "unit_price": (0, None), "price": (0, None), "age": (0, 120)}
 _MAPPINGS_DDL = (
@@ -479,7 +480,7 @@ def _orphans(con: duckdb.DuckDBPyConnection, table: str, role: str, exprs: dict[
     """Ids this file refers to that no products/customers table knows (only when that table has rows)."""
     rows = []
     for fld, known in (("product_id", "products"), ("customer_id", "customers")):
-        if role == known or fld not in exprs or role not in ("interactions", "reviews"):
+        if role == known or fld not in exprs or role not in ("interactions", "reviews", "campaign_results"):
             continue
         if con.execute(f"SELECT count(*) FROM {known}").fetchall()[0][0] == 0:
             continue

@@ -22,6 +22,7 @@ from core.messages.facts import FactSheet
 from core.messages.variant import Variant
 
 GOOD_RATING = 4.0  # a rating copy may boast about
+LONG_NAME = 40  # characters: a cross-sell names a product this long only when no shorter favourite exists
 MIN_PRAISE = 2  # reviews behind a praised aspect before copy repeats it
 SLOTS: dict[str, tuple[str, ...]] = {  # slot -> fact ids, first found wins
     "product": ("product.title", "offer.product.1"),
@@ -68,6 +69,7 @@ class _Filler:
             if base == "favourite":  # a cross-sell names another product than the one offered
                 offered = {self.sheet.text("product.title")} | {f.text for f in picks}
                 facts = [f for f in facts if f.text not in offered]
+                facts = [f for f in facts if len(f.text) <= LONG_NAME] or facts  # short names read better twice
             if len(facts) < (2 if second else 1):
                 return None
             fact = facts[(self.turn + (1 if second else 0)) % len(facts)]

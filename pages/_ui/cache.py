@@ -396,3 +396,15 @@ def customer_value_of(ws: Workspace, customer_id: str) -> dict | None:
         return None
     row = value[value["customer_id"] == str(customer_id)]
     return None if row.empty else row.iloc[0].to_dict()
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def _readout(path: str, key: Key, campaign_name: str, metric: str):  # noqa: ANN202 - a Readout
+    from core.campaigns.readout import readout as read
+
+    return read(Workspace(Path(path)), campaign_name, metric)
+
+
+def campaign_readout(ws: Workspace, campaign_name: str, metric: str):  # noqa: ANN201 - a Readout
+    """A campaign's funnel, rates, verdicts and segment rates, once per data version and personas."""
+    return _readout(str(ws.path), _key(ws, "personas"), campaign_name, metric)

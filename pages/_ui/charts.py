@@ -646,3 +646,40 @@ def persona_sizes(sizes: pd.DataFrame) -> go.Figure:
     )
     fig.update_layout(yaxis={"autorange": "reversed"}, hovermode="closest")
     return _style(fig, max(260, 36 * len(sizes)))
+
+
+def campaign_funnel(funnel: pd.DataFrame) -> go.Figure:
+    """Each group's share of sends that were delivered, opened, clicked and bought (steps the tool reported)."""
+    steps = [s for s in ("delivered", "opened", "clicked", "converted") if funnel[s].notna().any()]
+    labels = {"delivered": "Delivered", "opened": "Opened", "clicked": "Clicked", "converted": "Bought"}
+    fig = go.Figure()
+    for i, row in enumerate(funnel.itertuples()):
+        fig.add_bar(
+            x=[labels[s] for s in steps],
+            y=[getattr(row, s) / row.sent for s in steps],
+            name=str(row.ab_group),
+            marker_color=PALETTE[i % len(PALETTE)],
+            hovertemplate="%{y:.1%} of sends<extra>%{fullData.name}</extra>",
+        )
+    fig.update_layout(barmode="group", yaxis_tickformat=".0%", yaxis_title="share of sends")
+    return _style(fig, 320)
+
+
+def group_rates(rates: pd.DataFrame, label: str) -> go.Figure:
+    """Each group's rate with its 95% interval."""
+    fig = go.Figure()
+    fig.add_bar(
+        x=rates["ab_group"].astype(str),
+        y=rates["rate"],
+        marker_color=[PALETTE[i % len(PALETTE)] for i in range(len(rates))],
+        error_y={
+            "type": "data",
+            "symmetric": False,
+            "array": (rates["high"] - rates["rate"]).tolist(),
+            "arrayminus": (rates["rate"] - rates["low"]).tolist(),
+            "color": "#333",
+        },
+        hovertemplate="%{y:.2%}<extra></extra>",
+    )
+    fig.update_layout(yaxis_tickformat=".1%", yaxis_title=label, showlegend=False, hovermode="closest")
+    return _style(fig, 300)

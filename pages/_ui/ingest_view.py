@@ -17,6 +17,7 @@ ROLE_LABELS = {
     "reviews": "Reviews",
     "products": "Product catalogue",
     "customers": "Customers",
+    "campaign_results": "Campaign results (sent, opened, clicked, bought)",
 }
 
 

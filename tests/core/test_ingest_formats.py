@@ -81,7 +81,7 @@ def test_gzip_and_zip_with_junk_members(ws: Workspace, tmp_path: Path) -> None:
     archive.write_bytes(buffer.getvalue())
     result = ingest(ws, [gz, archive])
     assert sorted(r.role for r in result.reports) == ["customers", "interactions", "products"]
-    assert ws.row_counts() == {"customers": 1, "products": 2, "interactions": 3, "reviews": 0}
+    assert ws.row_counts() == {"customers": 1, "products": 2, "interactions": 3, "reviews": 0, "campaign_results": 0}
     assert ws.query("SELECT price FROM products ORDER BY product_id")["price"].tolist() == [25.0, 19.5]
 
 

@@ -30,7 +30,13 @@ def test_movielens_headerless_latin1_and_one_hot_genres(ws: Workspace) -> None:
     result = ingest(ws, [ML / "u.item", ML / "u.user", ML / "u.data"])
     roles = {r.source: r.role for r in result.reports}
     assert roles == {"u.item": "products", "u.user": "customers", "u.data": "interactions"}
-    assert ws.row_counts() == {"customers": 943, "products": 1682, "interactions": 100_000, "reviews": 0}
+    assert ws.row_counts() == {
+        "customers": 943,
+        "products": 1682,
+        "interactions": 100_000,
+        "reviews": 0,
+        "campaign_results": 0,
+    }
     assert _distinct(ws, "interactions", "customer_id") == 943
     assert _distinct(ws, "interactions", "product_id") == 1682
     ratings = ws.query("SELECT min(rating) lo, max(rating) hi, count(timestamp) ts FROM interactions")

@@ -40,7 +40,7 @@ def test_create_list_open_delete(empty_home: Path) -> None:
     ws = create_workspace("shop")
     assert ws.raw_dir.is_dir() and ws.models_dir.is_dir() and ws.db_path.is_file()
     assert [w.name for w in list_workspaces()] == ["shop"]
-    assert ws.row_counts() == {"customers": 0, "products": 0, "interactions": 0, "reviews": 0}
+    assert ws.row_counts() == {"customers": 0, "products": 0, "interactions": 0, "reviews": 0, "campaign_results": 0}
     assert open_workspace("shop").path == ws.path
     with pytest.raises(WorkspaceExistsError):
         create_workspace("shop")

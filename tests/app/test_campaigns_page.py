@@ -1,0 +1,43 @@
+"""Campaigns page through AppTest: an empty state that says what to upload, then a readout with verdicts."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from core.ingest.pipeline import ingest
+from core.workspace import Workspace, open_workspace
+from tests.app.conftest import open_page
+from tests.core.test_campaigns import _results_file
+
+
+@pytest.fixture
+def with_results(trained_ws: Workspace, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    home = tmp_path / "home"
+    shutil.copytree(trained_ws.path, home / "demo")
+    monkeypatch.setenv("PERSONALENS_HOME", str(home))
+    ws = open_workspace(home / "demo")
+    _results_file(ws, tmp_path / "results.csv", {"A": 0.05, "B": 0.35, "control": 0.04})
+    ingest(ws, [tmp_path / "results.csv"])
+    return home
+
+
+def test_without_results_the_page_says_what_to_upload(trained_home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PERSONALENS_HOME", str(trained_home))
+    at = open_page("pages/campaigns.py", "demo")
+    assert not at.exception
+    assert "campaign results export" in at.info[0].value
+
+
+def test_a_readout_shows_each_group_with_its_verdict(with_results: Path) -> None:
+    at = open_page("pages/campaigns.py", "demo")
+    assert not at.exception
+    assert at.selectbox(key="camp-name").value == "Winter test"
+    assert any("B is ahead of control" in s.value and "a real difference" in s.value for s in at.success)
+    rates = next(d.value for d in at.dataframe if "successes" in d.value.columns)
+    assert rates["ab_group"].tolist() == ["A", "B", "control"]
+    assert len(at.get("plotly_chart")) == 2
+    at.selectbox(key="camp-metric").set_value("opened").run()
+    assert not at.exception
