@@ -495,6 +495,13 @@ def _orphans(con: duckdb.DuckDBPyConnection, table: str, role: str, exprs: dict[
         ).fetchall()[0]
         if n:
             rows.append({"field": fld, "count": n, "example": example})
+    if role == "campaign_results" and "message_id" in exprs and _exists(con, "approved_messages"):
+        n, example = con.execute(  # variants PersonaLens never exported: another tool's, or a typo
+            f"SELECT count(DISTINCT message_id), any_value(message_id) FROM {table}_{role} t WHERE message_id IS NOT "
+            "NULL AND NOT EXISTS (SELECT 1 FROM approved_messages a WHERE a.message_id = t.message_id)"
+        ).fetchall()[0]
+        if n:
+            rows.append({"field": "message_id", "count": n, "example": example})
     return pd.DataFrame(rows, columns=["field", "count", "example"])
 
 

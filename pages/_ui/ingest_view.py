@@ -86,7 +86,7 @@ def render_report(report: FileReport, key: str) -> None:
     for title, frame in (
         ("Values that could not be read (kept empty)", report.coercions),
         ("Values outside the expected range (kept)", report.out_of_range),
-        ("Ids not found in your catalogue or customer list", report.orphans),
+        ("Ids not found in your catalogue, customer list or approved messages", report.orphans),
     ):
         if not frame.empty:
             st.markdown(f"**{title}**")

@@ -79,7 +79,13 @@ def _results_file(ws: Workspace, path: Path, rates: dict[str, float], seed: int 
             "Revenue": np.where(bought, 42.5, 0.0),
         }
     )
-    sent = pd.concat([sent, sent.head(1).assign(**{"Customer ID": "NOBODY"})])
+    sent = pd.concat(
+        [
+            sent,
+            sent.head(1).assign(**{"Customer ID": "NOBODY"}),
+            sent.head(1).assign(**{"Message ID": "not-from-personalens", "Customer ID": "C10002"}),
+        ]
+    )
     sent.to_csv(path, index=False)
     return sent
 
@@ -89,7 +95,9 @@ def test_results_come_back_as_a_data_kind_and_read_as_verdicts(ws: Workspace, tm
     sent = _results_file(ws, tmp_path / "results.csv", truth)
     (report,) = ingest(ws, [tmp_path / "results.csv"]).reports
     assert report.role == "campaign_results" and report.rows_accepted == len(sent)
-    assert report.orphans.set_index("field").loc["customer_id", "count"] == 1  # NOBODY is not a customer
+    orphans = report.orphans.set_index("field")
+    assert orphans.loc["customer_id", "count"] == 1  # NOBODY is not a customer
+    assert orphans.loc["message_id", "example"] == "not-from-personalens"  # a variant no one approved here
     assert ws.row_counts()["campaign_results"] == len(sent)
     assert campaigns(ws)["campaign"].tolist() == ["Winter test"]
 
