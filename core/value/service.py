@@ -29,6 +29,7 @@ from core.workspace import Workspace
 MIN_CUSTOMERS = 50
 MIN_REPEAT = 20  # customers with a repeat purchase, for the spend model
 DRAWS = 400
+CHUNK = 5_000  # customers simulated at once
 INTERVAL = (0.1, 0.9)
 
 
@@ -94,8 +95,12 @@ class ValueModel:
     def forecast(self, summary: pd.DataFrame, horizon: float, seed: int = 42) -> pd.DataFrame:
         x, t_x, age = summary["frequency"].to_numpy(), summary["recency"].to_numpy(), summary["age"].to_numpy()
         expected = self.purchases.expected_purchases(horizon, x, t_x, age)
-        draws = self.purchases.simulate(horizon, x, t_x, age, DRAWS, np.random.default_rng(seed))
-        low, high = np.quantile(draws, INTERVAL, axis=1)
+        rng = np.random.default_rng(seed)
+        low, high = np.empty(len(x)), np.empty(len(x))
+        for start in range(0, len(x), CHUNK):  # bounded memory: CHUNK x DRAWS draws at a time
+            part = slice(start, start + CHUNK)
+            draws = self.purchases.simulate(horizon, x[part], t_x[part], age[part], DRAWS, rng)
+            low[part], high[part] = np.quantile(draws, INTERVAL, axis=1)
         per = self.spend.expected_spend(x, summary["monetary"].to_numpy(), self.population_spend)
         return pd.DataFrame(
             {
