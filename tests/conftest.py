@@ -81,3 +81,16 @@ def trained_ws(trained_home: Path) -> Workspace:
     from core.workspace import open_workspace
 
     return open_workspace(trained_home / "demo")
+
+
+@pytest.fixture
+def own_trained(trained_ws: Workspace, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Workspace:
+    """A private copy of the trained demo in a fresh home (PERSONALENS_HOME points at it): for tests that write."""
+    import shutil
+
+    from core.workspace import open_workspace
+
+    home = tmp_path / "home"
+    shutil.copytree(trained_ws.path, home / "demo")
+    monkeypatch.setenv("PERSONALENS_HOME", str(home))
+    return open_workspace(home / "demo")

@@ -296,7 +296,3 @@ def _spammy(text: str, sheet: FactSheet) -> list[str]:
 def _facts_used(text: str, sheet: FactSheet) -> tuple[str, ...]:
     low = text.lower()
     return tuple(f.id for f in sheet.facts if f.text and len(f.text) >= 2 and f.text.lower() in low)
-
-
-def length_of(text: str) -> int:
-    return length(text)

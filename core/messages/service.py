@@ -9,7 +9,7 @@ reason is kept with the result (`fallback`), so the page can say what happened.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from core.errors import PersonaLensError
 from core.messages import checks
@@ -62,7 +62,6 @@ class CopySet:
     generator: str  # what wrote most of them
     fallback: str = ""  # why template variants stand in for the language model's, if they do
     seconds: float = 0.0
-    notes: tuple[str, ...] = field(default_factory=tuple)
 
     def to_dict(self) -> dict:
         return {

@@ -2,26 +2,21 @@
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
 
 from core.ingest.pipeline import ingest
-from core.workspace import Workspace, open_workspace
+from core.workspace import Workspace
 from tests.app.conftest import open_page
 from tests.core.test_campaigns import _results_file
 
 
 @pytest.fixture
-def with_results(trained_ws: Workspace, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    home = tmp_path / "home"
-    shutil.copytree(trained_ws.path, home / "demo")
-    monkeypatch.setenv("PERSONALENS_HOME", str(home))
-    ws = open_workspace(home / "demo")
-    _results_file(ws, tmp_path / "results.csv", {"A": 0.05, "B": 0.35, "control": 0.04})
-    ingest(ws, [tmp_path / "results.csv"])
-    return home
+def with_results(own_trained: Workspace, tmp_path: Path) -> Path:
+    _results_file(own_trained, tmp_path / "results.csv", {"A": 0.05, "B": 0.35, "control": 0.04})
+    ingest(own_trained, [tmp_path / "results.csv"])
+    return own_trained.path.parent
 
 
 def test_without_results_the_page_says_what_to_upload(trained_home: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -2,22 +2,16 @@
 
 from __future__ import annotations
 
-import shutil
-from pathlib import Path
-
 import pytest
 
 from core import registry, runs
-from core.workspace import Workspace, open_workspace
+from core.workspace import Workspace
 from tests.app.conftest import open_page, open_tab
 
 
 @pytest.fixture
-def own(trained_ws: Workspace, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Workspace:
-    home = tmp_path / "home"
-    shutil.copytree(trained_ws.path, home / "demo")
-    monkeypatch.setenv("PERSONALENS_HOME", str(home))
-    return open_workspace(home / "demo")
+def own(own_trained: Workspace) -> Workspace:
+    return own_trained
 
 
 def test_cards_then_a_background_retrain_kept_as_candidate_then_promoted(own: Workspace) -> None:

@@ -3,7 +3,6 @@ run trains or the CLI imports into the same workspace."""
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 import sys
 import time
@@ -14,18 +13,15 @@ import pytest
 from core import registry, runs
 from core.kinds import TrainOptions
 from core.topics.service import rename_topic
-from core.workspace import Workspace, open_workspace
+from core.workspace import Workspace
 from tests.app.conftest import open_page, open_tab
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture
-def own(trained_ws: Workspace, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Workspace:
-    home = tmp_path / "home"
-    shutil.copytree(trained_ws.path, home / "demo")
-    monkeypatch.setenv("PERSONALENS_HOME", str(home))
-    return open_workspace(home / "demo")
+def own(own_trained: Workspace) -> Workspace:
+    return own_trained
 
 
 def _topic_options(at) -> list[str]:  # noqa: ANN001 - an AppTest

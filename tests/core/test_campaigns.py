@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 
 import numpy as np
@@ -12,7 +11,7 @@ import pytest
 
 from core.campaigns.readout import campaigns, compare, newcombe, readout, sends_needed, wilson
 from core.ingest.pipeline import ingest
-from core.workspace import Workspace, create_workspace, open_workspace
+from core.workspace import Workspace, create_workspace
 
 
 def test_intervals_match_the_published_examples() -> None:
@@ -41,11 +40,8 @@ def test_true_differences_fall_inside_their_intervals() -> None:
 
 
 @pytest.fixture
-def ws(trained_ws: Workspace, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Workspace:
-    home = tmp_path / "home"
-    shutil.copytree(trained_ws.path, home / "demo")
-    monkeypatch.setenv("PERSONALENS_HOME", str(home))
-    return open_workspace(home / "demo")
+def ws(own_trained: Workspace) -> Workspace:
+    return own_trained
 
 
 def _results_file(ws: Workspace, path: Path, rates: dict[str, float], seed: int = 5) -> pd.DataFrame:
