@@ -163,6 +163,8 @@ CAMPAIGN_RESULTS = Table(
         Column("clicked", BOOL),
         Column("converted", BOOL, description="bought (or did what the campaign asked)"),
         Column("revenue", FLOAT, description="revenue attributed to the message"),
+        Column("offer", TEXT, description="the category or product id offered (else read from the approved message)"),
+        Column("discount", FLOAT, description="share off the price offered: 0.1 for 10% off (else from the message)"),
     ),
     key=("campaign", "customer_id", "message_id"),
     description="what customers did after a campaign: sent, opened, clicked, bought",

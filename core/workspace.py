@@ -321,19 +321,28 @@ def write_rows(con: duckdb.DuckDBPyConnection, table: schema.Table, source: str,
     Returns the number of rows inserted.
     """
     con.execute(table.ddl())  # a table added after this workspace was created appears with its first rows
+    present = {
+        r[0]
+        for r in con.execute("SELECT column_name FROM duckdb_columns() WHERE table_name = ?", [table.name]).fetchall()
+    }
+    for c in table.columns:  # and a column added since then, with the first rows that could hold it
+        if c.name not in present:
+            con.execute(f'ALTER TABLE "{table.name}" ADD COLUMN "{c.name}" {c.sql_type}')
+    names = ", ".join(f'"{c.name}"' for c in table.columns)
     cols = ", ".join(f'CAST("{c.name}" AS {c.sql_type}) AS "{c.name}"' for c in table.columns)
     select = f"SELECT {cols} FROM {source}"
+    into = f'INSERT INTO "{table.name}" ({names})'
     before = con.execute(f'SELECT count(*) FROM "{table.name}"').fetchall()[0][0]
     if mode == "replace":
         con.execute(f'DELETE FROM "{table.name}"')
-        con.execute(f'INSERT INTO "{table.name}" {select}')
+        con.execute(f"{into} {select}")
         return con.execute(f'SELECT count(*) FROM "{table.name}"').fetchall()[0][0]
     if before == 0:  # nothing stored yet: no row can be a repeat
-        con.execute(f'INSERT INTO "{table.name}" {select}')
+        con.execute(f"{into} {select}")
         return con.execute(f'SELECT count(*) FROM "{table.name}"').fetchall()[0][0]
     same_key = " AND ".join(f'old."{k}" IS NOT DISTINCT FROM new."{k}"' for k in table.key)
     con.execute(
-        f'INSERT INTO "{table.name}" SELECT * FROM ({select}) AS new '
+        f"{into} SELECT * FROM ({select}) AS new "
         f'WHERE NOT EXISTS (SELECT 1 FROM "{table.name}" AS old WHERE {same_key})'
     )
     return con.execute(f'SELECT count(*) FROM "{table.name}"').fetchall()[0][0] - before

@@ -22,6 +22,7 @@ CSV_FILES = {
     "products": "products.csv",
     "interactions": "orders.csv",
     "reviews": "reviews.csv",
+    "campaign_results": "campaign_results.csv",
 }
 TRUTH_FILE = "truth_personas.csv"
 _CSV_DROP = {"interactions": ["rating"]}  # an order export has no rating column

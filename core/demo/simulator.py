@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from core.demo.campaigns import simulate_campaigns
 from core.demo.catalog import (
     CATEGORIES,
     CITIES,
@@ -44,6 +45,8 @@ class DemoData:
     interactions: pd.DataFrame
     reviews: pd.DataFrame
     truth: pd.DataFrame  # customer_id, persona, persona_label
+    campaign_results: pd.DataFrame  # past campaigns (see core.demo.campaigns)
+    campaign_truth: pd.DataFrame  # their true incremental chance per contacted customer
 
     def frames(self) -> dict[str, pd.DataFrame]:
         return {
@@ -51,6 +54,7 @@ class DemoData:
             "products": self.products,
             "interactions": self.interactions,
             "reviews": self.reviews,
+            "campaign_results": self.campaign_results,
         }
 
 
@@ -66,7 +70,9 @@ class _Catalogue:
 
 
 def simulate_store(seed: int = 42, n_customers: int = 2000, n_reviews: int = 8000) -> DemoData:
-    """Simulate 18 months of a store: customers, catalogue, order lines with returns, reviews."""
+    """Simulate 18 months of a store: customers, catalogue, order lines with returns, reviews, and the
+    results of eight past campaigns (drawn from their own random stream, so the other tables do not
+    depend on them)."""
     rng = np.random.default_rng(seed)
     catalogue = _make_products(rng)
     customers, persona_idx = _make_customers(rng, n_customers)
@@ -80,7 +86,8 @@ def simulate_store(seed: int = 42, n_customers: int = 2000, n_reviews: int = 800
             "persona_label": [PERSONAS[i].label for i in persona_idx],
         }
     )
-    return DemoData(customers, catalogue.table, interactions, reviews, truth)
+    campaigns = simulate_campaigns(customers, interactions, catalogue.table, truth, seed)
+    return DemoData(customers, catalogue.table, interactions, reviews, truth, campaigns.results, campaigns.truth)
 
 
 def _make_products(rng: np.random.Generator) -> _Catalogue:

@@ -77,6 +77,8 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
     "clicked": ("clicked", "isclicked", "clicks", "click", "clickedat"),
     "converted": ("converted", "isconverted", "conversion", "conversions", "convertedat"),
     "revenue": ("revenue", "conversionvalue", "attributedrevenue", "campaignrevenue"),
+    "offer": ("offer", "offered", "promotedcategory", "promotedproduct", "offertarget"),
+    "discount": ("discount", "discountshare", "discountrate", "percentoff", "discountpercent"),
     "rating": ("rating", "overall", "stars", "star", "score", "starrating", "reviewrating", "rate", "reviewscore"),
     "quantity": ("quantity", "qty", "units", "unitssold", "quantityordered", "count"),
     "unit_price": ("unitprice", "priceeach", "itemprice", "saleprice", "pricepaid", "priceperunit"),

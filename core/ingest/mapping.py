@@ -15,6 +15,7 @@ from core.ingest.detect import Profile
 ID_FIELDS = {"customer_id", "product_id", "order_id", "review_id"}
 NUMBER_FIELDS = {"rating", "quantity", "unit_price", "price", "age", "revenue"}
 FLAG_FIELDS = {"delivered", "opened", "clicked", "converted"}  # yes/no, 1/0, or a time when it happened
+SHARE_FIELDS = {"discount"}  # a share of the price
 _FALSE = "('', '0', '0.0', 'false', 'no', 'n', 'f', 'none', 'null', 'nan', '-')"
 TIME_FIELDS = {"timestamp", "signup_date"}
 DATE_FORMATS_MONTH_FIRST = ["%m/%d/%Y %H:%M:%S", "%m/%d/%Y %H:%M", "%m/%d/%Y", "%m/%d/%y %H:%M", "%m/%d/%y"]
@@ -77,6 +78,8 @@ TABLE_FIELDS: dict[str, dict[str, str]] = {
         "clicked": "clicked",
         "converted": "converted",
         "revenue": "revenue",
+        "offer": "offer",
+        "discount": "discount",
     },
     "reviews": {
         "review_id": "review_id",
@@ -110,6 +113,9 @@ def field_expressions(mapping: dict[str, str], profiles: dict[str, Profile], sam
         # branch row-selection by row-selection, which made these expressions several times slower.
         if field in ID_FIELDS:  # '17850.0' from a spreadsheet is the id '17850'
             exprs[field] = f"NULLIF(trim(CASE WHEN ends_with({col}, '.0') THEN left({col}, -2) ELSE {col} END), '')"
+        elif field in SHARE_FIELDS:  # 0.1, '10%' and 10 all mean a tenth off
+            share = rf"TRY_CAST(regexp_replace(trim({col}), '\s*%$', '') AS DOUBLE)"
+            exprs[field] = f"({share} / CASE WHEN {share} > 1 THEN 100 ELSE 1 END)"
         elif field in NUMBER_FIELDS:  # plain numbers take the fast cast; '$1,250.00' the slow path
             exprs[field] = (
                 f"coalesce(TRY_CAST({col} AS DOUBLE), "

@@ -10,6 +10,7 @@ import pytest
 from core.config import DEMO_ASSETS_DIR, DEMO_SEED
 from core.demo import DemoData, simulate_store, write_demo_csvs
 from core.demo.build import CSV_FILES, TRUTH_FILE
+from core.demo.campaigns import PLANS, incremental_chance
 from core.workspace import Workspace
 
 
@@ -112,6 +113,19 @@ def test_vocabulary_follows_persona(demo: DemoData) -> None:
         assert (writers == persona).mean() > 0.95, word
 
 
+def test_past_campaigns_are_randomised_with_a_known_effect(demo: DemoData) -> None:
+    results, truth = demo.campaign_results, demo.campaign_truth
+    assert results["campaign"].nunique() == len(PLANS)
+    control = results["ab_group"] == "control"
+    assert 0.15 < control.mean() < 0.25 and results.loc[control, "message_id"].isna().all()
+    # a control customer converts only when they bought in the category anyway; contacted ones more often
+    assert (results.loc[control, "converted"] == truth.loc[control, "organic"]).all()
+    assert results.loc[~control, "converted"].mean() > results.loc[control, "converted"].mean()
+    assert (truth.loc[~control, "incremental_chance"] > 0).all()
+    budget, tech = (incremental_chance(k, 0.2) for k in ("budget_students", "tech_professionals"))
+    assert budget > 1.5 * tech  # price-sensitive personas answer a discount more
+
+
 def test_personal_data_is_fake(demo: DemoData) -> None:
     emails = demo.customers["email"]
     assert emails.is_unique
@@ -120,7 +134,6 @@ def test_personal_data_is_fake(demo: DemoData) -> None:
 
 def test_demo_workspace_holds_the_simulated_tables_and_raw_exports(demo_ws: Workspace, demo: DemoData) -> None:
     counts = demo_ws.row_counts()
-    assert counts.pop("campaign_results") == 0  # the demo has no past campaigns yet
     assert counts == {name: len(frame) for name, frame in demo.frames().items()}
     raw = demo_ws.raw_files()
     assert sorted(raw["original_name"]) == sorted(CSV_FILES.values())
