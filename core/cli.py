@@ -228,7 +228,15 @@ def cmd_whatif(args: argparse.Namespace) -> int:
     kind, _, target = args.offer.partition("=")
     if kind not in ("category", "product") or not target.strip():
         raise PersonaLensError("--offer takes category=NAME or product=ID")
-    offer = Offer(kind, target.strip(), args.discount, args.cost, margin=args.margin, discount_lift=args.discount_lift)
+    offer = Offer(
+        kind,
+        target.strip(),
+        args.discount,
+        args.cost,
+        margin=args.margin,
+        discount_lift=args.discount_lift,
+        use_history=not args.assume,
+    )
     result = simulate(bundle, parse_audience(args.audience, bundle.persona_names, args.top), offer)
     if args.export:
         from core.recs.service import load_recs
@@ -246,6 +254,7 @@ def cmd_whatif(args: argparse.Namespace) -> int:
         f"  expected revenue {result.expected_revenue:,.2f}, margin after contact costs {result.expected_margin:,.2f}"
     )
     print(f"  uplift over a random audience of the same size: {result.uplift:+.0%}")
+    print(f"  response model: {result.response_model}")
     for line in result.assumptions:
         print(f"  assumption: {line}")
     return 0
@@ -790,6 +799,11 @@ def build_parser() -> argparse.ArgumentParser:
     whatif.add_argument("--cost", type=float, default=0.0, help="cost per contact")
     whatif.add_argument("--margin", type=float, default=0.4, help="gross margin as a share of the list price")
     whatif.add_argument("--discount-lift", type=float, default=0.25, help="assumed odds increase per 10%% off")
+    whatif.add_argument(
+        "--assume",
+        action="store_true",
+        help="use --discount-lift even when a response model was fitted on past campaigns",
+    )
     whatif.add_argument("--top", type=int, help="contact only the N customers with the highest expected value")
     whatif.add_argument("--export", metavar="CSV", help="write the ranked audience with top recommendations")
     whatif.add_argument("--json", action="store_true")

@@ -78,3 +78,26 @@ st.download_button(
     icon=":material/download:",
     on_click=access.exported(ws, f"readout of campaign {name}"),
 )
+
+learned = cache.campaign_learning(ws)
+st.subheader("Did the What-if see it coming?")
+if learned is None:
+    st.caption("Train the propensity model (What-if page) to learn from past campaigns and replay them.")
+elif learned.calibration is None:
+    st.info(literal(f"The What-if still assumes what a campaign does: {learned.reason}."), icon=":material/info:")
+elif learned.replay.empty:
+    st.caption("A replay needs at least two campaigns with a control group.")
+else:
+    st.caption(
+        literal(
+            f"Each campaign predicted from the others only, as the What-if would have before sending it: the real "
+            f"count fell inside the 95% interval for {learned.replay['inside'].sum()} of {len(learned.replay)} "
+            f"campaigns (the default assumption: {learned.replay['default_inside'].sum()}). The response model is "
+            f"fitted on {learned.calibration.describe()}."
+        )
+    )
+    st.plotly_chart(charts.campaign_replay(learned.replay), key="camp-replay", config=charts.PNG_EXPORT)
+if learned is not None and learned.skipped:
+    with st.expander("Campaigns the What-if could not learn from", icon=":material/help:"):
+        for campaign, why in learned.skipped.items():
+            st.markdown(f"- **{literal(campaign)}**: {literal(why)}")

@@ -19,6 +19,7 @@ GROUP_LABELS = {
     "demographics": "Age, gender, occupation",
     "behaviour": "How often and how much",
     "text": "What they write",
+    "campaigns": "How they answer campaigns",
 }
 
 ws = page_workspace(

@@ -48,23 +48,43 @@ tab_campaign, tab_recs, tab_fix, tab_personas, tab_quality = st.tabs(
 @st.fragment
 def campaigns() -> None:
     """Only this tab reruns when a widget changes: the model and features are cached."""
-    with st.expander("Assumptions shared by every scenario", icon=":material/tune:"):
+    fitted = bundle.learned.calibration
+    with st.expander("Assumptions shared by every scenario", icon=":material/tune:", expanded=fitted is None):
         left, right = st.columns(2)
         margin = left.slider("Gross margin (share of list price)", 0.05, 0.9, 0.4, 0.05, key="wi-margin")
-        lift = right.slider(
-            "Odds increase per 10% discount",
-            0.0,
-            1.0,
-            0.25,
-            0.05,
-            key="wi-lift",
-            help="No past campaigns are in the data, so the discount's effect is your assumption.",
+        history = fitted is not None and right.toggle(
+            "Respond as past campaigns did",
+            value=True,
+            key="wi-history",
+            help="Off: use your own assumption about what a discount does instead of the one fitted on past campaigns.",
+        )
+        lift = 0.25
+        if not history:
+            lift = right.slider(
+                "Odds increase per 10% discount",
+                0.0,
+                1.0,
+                0.25,
+                0.05,
+                key="wi-lift",
+                help="The discount's effect as you assume it; upload past campaign results (with a control group) "
+                "and retrain to have it measured.",
+            )
+    if fitted is not None:
+        st.success(literal(f"Response model fitted on {fitted.describe()}."), icon=":material/history:")
+    else:
+        st.info(
+            literal(
+                f"Response model assumed ({bundle.learned.reason}). Campaign results with a control group, uploaded "
+                "on the Data page, replace it with one fitted on what your customers did."
+            ),
+            icon=":material/lightbulb:",
         )
     count = st.segmented_control("Scenarios side by side", [1, 2, 3], default=2, key="wi-count") or 1
     built = []
     for i, column in enumerate(st.columns(count, border=True)):
         with column:
-            built.append(scenario_builder(bundle, i, margin, lift))
+            built.append(scenario_builder(bundle, i, margin, lift, history))
     results = []
     for name, audience, offer in built:
         try:

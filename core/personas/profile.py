@@ -21,7 +21,8 @@ from core.workspace import Workspace
 
 TEXT_COMPONENTS = 12
 OCCUPATIONS = 8  # most common occupations become features; the rest count as none of them
-FEATURE_GROUPS = ("behaviour", "categories", "price", "demographics", "text")
+FEATURE_GROUPS = ("behaviour", "categories", "price", "demographics", "text", "campaigns")
+PRIOR_CONTACTS = 4  # campaign rates are smoothed towards everyone's as if each customer had this many more contacts
 
 
 @dataclass
@@ -66,10 +67,35 @@ def build_profiles(ws: Workspace, text_components: int = TEXT_COMPONENTS, seed: 
         "price": table[["price_index"]].fillna(0.0),
         "demographics": _demographic_features(table),
         "text": text_vectors,
+        "campaigns": _campaign_response(ws, ids),
     }
     groups = {name: g for name, g in groups.items() if g.shape[1] and float(g.abs().to_numpy().sum()) > 0}
     as_of = ws.query("SELECT max(timestamp) AS t FROM interactions")["t"].iloc[0]
     return CustomerProfiles(table, groups, None if pd.isna(as_of) else pd.Timestamp(as_of))
+
+
+def _campaign_response(ws: Workspace, ids: pd.Index) -> pd.DataFrame:
+    """How each customer answered past campaigns: open, click and purchase rates of the messages they
+    were sent, smoothed towards everyone's, so one lucky contact does not make a persona. Customers
+    never contacted sit at everyone's rates; no columns at all without campaign results."""
+    from core.campaigns.readout import CONTROL, TABLE
+
+    if not ws.has_table(TABLE):
+        return pd.DataFrame(index=ids)
+    rates = ws.query(f"""
+        SELECT customer_id, count(*) AS contacts,
+               count(*) FILTER (WHERE opened) AS opened, count(*) FILTER (WHERE clicked) AS clicked,
+               count(*) FILTER (WHERE converted) AS converted
+        FROM {TABLE} WHERE coalesce(lower(ab_group), '') <> '{CONTROL}' AND customer_id IS NOT NULL GROUP BY 1""")
+    if rates.empty:
+        return pd.DataFrame(index=ids)
+    rates = rates.set_index("customer_id")
+    out = pd.DataFrame(index=ids)
+    for name in ("opened", "clicked", "converted"):
+        overall = rates[name].sum() / rates["contacts"].sum()
+        smoothed = (rates[name] + PRIOR_CONTACTS * overall) / (rates["contacts"] + PRIOR_CONTACTS)
+        out[f"{name}_rate"] = smoothed.reindex(ids).fillna(overall).to_numpy(dtype=float)
+    return out.loc[:, out.std() > 0]
 
 
 def _behaviour(ws: Workspace) -> pd.DataFrame:

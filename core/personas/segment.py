@@ -24,7 +24,14 @@ from core.personas.profile import CustomerProfiles
 SILHOUETTE_SAMPLE = 4000
 # What people buy and at what price defines a persona; age and gender sharpen it; recency and
 # order counts are a separate lens (RFM) and review words are noisy, so both count for less.
-DEFAULT_WEIGHTS = {"categories": 2.0, "price": 1.0, "demographics": 1.0, "behaviour": 0.5, "text": 0.5}
+DEFAULT_WEIGHTS = {
+    "categories": 2.0,
+    "price": 1.0,
+    "demographics": 1.0,
+    "behaviour": 0.5,
+    "text": 0.5,
+    "campaigns": 0.5,
+}
 
 
 @dataclass(frozen=True)

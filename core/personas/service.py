@@ -83,6 +83,7 @@ def train_personas(
                 summary={
                     "n_personas": len(cards),
                     "sizes": {str(k): int(v) for k, v in assignments["persona_id"].value_counts().sort_index().items()},
+                    "feature_groups": list(model.columns_),  # "campaigns": past campaign answers fed back
                 },
             )
     report(1.0, "done")

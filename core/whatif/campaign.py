@@ -6,10 +6,12 @@ are the sum of the audience's propensities to buy the offer in the coming period
 adds two uncertainties: chance (each customer buys or not) and the model's own error on groups of
 that kind, measured on the held-out period.
 
-Assumptions, stated with every result: the model learned from organic purchases, so without a
-discount responders are those likely to buy anyway; a discount raises each customer's odds of
-buying by `discount_lift` per 10% off (a marketer's assumption, not measured: the data holds no
-past campaigns); margin is `margin` of the list price, less the discount.
+How contacts respond, stated with every result: when past campaigns with a control group were
+uploaded, as they did (`core.whatif.calibration`: the share of customers who buy because of the
+message, by discount and persona, fitted with its uncertainty); otherwise by a stated default: the
+model learned from organic purchases, so without a discount responders are those likely to buy
+anyway, and a discount raises each customer's odds of buying by `discount_lift` per 10% off. Margin
+is `margin` of the list price, less the discount.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ import pandas as pd
 
 from core.errors import PersonaLensError
 from core.recs.service import RecsBundle
+from core.whatif.calibration import MAX_BASE
 from core.whatif.service import PropensityBundle
 
 Z95 = 1.959964
@@ -52,7 +55,8 @@ class Offer:
     discount: float = 0.0  # share off the price, 0-0.9
     cost_per_contact: float = 0.0
     margin: float = 0.4  # gross margin as a share of the list price
-    discount_lift: float = 0.25  # odds of buying multiply by (1 + lift) per 10% off
+    discount_lift: float = 0.25  # the default assumption: odds of buying multiply by (1 + lift) per 10% off
+    use_history: bool = True  # respond as past campaigns did, when a response model was fitted on them
 
     def describe(self) -> str:
         terms = f", {self.discount:.0%} off" if self.discount else ""
@@ -79,9 +83,11 @@ class CampaignResult:
     random_responders: float
     uplift: float  # responders over a random audience of the same size, minus 1
     from_discount: float  # responders the discount adds
+    from_message: float  # responders the message adds over those who would buy anyway
     value_per_responder: float
     response_rate: float
     horizon_days: int
+    response_model: str
     assumptions: list[str]
     customers: pd.DataFrame = field(repr=False)
 
@@ -126,12 +132,13 @@ def offer_propensity(bundle: PropensityBundle, offer: Offer) -> tuple[np.ndarray
         return bundle.propensity(unit), bundle.spend_per_buyer(unit)
     if offer.kind != "product":
         raise PersonaLensError(f"an offer is for a category or a product, not {offer.kind!r}")
-    rows = bundle.history.product_units
-    rows = rows[rows["product_id"].astype(str) == str(offer.target)]
-    if rows.empty:
+    routes = bundle.history.routes("product", offer.target)
+    if not routes:
         raise PersonaLensError(f"product {offer.target} is not in the catalogue or purchase history")
     # a product in several categories: the most likely route to it
-    p = np.max([bundle.propensity(int(r.unit)) * float(r.share) for r in rows.itertuples()], axis=0)
+    p = np.max([bundle.propensity(unit) * share for unit, share in routes], axis=0)
+    rows = bundle.history.product_units
+    rows = rows[rows["product_id"].astype(str) == str(offer.target)]
     price = pd.to_numeric(rows["price"], errors="coerce").dropna()
     if bundle.level == "product":
         value = bundle.spend_per_buyer(int(rows["unit"].iloc[0]))
@@ -149,12 +156,23 @@ def with_discount(p: np.ndarray, discount: float, lift: float) -> np.ndarray:
 
 
 def simulate(bundle: PropensityBundle, audience: Audience, offer: Offer, name: str = "Scenario") -> CampaignResult:
+    """The scenario's predicted outcome. With a response model fitted on past campaigns (and
+    `offer.use_history`) contacts respond as those campaigns did; else by the stated default assumption."""
     if not 0 <= offer.discount < 0.9:
         raise PersonaLensError("the discount is a share of the price between 0 and 0.9 (e.g. 0.1 for 10% off)")
     if offer.cost_per_contact < 0:
         raise PersonaLensError("the cost per contact cannot be negative")
     organic, value = offer_propensity(bundle, offer)
-    boosted = with_discount(organic, offer.discount, offer.discount_lift)
+    fitted = bundle.learned.calibration if offer.use_history else None
+    personas = bundle.customers["persona_id"].to_numpy()
+    if fitted is not None:
+        everyone = np.ones(len(organic), dtype=bool)
+        boosted = fitted.predict(organic, everyone, np.full(len(organic), offer.discount), personas)
+        anyway = np.minimum(fitted.scale * organic, MAX_BASE)
+        plain = fitted.predict(organic, everyone, np.zeros(len(organic)), personas)
+    else:
+        boosted, anyway = with_discount(organic, offer.discount, offer.discount_lift), organic
+        plain = organic
     unit_margin = value * (offer.margin - offer.discount)
     expected_value = boosted * unit_margin - offer.cost_per_contact
     mask = audience_mask(bundle, audience)
@@ -165,8 +183,15 @@ def simulate(bundle: PropensityBundle, audience: Audience, offer: Offer, name: s
     reach = int(len(chosen))
     responders = float(p.sum())
     error = bundle.quality.segment_error
-    sd = float(np.sqrt((p * (1 - p)).sum() + (error * responders) ** 2))
-    low, high = max(responders - Z95 * sd, 0.0), responders + Z95 * sd
+    if fitted is not None:
+        n = len(chosen)
+        _, chance, params = fitted.responders(
+            organic[chosen], np.ones(n, bool), np.full(n, offer.discount), personas[chosen]
+        )
+        sd, z = fitted.sd(responders, chance, params, error), fitted.quantile
+    else:
+        sd, z = float(np.sqrt((p * (1 - p)).sum() + (error * responders) ** 2)), Z95
+    low, high = max(responders - z * sd, 0.0), responders + z * sd
     price_paid = value * (1 - offer.discount)
     cost = offer.cost_per_contact * reach
     random_responders = reach * float(boosted.mean()) if len(boosted) else 0.0
@@ -185,19 +210,38 @@ def simulate(bundle: PropensityBundle, audience: Audience, offer: Offer, name: s
         margin_interval=(round(low * unit_margin - cost, 2), round(high * unit_margin - cost, 2)),
         random_responders=round(random_responders, 1),
         uplift=round(responders / random_responders - 1, 3) if random_responders > 0 else 0.0,
-        from_discount=round(float((boosted[chosen] - organic[chosen]).sum()), 1),
+        from_discount=round(float((p - plain[chosen]).sum()), 1),
+        from_message=round(float((p - anyway[chosen]).sum()), 1),
         value_per_responder=round(value, 2),
         response_rate=round(responders / reach, 4) if reach else 0.0,
         horizon_days=bundle.horizon_days,
+        response_model=response_model(bundle, offer),
         assumptions=assumptions(bundle, offer, value),
         customers=table.sort_values("expected_value", ascending=False, kind="stable").reset_index(drop=True),
     )
 
 
+def response_model(bundle: PropensityBundle, offer: Offer) -> str:
+    """Which response model a scenario uses, in one line for the page."""
+    fitted = bundle.learned.calibration
+    if fitted is not None and offer.use_history:
+        return "Fitted on your past campaigns: " + fitted.describe() + "."
+    if fitted is not None:
+        return (
+            f"Your own assumption (+{offer.discount_lift:.0%} odds per 10% off), not the one fitted on past campaigns."
+        )
+    return f"Assumed: +{offer.discount_lift:.0%} odds per 10% off ({bundle.learned.reason or 'no past campaigns'})."
+
+
 def assumptions(bundle: PropensityBundle, offer: Offer, value: float) -> list[str]:
+    fitted = bundle.learned.calibration if offer.use_history else None
     out = [
-        f"Responders are customers predicted to buy the {offer.kind} in the next {bundle.horizon_days} days; the "
-        "model learned from past purchases, not from past campaigns.",
+        f"Responders are customers predicted to buy the {offer.kind} in the next {bundle.horizon_days} days"
+        + (
+            ", as contacted customers of your past campaigns did."
+            if fitted is not None
+            else "; the model learned from past purchases, not from past campaigns."
+        ),
         f"One response is worth {value:,.2f} at list price: "
         + (
             "what a buyer of this category spent in it per period over the last year."
@@ -207,7 +251,15 @@ def assumptions(bundle: PropensityBundle, offer: Offer, value: float) -> list[st
         f"Margin is {offer.margin:.0%} of the list price, less the discount; each contact costs "
         f"{offer.cost_per_contact:,.2f}.",
     ]
-    if offer.discount:
+    if fitted is not None:
+        q, low, high = fitted.incremental_share(offer.discount)
+        terms = f"{offer.discount:.0%} off" if offer.discount else "no discount"
+        out.append(
+            f"Of contacted customers who would not have bought anyway, {q:.1%} (95% interval {low:.1%} to "
+            f"{high:.1%}) buy because of a message with {terms}, as measured on {fitted.campaigns} past "
+            f"campaign(s); each persona's answer to a discount is fitted too."
+        )
+    elif offer.discount:
         out.append(
             f"A {offer.discount:.0%} discount multiplies each customer's odds of buying by "
             f"{(1 + offer.discount_lift) ** (offer.discount / 0.1):.2f} (assumed: +{offer.discount_lift:.0%} odds "
@@ -215,7 +267,8 @@ def assumptions(bundle: PropensityBundle, offer: Offer, value: float) -> list[st
         )
     out.append(
         "The 95% interval adds chance to the model's error on groups like this one, measured on the held-out "
-        f"period ({bundle.quality.segment_error:.0%} of the prediction)."
+        f"period ({bundle.quality.segment_error:.0%} of the prediction)"
+        + (", and the uncertainty of the fitted campaign response." if fitted is not None else ".")
     )
     return out
 
@@ -261,6 +314,7 @@ def comparison_table(results: list[CampaignResult]) -> pd.DataFrame:
         "Response rate": [f"{r.response_rate:.1%}" for r in results],
         "Uplift vs random audience": [f"{r.uplift:+.0%}" for r in results],
         "Responders from the discount": [f"{r.from_discount:,.1f}" for r in results],
+        "Responders from the message": [f"{r.from_message:,.1f}" for r in results],
         "Revenue": [f"{r.expected_revenue:,.0f}" for r in results],
         "Margin after contact costs": [f"{r.expected_margin:,.0f}" for r in results],
         "Margin 95% interval": [f"{r.margin_interval[0]:,.0f} – {r.margin_interval[1]:,.0f}" for r in results],

@@ -32,6 +32,7 @@ FEATURES: dict[str, str] = {
     "basket_affinity": "recommendation score: how often buyers of what this customer has also bought this",
     "age": "age in years (empty if unknown)",
     "female": "1 when the customer's gender is recorded as female",
+    "campaign_response": "share of past campaign messages the customer bought after (empty if never sent one)",
 }
 BASELINE_FEATURES = ("recency", "orders", "unit_recency", "unit_count")
 _NEVER_DAYS = 3650.0
@@ -79,6 +80,17 @@ class Snapshot:
         self.age = ages if np.isfinite(ages).mean() > 0.3 else np.full(n_c, np.nan)
         gender = history.people["gender"].astype("string").str.lower().str[:1]
         self.female = (gender == "f").fillna(False).to_numpy(dtype=float)
+        self.campaign_response = self._campaign_response(n_c)
+
+    def _campaign_response(self, n_c: int) -> np.ndarray:
+        """Answers to campaigns whose buying window had closed by the cutoff (a later send's answer
+        would tell the label)."""
+        answers = self.history.responses
+        closed = answers[answers["sent"] <= self.cutoff - self.horizon]
+        who = closed["customer"].to_numpy(dtype=np.int64)
+        sent = np.bincount(who, minlength=n_c).astype(float)
+        bought = np.bincount(who, weights=closed["converted"].to_numpy(dtype=float), minlength=n_c)
+        return np.where(sent > 0, bought / np.maximum(sent, 1), np.nan)
 
     def _season(self, before: pd.DataFrame, n_u: int) -> np.ndarray:
         year_ago = self.cutoff - pd.Timedelta(days=365)
@@ -136,6 +148,7 @@ class Snapshot:
             "basket_affinity": self._affinity(customers, units),
             "age": self.age[customers],
             "female": self.female[customers],
+            "campaign_response": self.campaign_response[customers],
         }
         return pd.DataFrame(out, columns=list(FEATURES)).astype(np.float32)
 

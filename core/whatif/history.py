@@ -7,7 +7,7 @@ MAX_PRODUCT_UNITS of them. Returns, cancellations and lines without a time are l
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -29,7 +29,8 @@ class PurchaseHistory:
     "product". product_units: product_id, unit (int), share (the product's part of its unit's recent
     purchases), price, title, recent (purchase lines in the last 180 days): how a product offer maps
     onto units. people: customer_id, age, gender, location (index order of `customers`, missing
-    values where unknown).
+    values where unknown). responses: customer (int), sent (datetime64), converted (bool): every
+    message past campaigns sent (control groups left out), so answers feed the next training.
     """
 
     lines: pd.DataFrame
@@ -38,6 +39,7 @@ class PurchaseHistory:
     level: str
     product_units: pd.DataFrame  # best sellers (last 180 days) first
     people: pd.DataFrame
+    responses: pd.DataFrame = field(default_factory=lambda: pd.DataFrame({"customer": [], "sent": [], "converted": []}))
 
     @property
     def start(self) -> pd.Timestamp:
@@ -55,6 +57,23 @@ class PurchaseHistory:
     def n_units(self) -> int:
         return len(self.units)
 
+    def routes(self, kind: str | None, target: str) -> list[tuple[int, float]]:
+        """The units an offer of `target` reaches and the share of each unit's buying it stands for.
+
+        A category is one unit, whole; a product is its share of each of its categories (or its own
+        unit when units are products). `kind` None: a category name if there is one, else a product id.
+        Empty when the offer is not in the purchase history.
+        """
+        target = str(target)
+        if kind in (None, "category") and self.level == "category":
+            found = np.flatnonzero(self.units == target)
+            if len(found):
+                return [(int(found[0]), 1.0)]
+        if kind == "category":
+            return []
+        rows = self.product_units[self.product_units["product_id"].astype(str) == target]
+        return [(int(r.unit), float(r.share)) for r in rows.itertuples()]
+
     def until(self, cutoff: pd.Timestamp) -> PurchaseHistory:
         """The history as it was known at `cutoff` (later lines dropped, ids unchanged)."""
         return PurchaseHistory(
@@ -64,6 +83,7 @@ class PurchaseHistory:
             self.level,
             self.product_units,
             self.people,
+            self.responses[self.responses["sent"] <= cutoff],
         )
 
 
@@ -105,7 +125,13 @@ def load_history(ws: Workspace) -> PurchaseHistory:
         }
     ).sort_values("ts", kind="stable", ignore_index=True)
     return PurchaseHistory(
-        lines, customers, units, level, _product_units(ws, raw, units, level), _people(ws, customers)
+        lines,
+        customers,
+        units,
+        level,
+        _product_units(ws, raw, units, level),
+        _people(ws, customers),
+        _responses(ws, customers),
     )
 
 
@@ -148,6 +174,26 @@ def _product_units(ws: Workspace, raw: pd.DataFrame, units: np.ndarray, level: s
     )
     products = products.sort_values("recent", ascending=False, kind="stable")  # best sellers first
     return products[["product_id", "title", "unit", "share", "price", "recent"]].reset_index(drop=True)
+
+
+def _responses(ws: Workspace, customers: np.ndarray) -> pd.DataFrame:
+    from core.campaigns.readout import CONTROL, TABLE
+
+    if not ws.has_table(TABLE):
+        return PurchaseHistory.__dataclass_fields__["responses"].default_factory()
+    found = ws.query(f"""
+        SELECT customer_id, sent_at AS sent, converted FROM {TABLE}
+        WHERE coalesce(lower(ab_group), '') <> '{CONTROL}' AND sent_at IS NOT NULL AND converted IS NOT NULL""")
+    ids = found["customer_id"].astype(str).to_numpy(dtype=object)
+    pos = np.minimum(np.searchsorted(customers, ids), len(customers) - 1)
+    known = customers[pos] == ids
+    return pd.DataFrame(
+        {
+            "customer": pos[known].astype(np.int32),
+            "sent": pd.to_datetime(found["sent"][known]).to_numpy(),
+            "converted": found["converted"][known].to_numpy(dtype=bool),
+        }
+    )
 
 
 def _people(ws: Workspace, customers: np.ndarray) -> pd.DataFrame:

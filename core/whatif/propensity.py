@@ -84,6 +84,7 @@ class PropensityModel:
             early_stopping=False,
             random_state=self.seed,
         ).fit(_no_empty_columns(x[list(FEATURES)]), y, sample_weight=weight)
+        self.features_ = list(FEATURES)
         self._export(model)
         self.baseline_ = _RecencyFrequency().fit(x, y, weight)
         return self
@@ -101,7 +102,7 @@ class PropensityModel:
     def predict_proba(self, x: pd.DataFrame) -> np.ndarray:
         """Probability of buying, one per row of `x` (FEATURES columns)."""
         self._check()
-        values = x[list(FEATURES)].to_numpy(dtype=np.float64)
+        values = x[self.features_].to_numpy(dtype=np.float64)
         raw = np.full(len(values), self.bias_)
         rows = np.arange(len(values))
         for start in range(0, len(values), 20000):
@@ -137,7 +138,7 @@ class PropensityModel:
             "learning_rate": self.learning_rate,
             "seed": self.seed,
             "bias": self.bias_,
-            "features": list(FEATURES),
+            "features": self.features_,
             "baseline": self.baseline_.to_dict(),
         }
         (folder / "propensity.json").write_text(json.dumps(config, indent=1))
@@ -146,13 +147,14 @@ class PropensityModel:
     @classmethod
     def load(cls, folder: Path) -> PropensityModel:
         config = json.loads((folder / "propensity.json").read_text())
-        if config["features"] != list(FEATURES):
+        if not set(config["features"]) <= set(FEATURES):
             raise PersonaLensError("this propensity model was trained by an older PersonaLens: retrain it")
         model = cls(config["max_iter"], config["learning_rate"], config["seed"])
         with np.load(folder / "trees.npz", allow_pickle=False) as arrays:
             model.nodes_ = {f: arrays[f] for f in _NODE_FIELDS}
             model.roots_ = arrays["roots"]
         model.bias_ = float(config["bias"])
+        model.features_ = list(config["features"])  # a model trained before a feature was added still serves
         model.baseline_ = _RecencyFrequency.from_dict(config["baseline"])
         return model
 

@@ -13,14 +13,17 @@ import json
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from core import registry
+from core.campaigns.contacts import load_contacts
 from core.errors import PersonaLensError
 from core.personas.rfm import rfm_scores
 from core.personas.service import assignments
+from core.whatif.calibration import CampaignLearning, ResponseCalibration, learn
 from core.whatif.features import Snapshot
 from core.whatif.history import PurchaseHistory, load_history
 from core.whatif.propensity import PropensityModel, Quality
@@ -64,20 +67,62 @@ def train_propensity(
     replay = campaign_check(
         history, personas, result.horizon_days, seed, progress=lambda f, m: report(0.55 + 0.4 * f, m)
     )
+    report(0.9, "learning from past campaigns")
+    learned = learn(
+        load_contacts(ws), history, personas, result.model, result.horizon_days, result.quality.segment_error
+    )
     report(0.96, "saving")
     with registry.version_folder(ws, KIND, started) as draft:
         result.model.save(draft.folder)
         (draft.folder / "quality.json").write_text(json.dumps(result.quality.to_dict(), indent=1))
         replay.to_parquet(draft.folder / "replay.parquet")
+        _save_learning(draft.folder, learned)
         metrics = {
             **_metrics(result),
             "interval_coverage": round(float(replay["inside"].mean()), 3) if len(replay) else None,
+            "campaign_replay_coverage": learned.replay_coverage,
+        }
+        summary = {
+            **_summary(history, result),
+            "response_model": "fitted on " + learned.calibration.describe()
+            if learned.calibration
+            else f"assumed ({learned.reason})",
         }
         with ws.transaction("training (propensity)") as con:
-            draft.record(con, metrics=metrics, summary=_summary(history, result))
+            draft.record(con, metrics=metrics, summary=summary)
     report(1.0, "done")
     return PropensityRun(
         draft.version, history.level, result.horizon_days, result.quality, round(time.perf_counter() - started, 2)
+    )
+
+
+def _save_learning(folder: Path, learned: CampaignLearning) -> None:
+    learned.replay.to_parquet(folder / "campaign_replay.parquet")
+    payload = {
+        "calibration": learned.calibration.to_dict() if learned.calibration else None,
+        "skipped": learned.skipped,
+        "reason": learned.reason,
+    }
+    (folder / "campaign_learning.json").write_text(json.dumps(payload, indent=1))
+
+
+def load_learning(ws: Workspace, version: str) -> CampaignLearning:
+    """What propensity `version` learned from past campaigns, without loading the model."""
+    return _load_learning(ws.models_dir / KIND / version)
+
+
+def _load_learning(folder: Path) -> CampaignLearning:
+    """A version trained before campaigns were learned from reads as 'assumed'."""
+    path = folder / "campaign_learning.json"
+    if not path.exists():
+        return CampaignLearning(None, pd.DataFrame(), {}, "trained before campaign results were learned from")
+    payload = json.loads(path.read_text())
+    found = payload["calibration"]
+    return CampaignLearning(
+        ResponseCalibration.from_dict(found) if found else None,
+        pd.read_parquet(folder / "campaign_replay.parquet"),
+        payload["skipped"],
+        payload["reason"],
     )
 
 
@@ -93,6 +138,10 @@ def _summary(history: PurchaseHistory, result: Backtest) -> dict:
         "horizon_days": result.horizon_days,
         "held_out_from": f"{result.cutoffs[-1]:%Y-%m-%d}",
         "training_cutoffs": [f"{c:%Y-%m-%d}" for c in result.cutoffs[:-1]],
+        "features": result.model.features_,
+        "campaign_feedback": f"{len(history.responses):,} past campaign messages (who bought after them)"
+        if len(history.responses)
+        else None,
     }
 
 
@@ -116,6 +165,7 @@ class PropensityBundle:
     rows: np.ndarray  # history index of each customers row
     persona_names: dict[int, str]
     replay: pd.DataFrame  # campaign_check's output: persona x unit groups replayed on the held-out period
+    learned: CampaignLearning  # the response model fitted on past campaigns, if any, and its replay
     problem: str | None = None
     _cache: dict[int, np.ndarray] = field(default_factory=dict, repr=False)
     _spend: dict[int, float] = field(default_factory=dict, repr=False)
@@ -198,7 +248,18 @@ def load_propensity(ws: Workspace) -> PropensityBundle | None:
     replay = pd.read_parquet(folder / "replay.parquet")
     replay["group_name"] = replay["group"].map(names).fillna("") if personas is not None else ""
     return PropensityBundle(
-        serving.version, model, history, snapshot, quality, horizon, customers, rows, names, replay, serving.problem
+        serving.version,
+        model,
+        history,
+        snapshot,
+        quality,
+        horizon,
+        customers,
+        rows,
+        names,
+        replay,
+        _load_learning(folder),
+        serving.problem,
     )
 
 

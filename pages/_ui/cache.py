@@ -408,3 +408,16 @@ def _readout(path: str, key: Key, campaign_name: str, metric: str):  # noqa: ANN
 def campaign_readout(ws: Workspace, campaign_name: str, metric: str):  # noqa: ANN201 - a Readout
     """A campaign's funnel, rates, verdicts and segment rates, once per data version and personas."""
     return _readout(str(ws.path), _key(ws, "personas"), campaign_name, metric)
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def _campaign_learning(path: str, version: str):  # noqa: ANN202 - a CampaignLearning
+    from core.whatif.service import load_learning
+
+    return load_learning(Workspace(Path(path)), version)
+
+
+def campaign_learning(ws: Workspace):  # noqa: ANN201 - a CampaignLearning or None
+    """What the serving propensity version learned from past campaigns (None before it is trained)."""
+    version = _key(ws, "propensity").versions[0]
+    return None if version is None else _campaign_learning(str(ws.path), version)

@@ -562,7 +562,17 @@ def replay(frame: pd.DataFrame, largest: int = 24) -> go.Figure:
         + " · "
         + (frame["unit"].astype(str))
     )
-    order = frame.assign(label=label).sort_values("predicted")
+    return _predicted_vs_actual(frame.assign(label=label), "buyers in the held-out period")
+
+
+def campaign_replay(frame: pd.DataFrame) -> go.Figure:
+    """Each past campaign's contacted buyers as predicted from the other campaigns, against the real ones."""
+    label = frame["campaign"].astype(str) + " · " + (frame["discount"] * 100).round().astype(int).astype(str) + "% off"
+    return _predicted_vs_actual(frame.assign(label=label), "contacted customers who bought")
+
+
+def _predicted_vs_actual(frame: pd.DataFrame, axis_title: str) -> go.Figure:
+    order = frame.sort_values("predicted")
     fig = go.Figure()
     fig.add_scatter(
         x=order["predicted"],
@@ -584,7 +594,7 @@ def replay(frame: pd.DataFrame, largest: int = 24) -> go.Figure:
         name="Actual buyers",
         marker={"color": PALETTE[3], "symbol": "x", "size": 9},
     )
-    fig.update_layout(xaxis_title="buyers in the held-out period", hovermode="closest")
+    fig.update_layout(xaxis_title=axis_title, hovermode="closest")
     fig.update_yaxes(dtick=1)  # every group named
     return _style(fig, max(360, 26 * len(order)))
 

@@ -11,9 +11,13 @@ TONES = ("positive", "neutral", "negative", "no reviews")
 HOW: dict[str, str] = {
     "reach": "The customers who pass every filter (and, when set, the top N by expected value). Only customers "
     "with at least one purchase are scored.",
-    "responders": "The sum of each contacted customer's probability of buying the offer in the period, from the "
-    "propensity model, raised by the discount assumption. The 95% interval adds the chance that each customer "
-    "does or does not buy to the model's own error on groups like this one, measured on the held-out period.",
+    "responders": "The sum of each contacted customer's probability of buying the offer in the period: the "
+    "propensity model's chance that they buy anyway, raised by the response model (fitted on past campaigns when "
+    "there are some, else the discount assumption). The 95% interval adds the chance that each customer does or "
+    "does not buy to the model's own error on groups like this one, and, when fitted, the uncertainty of the "
+    "fitted response and how much past campaigns strayed from it.",
+    "responders from the message": "Responders over those who would have bought anyway: what contacting adds "
+    "(measured only when past campaigns kept a control group).",
     "revenue": "Responders x what one response is worth (per period spend of a buyer of this category, or the "
     "product's price), less the discount.",
     "margin": "Responders x value x (margin - discount), minus the cost of every contact.",
@@ -22,7 +26,9 @@ HOW: dict[str, str] = {
 }
 
 
-def scenario_builder(bundle: PropensityBundle, index: int, margin: float, lift: float) -> tuple[str, Audience, Offer]:
+def scenario_builder(
+    bundle: PropensityBundle, index: int, margin: float, lift: float, history: bool = True
+) -> tuple[str, Audience, Offer]:
     """One column of widgets; returns the scenario's name, audience and offer."""
     key = f"wi-{index}"
     people = bundle.customers
@@ -99,4 +105,5 @@ def scenario_builder(bundle: PropensityBundle, index: int, margin: float, lift: 
         locations=tuple(locations),
         top_n=int(top_n) or None,
     )
-    return name, audience, Offer(kind, str(target), discount, cost, margin=margin, discount_lift=lift)
+    offer = Offer(kind, str(target), discount, cost, margin=margin, discount_lift=lift, use_history=history)
+    return name, audience, offer

@@ -19,8 +19,9 @@ def with_results(own_trained: Workspace, tmp_path: Path) -> Path:
     return own_trained.path.parent
 
 
-def test_without_results_the_page_says_what_to_upload(trained_home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("PERSONALENS_HOME", str(trained_home))
+def test_without_results_the_page_says_what_to_upload(own_trained: Workspace) -> None:
+    with own_trained.transaction("forget the demo's past campaigns") as con:
+        con.execute("DELETE FROM campaign_results")
     at = open_page("pages/campaigns.py", "demo")
     assert not at.exception
     assert "campaign results export" in at.info[0].value
@@ -33,6 +34,7 @@ def test_a_readout_shows_each_group_with_its_verdict(with_results: Path) -> None
     assert any("B is ahead of control" in s.value and "a real difference" in s.value for s in at.success)
     rates = next(d.value for d in at.dataframe if "successes" in d.value.columns)
     assert rates["ab_group"].tolist() == ["A", "B", "control"]
-    assert len(at.get("plotly_chart")) == 2
+    assert len(at.get("plotly_chart")) == 3  # funnel, rates, and the replay of past campaigns
+    assert any("predicted from the others only" in c.value for c in at.caption)
     at.selectbox(key="camp-metric").set_value("opened").run()
     assert not at.exception

@@ -51,6 +51,10 @@ def test_campaigns_compare_and_react_to_every_lever(trained: Path) -> None:
     assert _table(at, "Measure").columns.tolist()[1:] == ["Scenario A", "Scenario B", "Scenario C"]
     at.multiselect(key="wi-2-personas").set_value([]).run()
     assert _outcome(at, "Reach")[2] == 2000  # every demo customer has bought something
+    assert any("Response model fitted on 8 past campaign" in m.value for m in at.success)  # the demo's campaigns
+    assert any("past campaign" in m.value for m in at.markdown)  # and each scenario says how it responds
+    at.toggle(key="wi-history").set_value(False).run()
+    assert not at.exception and at.slider(key="wi-lift").value == 0.25
     assert any("assumed" in m.value for m in at.markdown)  # the discount assumption is stated
 
 

@@ -129,3 +129,18 @@ def test_a_workspace_from_before_campaign_results_still_reads(empty_home: Path) 
         con.execute("DROP TABLE campaign_results")
     assert ws.row_counts()["campaign_results"] == 0
     assert campaigns(ws).empty
+
+
+def test_a_results_table_from_before_offer_columns_gains_them(empty_home: Path, tmp_path: Path) -> None:
+    ws = create_workspace(empty_home / "older")
+    with ws.transaction("an older workspace") as con:
+        con.execute("ALTER TABLE campaign_results DROP COLUMN discount")
+        con.execute("ALTER TABLE campaign_results DROP COLUMN offer")
+        con.execute("INSERT INTO campaign_results (campaign, customer_id, converted) VALUES ('Old', 'c0', true)")
+    path = tmp_path / "results.csv"
+    path.write_text("campaign,customer_id,group,offer,discount\nNew,c1,A,Books,10\nNew,c2,control,Books,10\n")
+    (report,) = ingest(ws, [path]).reports
+    assert report.rows_accepted == 2
+    stored = ws.query("SELECT campaign, offer, discount FROM campaign_results ORDER BY customer_id")
+    assert stored["campaign"].tolist() == ["Old", "New", "New"]  # the old row kept
+    assert stored["discount"].tolist()[1:] == [0.1, 0.1] and stored["offer"].tolist()[1:] == ["Books", "Books"]

@@ -30,7 +30,7 @@ def model(profiles: CustomerProfiles) -> PersonaModel:
 
 def test_every_customer_has_a_profile(profiles: CustomerProfiles) -> None:
     assert len(profiles.table) == 2000
-    assert set(profiles.groups) == {"behaviour", "categories", "price", "demographics", "text"}
+    assert set(profiles.groups) == {"behaviour", "categories", "price", "demographics", "text", "campaigns"}
     for group in profiles.groups.values():
         assert group.index.equals(profiles.table.index) and not group.isna().any().any()
     quiet = profiles.table["review_count"] == 0
