@@ -69,6 +69,16 @@ def version_table(ws: Workspace, kind: str) -> pd.DataFrame:
     )
 
 
+def choices(ws: Workspace, kind: str, version: str) -> pd.DataFrame:
+    """What training chose for `version` on its own inner split (model, chosen, inner_ndcg, tried); empty for
+    kinds (or older versions) that record none."""
+    found = registry.versions(ws, kind).set_index("version")
+    if version not in found.index:
+        return pd.DataFrame(columns=["model", "chosen", "inner_ndcg", "tried"])
+    summary = json.loads(found.loc[version, "summary"] or "{}")
+    return pd.DataFrame(summary.get("tuned", []), columns=["model", "chosen", "inner_ndcg", "tried"])
+
+
 def compare(ws: Workspace, kind: str, first: str, second: str) -> pd.DataFrame:
     """metric, first, second, change: every number both versions recorded, side by side."""
     found = registry.versions(ws, kind).set_index("version")

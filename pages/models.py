@@ -106,6 +106,22 @@ if versions_tab.open:
                 },
             )
             picked = st.selectbox("Version", table["version"].tolist(), key=f"pick-{kind}")
+            chosen = models_view.choices(ws, kind, picked)
+            if not chosen.empty:
+                st.caption(
+                    "What this version's training chose, each model on a slice of the training data it kept apart:"
+                )
+                st.dataframe(
+                    chosen,
+                    hide_index=True,
+                    width="stretch",
+                    column_config={
+                        "model": "Model",
+                        "chosen": st.column_config.TextColumn("Settings chosen", width="large"),
+                        "inner_ndcg": st.column_config.NumberColumn("NDCG@10 there", format="%.4f"),
+                        "tried": st.column_config.NumberColumn("Settings tried", format="%d"),
+                    },
+                )
             actions = st.columns([1, 1, 1, 3])
             try:
                 may_promote = access.can("promote")

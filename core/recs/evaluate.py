@@ -1,12 +1,13 @@
 """Fit every recommender on a training split, rank the full catalogue for held-out customers, measure.
 
-Tuning never looks at the held-out split: EASE's regularisation and the hybrid's weights are
-chosen on an inner split of the training data, then every model is refitted on the whole
+Tuning never looks at the held-out split: each model's main knobs (its GRID) and the hybrid's
+weights are chosen on an inner split of the training data, then every model is refitted on the whole
 training split and measured once on the held-out one.
 """
 
 from __future__ import annotations
 
+import itertools
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
@@ -24,10 +25,19 @@ from core.recs.models.hybrid import standardize
 from core.recs.split import split_pairs, stratified_split
 
 Progress = Callable[[float, str], None]
-BASE_MODELS = ("popularity", "persona_popularity", "content", "user_knn", "item_knn", "ease", "als", "two_tower")
-BLENDABLE = ("ease", "als", "two_tower", "item_knn", "user_knn", "content", "persona_popularity")
-DEFAULT_BLEND = ("ease", "als", "two_tower", "item_knn", "content")
-EASE_GRID = (50.0, 200.0, 500.0, 1500.0)
+BASE_MODELS = (
+    "popularity",
+    "persona_popularity",
+    "content",
+    "user_knn",
+    "item_knn",
+    "ease",
+    "rp3beta",
+    "als",
+    "two_tower",
+)
+BLENDABLE = ("ease", "rp3beta", "als", "two_tower", "item_knn", "user_knn", "content", "persona_popularity")
+DEFAULT_BLEND = ("ease", "rp3beta", "als", "two_tower", "item_knn", "content")
 WEIGHT_GRID = (0.0, 0.15, 0.35, 0.7, 1.0, 1.5)
 _BATCH = 1024
 _TUNING_USERS = 2000
@@ -114,11 +124,13 @@ def training_set(data: InteractionData, pairs: pd.DataFrame, groups: np.ndarray 
 
 
 def make_model(name: str, tuned: dict) -> Recommender:
-    if name == "ease":
-        return REGISTRY[name](regularization=tuned.get("ease_regularization", 500.0))
+    """The model with the knobs tuning chose (a version from before per-model tuning kept EASE's only)."""
     if name == "hybrid":
         return Hybrid(tuned.get("hybrid_weights") or {"ease": 1.0})
-    return REGISTRY[name]()
+    params = dict(tuned.get("params", {}).get(name, {}))
+    if name == "ease" and not params and "ease_regularization" in tuned:
+        params = {"regularization": tuned["ease_regularization"]}
+    return REGISTRY[name](**params)
 
 
 def available_models(wanted: Iterable[str] | None, groups: np.ndarray | None) -> list[str]:
@@ -174,30 +186,63 @@ def tune(
     progress: Progress,
     span: tuple[float, float],
 ) -> dict:
-    """EASE regularisation and hybrid weights, chosen on an inner split of the training pairs."""
+    """Each model's main knobs (its GRID) and the hybrid's weights, chosen on an inner split of the training pairs.
+
+    Returns params (model -> chosen knobs), inner_ndcg (model -> every combination tried and its
+    NDCG@k) and hybrid_weights.
+    """
     inner_train, inner_val = stratified_split(train_pairs, 0.8, seed + 1)
     train_set = training_set(data, inner_train, groups)
     truth = data.matrix(inner_val)
     users = _sample_users(inner_val, seed)
-    tuned: dict = {}
-    mid = span[0] + (span[1] - span[0]) * 0.3
-    if "ease" in names or "hybrid" in names:
-        best = (-1.0, 500.0)
-        for i, reg in enumerate(EASE_GRID):
-            progress(span[0] + (mid - span[0]) * i / len(EASE_GRID), f"tuning the linear model ({reg:g})")
-            try:
-                model = REGISTRY["ease"](regularization=reg).fit(train_set)
-            except PersonaLensError:
-                break
-            score = _ndcg(model.score(users), users, train_set, truth, k)
-            best = max(best, (score, reg))
-        tuned["ease_regularization"] = best[1]
+    tuned: dict = {"params": {}, "inner_ndcg": {}}
+    mid = span[0] + (span[1] - span[0]) * 0.5
+    blend = [n for n in BLENDABLE if n in names] or [n for n in BLENDABLE if n in DEFAULT_BLEND]
+    needed = set(names) | (set(blend) if "hybrid" in names else set())
+    grids = [n for n in REGISTRY if n in needed and REGISTRY[n].GRID]
+    trials = [(n, combo) for n in grids for combo in _combinations(REGISTRY[n].GRID)]
+    best: dict[str, float] = {}
+    for i, (name, combo) in enumerate(trials):
+        progress(span[0] + (mid - span[0]) * i / len(trials), f"tuning {REGISTRY[name].label} ({_describe(combo)})")
+        try:
+            model = REGISTRY[name](**combo).fit(train_set)
+        except Exception:  # noqa: BLE001 - too large for this store, or broken: fitting reports it the same way
+            continue
+        score = _ndcg(model.score(users), users, train_set, truth, k)
+        tuned["inner_ndcg"].setdefault(name, []).append({**combo, "ndcg": round(score, 5)})
+        if score > best.get(name, -1.0):
+            best[name], tuned["params"][name] = score, combo
     if "hybrid" in names:
-        blend = [n for n in BLENDABLE if n in names] or [n for n in BLENDABLE if n in DEFAULT_BLEND]
         fitted, _ = fit_models(blend, train_set, tuned, progress, (mid, span[1]))
         standardized = {n: standardize(m.score(users)).astype(np.float32) for n, m in fitted.items()}
         tuned["hybrid_weights"] = _search_weights(standardized, users, train_set, truth, k)
     return tuned
+
+
+def tuning_table(tuned: dict) -> list[dict]:
+    """One row per tuned model: model (label), chosen (its knobs, or the blend), inner_ndcg (the chosen
+    combination's NDCG on the inner split), tried (combinations tried): what a version's summary records."""
+    rows = []
+    for name, trials in tuned.get("inner_ndcg", {}).items():
+        chosen = tuned.get("params", {}).get(name, {})
+        score = max(t["ndcg"] for t in trials)
+        rows.append(
+            {"model": REGISTRY[name].label, "chosen": _describe(chosen), "inner_ndcg": score, "tried": len(trials)}
+        )
+    weights = tuned.get("hybrid_weights") or {}
+    if weights:
+        blend = ", ".join(f"{REGISTRY[n].label} x{w:g}" for n, w in sorted(weights.items(), key=lambda x: -x[1]))
+        rows.append({"model": Hybrid.label, "chosen": blend, "inner_ndcg": None, "tried": None})
+    return rows
+
+
+def _combinations(grid: dict[str, tuple]) -> list[dict]:
+    keys = list(grid)
+    return [dict(zip(keys, values, strict=True)) for values in itertools.product(*(grid[k] for k in keys))]
+
+
+def _describe(combo: dict) -> str:
+    return ", ".join(f"{k} {v:g}" if isinstance(v, float) else f"{k} {v}" for k, v in combo.items())
 
 
 def _search_weights(

@@ -21,7 +21,7 @@ import scipy.sparse as sp
 from core import registry
 from core.errors import PersonaLensError
 from core.recs.data import InteractionData, load_interactions
-from core.recs.evaluate import Evaluation, evaluate_models, fit_models, training_set
+from core.recs.evaluate import Evaluation, evaluate_models, fit_models, training_set, tuning_table
 from core.recs.explain import Explainer, positive_quotes
 from core.recs.metrics import top_k
 from core.recs.models import REGISTRY, Hybrid, Recommender, TrainingSet
@@ -76,7 +76,12 @@ def train_recs(
             draft.record(
                 con,
                 metrics={r.name: r.metrics for r in evaluation.results if r.metrics},
-                summary={"best": ranked[0], "models": ranked, "failed": failed},
+                summary={
+                    "best": ranked[0],
+                    "models": ranked,
+                    "failed": failed,
+                    "tuned": tuning_table(evaluation.tuned),
+                },
             )
     report(1.0, "done")
     return RecsRun(version, ranked[0], evaluation, round(time.perf_counter() - started, 2))

@@ -100,3 +100,28 @@ def test_ease_refuses_a_catalogue_too_large_for_it() -> None:
     huge = sp.csr_matrix((2, ease.MAX_ITEMS + 1), dtype=np.float32)
     with pytest.raises(PersonaLensError, match="EASE handles up to"):
         REGISTRY["ease"]().fit(TrainingSet(huge, huge, [""] * huge.shape[1]))
+
+
+def test_tuning_tries_each_models_grid_on_an_inner_split_and_keeps_the_best() -> None:
+    from core.recs.evaluate import _combinations, make_model, tune, tuning_table
+
+    data = interaction_data_from_pairs(_pairs(120))
+    tuned = tune(data, data.pairs, None, ["ease", "rp3beta"], 5, 42, lambda _f, _m: None, (0.0, 1.0))
+    for name in ("ease", "rp3beta"):
+        trials = tuned["inner_ndcg"][name]
+        assert len(trials) == len(_combinations(REGISTRY[name].GRID))
+        best = max(trials, key=lambda t: t["ndcg"])
+        assert tuned["params"][name] == {k: v for k, v in best.items() if k != "ndcg"}
+    assert {r["model"] for r in tuning_table(tuned)} == {REGISTRY["ease"].label, REGISTRY["rp3beta"].label}
+    assert make_model("ease", tuned).regularization == tuned["params"]["ease"]["regularization"]
+    assert make_model("ease", {"ease_regularization": 50.0}).regularization == 50.0  # a version tuned before
+
+
+def test_random_walks_damp_best_sellers_as_beta_grows(taste_data) -> None:
+    training, data = taste_data
+    plain = REGISTRY["rp3beta"](beta=0.0).fit(training)
+    damped = REGISTRY["rp3beta"](beta=1.0).fit(training)
+    popularity = np.asarray(training.matrix.sum(axis=0)).ravel()
+    top = np.argmax(popularity)
+    share = lambda m: m.score(np.arange(training.n_users))[:, top].sum() / m.score(np.arange(training.n_users)).sum()  # noqa: E731
+    assert share(damped) < share(plain)

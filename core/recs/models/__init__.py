@@ -5,12 +5,14 @@ from core.recs.models.collaborative import ItemKNN, UserKNN
 from core.recs.models.content import ContentRecommender
 from core.recs.models.ease import EASE
 from core.recs.models.factorization import ALS
+from core.recs.models.graph import RP3Beta
 from core.recs.models.hybrid import Hybrid
 from core.recs.models.neural import TwoTower
 from core.recs.models.popularity import PersonaPopularity, Popularity
 
 REGISTRY: dict[str, type[Recommender]] = {
-    cls.name: cls for cls in (Popularity, PersonaPopularity, ContentRecommender, UserKNN, ItemKNN, EASE, ALS, TwoTower)
+    cls.name: cls
+    for cls in (Popularity, PersonaPopularity, ContentRecommender, UserKNN, ItemKNN, EASE, RP3Beta, ALS, TwoTower)
 }
 REGISTRY[Hybrid.name] = Hybrid
 

@@ -47,6 +47,7 @@ class Recommender(ABC):
     name: ClassVar[str]
     label: ClassVar[str]
     summary: ClassVar[str]
+    GRID: ClassVar[dict[str, tuple]] = {}  # the main knobs, tried on the workspace's inner split
 
     data: TrainingSet
 

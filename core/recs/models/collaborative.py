@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Self
+from typing import ClassVar, Self
 
 import numpy as np
 import scipy.sparse as sp
@@ -25,6 +25,8 @@ class ItemKNN(Recommender):
     name = "item_knn"
     label = "Bought together (item k-NN)"
     summary = "Products often chosen by the same customers as the ones this customer has."
+
+    GRID: ClassVar[dict[str, tuple]] = {"neighbours": (50, 200), "shrink": (0.0, 10.0, 50.0)}
 
     def __init__(self, neighbours: int = 100, shrink: float = 10.0) -> None:
         self.neighbours = neighbours
@@ -62,6 +64,8 @@ class UserKNN(Recommender):
     name = "user_knn"
     label = "Customers like you (user k-NN)"
     summary = "What the most similar customers chose, weighted by how similar they are and how they rated it."
+
+    GRID: ClassVar[dict[str, tuple]] = {"neighbours": (20, 50, 150)}
 
     def __init__(self, neighbours: int = 50) -> None:
         self.neighbours = neighbours

@@ -6,7 +6,7 @@ inverse, so it is skipped for catalogues above MAX_ITEMS.
 
 from __future__ import annotations
 
-from typing import Self
+from typing import ClassVar, Self
 
 import numpy as np
 
@@ -20,6 +20,8 @@ class EASE(Recommender):
     name = "ease"
     label = "Linear item model (EASE)"
     summary = "A linear model of which products predict which, learned in closed form from all baskets at once."
+
+    GRID: ClassVar[dict[str, tuple]] = {"regularization": (50.0, 200.0, 500.0, 1500.0)}
 
     def __init__(self, regularization: float = 500.0) -> None:
         self.regularization = regularization

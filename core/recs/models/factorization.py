@@ -5,7 +5,7 @@ We use the maintained library rather than hand-writing the solver; only the fact
 
 from __future__ import annotations
 
-from typing import Self
+from typing import ClassVar, Self
 
 import numpy as np
 
@@ -16,6 +16,8 @@ class ALS(Recommender):
     name = "als"
     label = "Matrix factorisation (ALS)"
     summary = "Learns a few hidden taste dimensions for customers and products from all interactions."
+
+    GRID: ClassVar[dict[str, tuple]] = {"factors": (32, 96), "regularization": (0.01, 0.1)}
 
     def __init__(
         self, factors: int = 32, regularization: float = 0.01, alpha: float = 5.0, iterations: int = 20, seed: int = 42
