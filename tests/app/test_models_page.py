@@ -22,6 +22,7 @@ def test_cards_then_a_background_retrain_kept_as_candidate_then_promoted(own: Wo
 
     at.multiselect[0].set_value(["topics"])
     at.radio[0].set_value("never")
+    at.select_slider[1].set_value(10)  # Advanced: one topic count, not the search (the run is what is tested)
     at.button[0].click().run()  # the form's submit button
     assert not at.exception
     started = runs.runs(own, limit=1)[0]

@@ -10,9 +10,11 @@ from pathlib import Path
 
 import pytest
 
-from core import registry, runs
-from core.recs.service import load_recs
+from core import kinds, registry, runs
+from core.personas.service import load_views
 from core.workspace import Workspace, open_workspace
+
+QUICK_TOPICS = kinds.TrainOptions(n_topics=10)  # one topic count instead of the search: the run is what is tested
 
 
 @pytest.fixture
@@ -23,7 +25,7 @@ def own(trained_ws: Workspace, tmp_path: Path) -> Workspace:
 
 def test_a_background_run_reports_progress_and_a_second_is_refused(own: Workspace) -> None:
     before = registry.active_version(own, "topics")
-    run_id = runs.start_run(own, ["topics"], promote="always")
+    run_id = runs.start_run(own, ["topics"], promote="always", options=QUICK_TOPICS)
     deadline = time.monotonic() + 30
     while not runs.is_training(own) and time.monotonic() < deadline:
         time.sleep(0.1)
@@ -50,12 +52,12 @@ def test_a_model_that_cannot_train_fails_in_plain_words_and_the_others_finish(ow
 
 
 def test_kill_9_while_the_worker_writes_an_artifact_leaves_a_workspace_that_serves(own: Workspace) -> None:
-    serving = registry.active_version(own, "recs")
+    serving = registry.active_version(own, "personas")
     for _ in range(3):  # the write takes well under a second: try again if we miss it
-        run_id = runs.start_run(own, ["recs"])
+        run_id = runs.start_run(own, ["personas"], promote="always", options=kinds.TrainOptions(n_personas=6))
         pid = None
         while not runs.run(own, run_id).finished:
-            partial = list((own.models_dir / "recs").glob(".*.partial"))
+            partial = list((own.models_dir / "personas").glob(".*.partial"))
             if partial and any(partial[0].rglob("*.npz")):
                 pid = runs.run(own, run_id).pid
                 os.kill(pid, signal.SIGKILL)
@@ -63,7 +65,7 @@ def test_kill_9_while_the_worker_writes_an_artifact_leaves_a_workspace_that_serv
             time.sleep(0.005)
         if pid is not None:
             break
-        registry.activate(own, "recs", serving)  # the run finished first: put things back and retry
+        registry.activate(own, "personas", serving)  # the run finished first: put things back and retry
     assert pid is not None, "never caught the worker writing"
     deadline = time.monotonic() + 30
     while runs.is_training(own) and time.monotonic() < deadline:
@@ -71,15 +73,15 @@ def test_kill_9_while_the_worker_writes_an_artifact_leaves_a_workspace_that_serv
     reopened = open_workspace(own.path)
     status = runs.run(reopened, run_id)
     assert status.status == "failed" and "stopped before finishing" in status.error
-    assert registry.active_version(reopened, "recs") == serving
-    assert load_recs(reopened).version == serving
+    assert registry.active_version(reopened, "personas") == serving
+    assert load_views(reopened) is not None and len(load_views(reopened).cards) > 0
     assert not list(reopened.models_dir.glob("*/.*.partial"))
 
 
 def test_two_runs_started_at_once_never_interleave(own: Workspace) -> None:
-    first = runs.start_run(own, ["topics"])
+    first = runs.start_run(own, ["topics"], options=QUICK_TOPICS)
     try:
-        second = runs.start_run(own, ["topics"])
+        second = runs.start_run(own, ["topics"], options=QUICK_TOPICS)
     except runs.RunBusy:
         second = None
     outcomes = [runs.wait(own, first, timeout=300)]
