@@ -49,3 +49,12 @@ def test_rolling_back_without_an_earlier_version_says_so(own: Workspace) -> None
     at.button(key="rollback-recs").click().run()
     assert not at.exception
     assert "no earlier recs version" in at.error[0].value
+
+
+def test_a_recommender_version_lists_the_settings_its_training_chose(own: Workspace) -> None:
+    at = open_page("pages/models.py", "demo")
+    assert not at.exception
+    chosen = next(d.value for d in at.dataframe if "chosen" in d.value.columns)  # Versions opens on recs
+    assert {"Linear item model (EASE)", "Hybrid blend"} <= set(chosen["model"])
+    ease = chosen.set_index("model").loc["Linear item model (EASE)"]
+    assert ease["chosen"].startswith("regularization") and ease["tried"] == 4
