@@ -3,7 +3,8 @@
 For each set, protocol and seed: the interactions are split per customer (75/25 stratified, or the
 last product held out). The training part is what a user's workspace would hold: `train_recs`'s own
 steps run on it (every model tuned on an inner split, measured on a validation split of the
-training part, the best one served, refitted on the whole training part). The reference is a plain
+training part, the best one served: re-tuned on an inner split of the whole training part and
+refitted on all of it). The reference is a plain
 EASE whose regularisation is chosen on an inner split of the same training part. Both score the
 held-out part once; the ratio served / EASE is reported per seed, then as mean and spread.
 
@@ -55,7 +56,7 @@ def _ndcg(model, users: np.ndarray, train_set, truth) -> float:  # noqa: ANN001
 
 def one_run(data, protocol: str, seed: int) -> dict:  # noqa: ANN001 - InteractionData
     from core.recs.data import InteractionData
-    from core.recs.evaluate import evaluate_models, fit_models, training_set, tune
+    from core.recs.evaluate import evaluate_models, fit_for_serving, fit_models, tune
     from core.recs.split import split_pairs
 
     started = time.perf_counter()
@@ -63,8 +64,8 @@ def one_run(data, protocol: str, seed: int) -> dict:  # noqa: ANN001 - Interacti
     workspace = InteractionData(data.users, data.items, train_pairs.reset_index(drop=True), data.items_meta)
     chosen = evaluate_models(workspace, protocol="stratified", seed=seed)  # what train_recs does
     served = chosen.best
-    full = training_set(data, train_pairs, None)
-    fitted, _ = fit_models([served], full, chosen.tuned, lambda _f, _m: None, (0.0, 1.0))
+    names = [r.name for r in chosen.results if r.error is None]
+    full, fitted, _, serving = fit_for_serving(workspace, None, names, 10, seed, lambda _f, _m: None, (0.0, 1.0))
     ease_tuned = tune(data, train_pairs, None, ["ease"], 10, seed, lambda _f, _m: None, (0.0, 1.0))
     ease, _ = fit_models(["ease"], full, ease_tuned, lambda _f, _m: None, (0.0, 1.0))
     truth = data.matrix(test_pairs)
@@ -79,7 +80,7 @@ def one_run(data, protocol: str, seed: int) -> dict:  # noqa: ANN001 - Interacti
         "ratio": round(served_ndcg / ease_ndcg, 4),
         "ease_regularization": ease_tuned["params"]["ease"]["regularization"],
         "validation": {r.name: r.metrics.get("ndcg") for r in chosen.results if r.metrics},
-        "hybrid_weights": chosen.tuned.get("hybrid_weights"),
+        "hybrid_weights": serving.get("hybrid_weights"),
         "seconds": round(time.perf_counter() - started, 1),
     }
 

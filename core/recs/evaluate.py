@@ -176,6 +176,28 @@ def fit_models(
     return fitted, results
 
 
+def fit_for_serving(
+    data: InteractionData,
+    groups: np.ndarray | None,
+    names: list[str],
+    k: int,
+    seed: int,
+    progress: Progress,
+    span: tuple[float, float],
+) -> tuple[TrainingSet, dict[str, Recommender], dict[str, ModelResult], dict]:
+    """Every model refitted on all the pairs, its knobs re-tuned on an inner split of all of them.
+
+    Knobs tuned for the evaluation (on 60% of the data) do not carry over: EASE's regularisation, for
+    one, grows with the number of customers, and the blend's weights with its components. Returns the
+    training set, the fitted models, their results and the tuning used.
+    """
+    mid = span[0] + (span[1] - span[0]) * 0.5
+    tuned = tune(data, data.pairs, groups, names, k, seed, progress, (span[0], mid))
+    full = training_set(data, data.pairs, groups)
+    fitted, results = fit_models(names, full, tuned, progress, (mid, span[1]))
+    return full, fitted, results, tuned
+
+
 def tune(
     data: InteractionData,
     train_pairs: pd.DataFrame,

@@ -21,7 +21,7 @@ import scipy.sparse as sp
 from core import registry
 from core.errors import PersonaLensError
 from core.recs.data import InteractionData, load_interactions
-from core.recs.evaluate import Evaluation, evaluate_models, fit_models, training_set, tuning_table
+from core.recs.evaluate import Evaluation, evaluate_models, fit_for_serving, tuning_table
 from core.recs.explain import Explainer, positive_quotes
 from core.recs.metrics import top_k
 from core.recs.models import REGISTRY, Hybrid, Recommender, TrainingSet
@@ -58,11 +58,10 @@ def train_recs(
     data = load_interactions(ws)
     groups = persona_groups(ws, data)
     evaluation = evaluate_models(
-        data, groups, models, "stratified", k, seed, progress=lambda f, m: report(0.03 + 0.67 * f, m)
+        data, groups, models, "stratified", k, seed, progress=lambda f, m: report(0.03 + 0.52 * f, m)
     )
     names = [r.name for r in evaluation.results if r.error is None]
-    full = training_set(data, data.pairs, groups)
-    fitted, results = fit_models(names, full, evaluation.tuned, lambda f, m: report(f, m), (0.7, 0.93))
+    full, fitted, results, serving = fit_for_serving(data, groups, names, k, seed, report, (0.55, 0.93))
     failed = {n: r.error for n, r in results.items() if r.error}
     ranked = [r.name for r in sorted(evaluation.results, key=_ndcg, reverse=True) if r.name in fitted]
     if not ranked:

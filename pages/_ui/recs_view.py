@@ -119,7 +119,8 @@ def quality(bundle: RecsBundle) -> None:
     with st.expander("What each number means", icon=":material/help:"):
         for metric, sentence in METRICS.items():
             st.markdown(f"- **{_METRIC_LABELS[metric]}**: {sentence.split(': ', 1)[1]}")
-    weights = evaluation.tuned.get("hybrid_weights") or {}
+    served = bundle.models.get("hybrid")
+    weights = served.weights if served is not None else {}
     if weights:
         labels = bundle.labels()
         st.caption(
