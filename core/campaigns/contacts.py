@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from core.campaigns.readout import CONTROL, TABLE
+from core.campaigns.readout import TABLE, contacted
 from core.messages.approved import TABLE as APPROVED
 from core.workspace import Workspace
 
@@ -52,7 +52,7 @@ def load_contacts(ws: Workspace) -> Contacts | None:
     )
     message = (lambda c: f"m.{c}") if approved else (lambda _c: "NULL")
     rows = ws.query(f"""
-        SELECT r.campaign, r.customer_id, coalesce(lower(r.ab_group), '') <> '{CONTROL}' AS treated,
+        SELECT r.campaign, r.customer_id, {contacted("r.ab_group")} AS treated,
                r.converted, r.sent_at,
                CASE WHEN r.offer IS NOT NULL THEN NULL ELSE {message("offer_kind")} END AS offer_kind,
                coalesce(r.offer, {message("offer_target")}) AS offer_target,

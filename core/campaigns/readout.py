@@ -21,6 +21,13 @@ from core.workspace import Workspace
 Z95 = 1.959964
 Z80 = 0.841621  # one-sided, for 80% power
 CONTROL = "control"
+
+
+def contacted(group: str = "ab_group") -> str:
+    """SQL: true for a row of any group but the control group (whose members were not sent anything)."""
+    return f"coalesce(lower({group}), '') <> '{CONTROL}'"
+
+
 METRICS = {"delivered": "Delivered", "opened": "Opened", "clicked": "Clicked", "converted": "Bought"}
 TABLE = "campaign_results"
 

@@ -78,7 +78,7 @@ def _campaign_response(ws: Workspace, ids: pd.Index) -> pd.DataFrame:
     """How each customer answered past campaigns: open, click and purchase rates of the messages they
     were sent, smoothed towards everyone's, so one lucky contact does not make a persona. Customers
     never contacted sit at everyone's rates; no columns at all without campaign results."""
-    from core.campaigns.readout import CONTROL, TABLE
+    from core.campaigns.readout import TABLE, contacted
 
     if not ws.has_table(TABLE):
         return pd.DataFrame(index=ids)
@@ -86,7 +86,7 @@ def _campaign_response(ws: Workspace, ids: pd.Index) -> pd.DataFrame:
         SELECT customer_id, count(*) AS contacts,
                count(*) FILTER (WHERE opened) AS opened, count(*) FILTER (WHERE clicked) AS clicked,
                count(*) FILTER (WHERE converted) AS converted
-        FROM {TABLE} WHERE coalesce(lower(ab_group), '') <> '{CONTROL}' AND customer_id IS NOT NULL GROUP BY 1""")
+        FROM {TABLE} WHERE {contacted()} AND customer_id IS NOT NULL GROUP BY 1""")
     if rates.empty:
         return pd.DataFrame(index=ids)
     rates = rates.set_index("customer_id")

@@ -36,7 +36,19 @@ Z95 = 1.959964
 PRIORS: dict[str, tuple[float, float]] = {"log_scale": (0.0, 1.0), "contact": (-3.0, 2.0), "lift": (0.0, 1.0)}
 PERSONA_SD = 0.5
 MAX_BASE = 0.999
-MIN_CONTACTS = 200  # fewer contacts than this say too little to replace the default assumption
+MIN_CONTACTS = 200
+REPLAY_COLUMNS = (
+    "campaign",
+    "contacted",
+    "discount",
+    "actual",
+    "predicted",
+    "low",
+    "high",
+    "inside",
+    "default_predicted",
+    "default_inside",
+)  # fewer contacts than this say too little to replace the default assumption
 
 
 @dataclass(frozen=True)
@@ -282,21 +294,7 @@ def replay(contacts: ContactSet, segment_error: float = 0.0, default_lift: float
                 "default_inside": bool(d_mean - Z95 * default_sd <= actual <= d_mean + Z95 * default_sd),
             }
         )
-    return pd.DataFrame(
-        rows,
-        columns=[
-            "campaign",
-            "contacted",
-            "discount",
-            "actual",
-            "predicted",
-            "low",
-            "high",
-            "inside",
-            "default_predicted",
-            "default_inside",
-        ],
-    )
+    return pd.DataFrame(rows, columns=REPLAY_COLUMNS)
 
 
 def contact_set(
@@ -373,7 +371,7 @@ def learn(
     segment_error: float,
     progress: Callable[[float, str], None] | None = None,
 ) -> CampaignLearning:
-    empty = replay(ContactSet(*(np.array([]) for _ in range(6))))
+    empty = pd.DataFrame(columns=REPLAY_COLUMNS)
     if contacts is None:
         return CampaignLearning(None, empty, {}, "no campaign results yet")
     found, skipped = contact_set(contacts, history, personas, model, horizon_days, progress)

@@ -177,13 +177,13 @@ def _product_units(ws: Workspace, raw: pd.DataFrame, units: np.ndarray, level: s
 
 
 def _responses(ws: Workspace, customers: np.ndarray) -> pd.DataFrame:
-    from core.campaigns.readout import CONTROL, TABLE
+    from core.campaigns.readout import TABLE, contacted
 
     if not ws.has_table(TABLE):
         return PurchaseHistory.__dataclass_fields__["responses"].default_factory()
     found = ws.query(f"""
         SELECT customer_id, sent_at AS sent, converted FROM {TABLE}
-        WHERE coalesce(lower(ab_group), '') <> '{CONTROL}' AND sent_at IS NOT NULL AND converted IS NOT NULL""")
+        WHERE {contacted()} AND sent_at IS NOT NULL AND converted IS NOT NULL""")
     ids = found["customer_id"].astype(str).to_numpy(dtype=object)
     pos = np.minimum(np.searchsorted(customers, ids), len(customers) - 1)
     known = customers[pos] == ids

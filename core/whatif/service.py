@@ -23,7 +23,7 @@ from core.campaigns.contacts import load_contacts
 from core.errors import PersonaLensError
 from core.personas.rfm import rfm_scores
 from core.personas.service import assignments
-from core.whatif.calibration import CampaignLearning, ResponseCalibration, learn
+from core.whatif.calibration import REPLAY_COLUMNS, CampaignLearning, ResponseCalibration, learn
 from core.whatif.features import Snapshot
 from core.whatif.history import PurchaseHistory, load_history
 from core.whatif.propensity import PropensityModel, Quality
@@ -115,7 +115,9 @@ def _load_learning(folder: Path) -> CampaignLearning:
     """A version trained before campaigns were learned from reads as 'assumed'."""
     path = folder / "campaign_learning.json"
     if not path.exists():
-        return CampaignLearning(None, pd.DataFrame(), {}, "trained before campaign results were learned from")
+        return CampaignLearning(
+            None, pd.DataFrame(columns=REPLAY_COLUMNS), {}, "trained before campaign results were learned from"
+        )
     payload = json.loads(path.read_text())
     found = payload["calibration"]
     return CampaignLearning(
