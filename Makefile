@@ -4,7 +4,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 PORT   ?= 8501
 
-.PHONY: run test test-fast lint format install install-dev nltk demo demo-assets bench clean
+.PHONY: run test test-fast lint format install install-dev install-spark nltk demo demo-assets bench clean
 
 run: install nltk demo  ## install into .venv, build the demo workspace if missing, start the dashboard
 	$(PY) -m streamlit run app.py --server.port $(PORT)
@@ -18,7 +18,10 @@ test-fast: install-dev nltk  ## the inner loop: lint, core and AppTest tests (no
 	$(PY) -m pytest tests/core tests/app
 
 install: $(VENV)/.runtime-installed
-install-dev: $(VENV)/.dev-installed
+install-dev: $(VENV)/.dev-installed  ## test tools and the optional Spark engine (the tests run it)
+
+install-spark: install  ## the optional Spark engine alone (needs Java 17 or 21)
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-spark.txt
 
 $(VENV)/bin/python:
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "PersonaLens needs Python 3.11 or newer"'
@@ -29,8 +32,8 @@ $(VENV)/.runtime-installed: requirements.txt | $(VENV)/bin/python
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt
 	@touch $@
 
-$(VENV)/.dev-installed: requirements-dev.txt $(VENV)/.runtime-installed
-	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+$(VENV)/.dev-installed: requirements-dev.txt requirements-spark.txt $(VENV)/.runtime-installed
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt -r requirements-spark.txt
 	@touch $@
 
 nltk: install  ## VADER lexicon from the vaderSentiment package into ./nltk_data (no download)

@@ -117,6 +117,7 @@ def cmd_ingest(args: argparse.Namespace) -> int:
 
 def cmd_train(args: argparse.Namespace) -> int:
     from core import kinds, runs
+    from core.spark import engine
     from core.workspace import open_workspace
 
     wanted = [m.strip() for m in args.models.split(",") if m.strip()]
@@ -132,7 +133,15 @@ def cmd_train(args: argparse.Namespace) -> int:
         n_topics=args.n_topics,
         persona_groups=tuple(g for g in (args.persona_groups or "").split(",") if g) or None,
         persona_weights=_weights(args.persona_weights),
+        engine=engine.check_engine(args.engine),
+        spark_master=args.spark_master,
+        spark_conf=tuple(args.spark_conf or ()),
+        handoff=args.handoff_dir,
     )
+    if options.engine == engine.SPARK:
+        engine.configure(
+            engine.SparkSettings(options.spark_master, engine.parse_conf(options.spark_conf), options.handoff)
+        )
     ws = open_workspace(args.workspace)
     reporter = runs.RunReporter(ws, args.run_id) if args.run_id else None
     printer = _progress_printer(args.json)
@@ -149,13 +158,15 @@ def cmd_train(args: argparse.Namespace) -> int:
         if reporter:
             reporter.finish({}, runs.plain_error(exc))
         raise
+    finally:
+        engine.stop()
     failed = {k: r["error"] for k, r in results.items() if "error" in r}
     if reporter:
         reporter.finish(results, "; ".join(f"{k}: {e}" for k, e in failed.items()) or None)
     if args.json:
         _print_json(results)
     else:
-        _print_training(results)
+        _print_training(results, options.engine)
     return 1 if failed and len(failed) == len(results) else 0
 
 
@@ -169,12 +180,16 @@ def _weights(text: str | None) -> dict[str, float] | None:
         raise PersonaLensError(f'--persona-weights must be JSON such as {{"text": 0.5}}, not {text!r}') from exc
 
 
-def _print_training(results: dict[str, dict]) -> None:
+def _print_training(results: dict[str, dict], engine: str) -> None:
     for kind, r in results.items():
         if "error" in r:
             print(f"{kind}: not trained: {r['error']}")
             continue
         promoted = "" if r.get("promoted", True) else " (kept as a candidate: not better than the active version)"
+        if r.get("engine") != engine:
+            promoted += f" (trained locally: {kind} has no {engine} trainer)"
+        elif engine != "local":
+            promoted += f" (trained on {engine})"
         if kind == "personas":
             print(
                 f"personas: version {r['version']}, {r['n_personas']} personas, silhouette {r['silhouette']}, "
@@ -729,6 +744,19 @@ def build_parser() -> argparse.ArgumentParser:
         choices=["auto", "never", "always"],
         default="auto",
         help="serve the new versions: auto = only when at least as good as the active ones",
+    )
+    train.add_argument(
+        "--engine",
+        default="local",
+        help="local (default: this machine) or spark (Apache Spark, for stores too large for one machine; "
+        "needs requirements-spark.txt and Java 17+)",
+    )
+    train.add_argument("--spark-master", help="Spark master: local[*] (default), spark://HOST:7077, yarn, ...")
+    train.add_argument(
+        "--spark-conf", action="append", metavar="KEY=VALUE", help="Spark setting, e.g. spark.executor.memory=8g"
+    )
+    train.add_argument(
+        "--handoff-dir", help="folder the Spark job reads and writes (shared by driver and executors on a cluster)"
     )
     train.add_argument("--run-id", help=argparse.SUPPRESS)  # set by core.runs for background runs
     train.add_argument("--json", action="store_true")

@@ -4,6 +4,8 @@ A kind says what it is called, which number tells how good a version is and what
 means, which output table it owns (rows per version; promoting a version is a change of status
 only), and how it trains: `train(ws, options, progress)` returns the plain result the CLI prints
 as JSON. Trainers are imported when a kind trains, so listing the kinds imports no model library.
+`engines` says where a kind can train: every kind trains locally; personas, topics and
+recommendations can also hand their heavy fits to Apache Spark (core.spark).
 """
 
 from __future__ import annotations
@@ -12,6 +14,8 @@ import json
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING
+
+from core.spark.engine import LOCAL, SPARK
 
 if TYPE_CHECKING:
     from core.workspace import Workspace
@@ -28,10 +32,22 @@ class TrainOptions:
     n_topics: int | None = None
     persona_groups: tuple[str, ...] | None = None
     persona_weights: dict[str, float] | None = field(default=None, hash=False)
+    engine: str = LOCAL
+    spark_master: str | None = None
+    spark_conf: tuple[str, ...] = ()  # KEY=VALUE
+    handoff: str | None = None  # the Spark hand-off folder (shared by driver and executors)
 
     def as_args(self) -> list[str]:
         """The same options as `python -m core train` arguments (for a background run)."""
         out = ["--seed", str(self.seed)]
+        if self.engine != LOCAL:
+            out += ["--engine", self.engine]
+        if self.spark_master:
+            out += ["--spark-master", self.spark_master]
+        for pair in self.spark_conf:
+            out += ["--spark-conf", pair]
+        if self.handoff:
+            out += ["--handoff-dir", self.handoff]
         if self.n_personas is not None:
             out += ["--n-personas", str(self.n_personas)]
         if self.n_topics is not None:
@@ -52,6 +68,11 @@ class ModelKind:
     output_table: str | None
     train: Callable[[Workspace, TrainOptions, Progress], dict]
     headline: Callable[[dict, dict], float | None]  # (metrics, summary) -> the metric's value
+    engines: tuple[str, ...] = (LOCAL,)
+
+    def engine_for(self, options: TrainOptions) -> str:
+        """The engine this kind trains on: the one asked for when it has a trainer there, else local."""
+        return options.engine if options.engine in self.engines else LOCAL
 
 
 def _train_personas(ws: Workspace, options: TrainOptions, progress: Progress) -> dict:
@@ -63,6 +84,7 @@ def _train_personas(ws: Workspace, options: TrainOptions, progress: Progress) ->
         groups=options.persona_groups,
         weights=options.persona_weights,
         progress=progress,
+        engine=BY_NAME["personas"].engine_for(options),
     )
     return {
         "version": run.version,
@@ -90,7 +112,8 @@ def _train_sentiment(ws: Workspace, options: TrainOptions, progress: Progress) -
 def _train_topics(ws: Workspace, options: TrainOptions, progress: Progress) -> dict:
     from core.topics.service import train_topics
 
-    run = train_topics(ws, n_topics=options.n_topics, seed=options.seed, progress=progress)
+    engine = BY_NAME["topics"].engine_for(options)
+    run = train_topics(ws, n_topics=options.n_topics, seed=options.seed, progress=progress, engine=engine)
     return {
         "version": run.version,
         "method": run.method,
@@ -105,7 +128,7 @@ def _train_topics(ws: Workspace, options: TrainOptions, progress: Progress) -> d
 def _train_recs(ws: Workspace, options: TrainOptions, progress: Progress) -> dict:
     from core.recs.service import train_recs
 
-    run = train_recs(ws, seed=options.seed, progress=progress)
+    run = train_recs(ws, seed=options.seed, progress=progress, engine=BY_NAME["recs"].engine_for(options))
     return {
         "version": run.version,
         "best": run.best,
@@ -152,6 +175,7 @@ KINDS: tuple[ModelKind, ...] = (
         "persona_assignments",
         _train_personas,
         lambda metrics, _summary: metrics.get("silhouette"),
+        (LOCAL, SPARK),
     ),
     ModelKind(
         "sentiment",
@@ -170,6 +194,7 @@ KINDS: tuple[ModelKind, ...] = (
         "review_topics",
         _train_topics,
         lambda metrics, _summary: metrics.get("npmi"),
+        (LOCAL, SPARK),
     ),
     ModelKind(
         "recs",
@@ -179,6 +204,7 @@ KINDS: tuple[ModelKind, ...] = (
         None,
         _train_recs,
         _chosen("ndcg", "best"),
+        (LOCAL, SPARK),
     ),
     ModelKind(
         "propensity",

@@ -264,6 +264,7 @@ def train_models(
         except Exception as exc:  # the other models still train; nothing active changes for this one
             results[kind.name] = {"error": plain_error(exc)}
             continue
+        results[kind.name]["engine"] = kind.engine_for(options)
         results[kind.name]["promoted"] = _apply_policy(ws, kind.name, previous, results[kind.name]["version"], promote)
     return results
 

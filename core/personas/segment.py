@@ -2,8 +2,10 @@
 
 Each feature group is standardised and weighted so that, by default, every group counts the same
 however many columns it has; groups can be switched off. KMeans picks the number of personas by
-silhouette unless it is given. Persona ids stay stable across refits: new clusters are matched
-to the previous model's centroids (Hungarian assignment), so names and notes survive a retrain.
+silhouette unless it is given; on the Spark engine MLlib's KMeans clusters the same standardised,
+weighted features (silhouette is still measured here, the same way). Persona ids stay stable across
+refits: new clusters are matched to the previous model's centroids (Hungarian assignment), so names
+and notes survive a retrain.
 """
 
 from __future__ import annotations
@@ -20,8 +22,12 @@ from sklearn.metrics import silhouette_score
 
 from core.errors import PersonaLensError
 from core.personas.profile import CustomerProfiles
+from core.spark.engine import LOCAL, SPARK
 
 SILHOUETTE_SAMPLE = 4000
+# MLlib starts per candidate k while choosing it, then for the chosen k; the best by within-cluster cost is
+# kept, as scikit-learn's n_init does (fewer than locally: each start is a Spark job).
+SPARK_N_INIT = (2, 4)
 # What people buy and at what price defines a persona; age and gender sharpen it; recency and
 # order counts are a separate lens (RFM) and review words are noisy, so both count for less.
 DEFAULT_WEIGHTS = {
@@ -52,6 +58,7 @@ class PersonaModel:
     groups : feature groups to use (see core.personas.profile.FEATURE_GROUPS); None: all present.
     weights : group -> weight (default DEFAULT_WEIGHTS; a group not named there counts 1.0).
     random_state : seed for KMeans and the silhouette sample.
+    engine : "local" (scikit-learn) or "spark" (MLlib, see core.spark).
     """
 
     def __init__(
@@ -61,8 +68,10 @@ class PersonaModel:
         groups: tuple[str, ...] | None = None,
         weights: dict[str, float] | None = None,
         random_state: int = 42,
+        engine: str = LOCAL,
     ) -> None:
         self.n_personas = n_personas
+        self.engine = engine
         self.k_range = k_range
         self.groups = groups
         self.weights = weights
@@ -93,10 +102,7 @@ class PersonaModel:
             ]
         )
         x = self._embed(raw)
-        self.k_scores_ = self._score_k(x)
-        k = self.n_personas or max(self.k_scores_, key=lambda c: c.silhouette).k
-        km = KMeans(n_clusters=k, n_init=10, random_state=self.random_state).fit(x)
-        labels, centroids = km.labels_, km.cluster_centers_
+        labels, centroids = self._cluster(x)
         if previous is not None and hasattr(previous, "centroids_") and previous.columns_ == self.columns_:
             labels, centroids = _align(labels, centroids, previous.centroids_)
         self.centroids_ = centroids
@@ -108,16 +114,28 @@ class PersonaModel:
     def _embed(self, raw: np.ndarray) -> np.ndarray:
         return (raw - self.mean_) / self.scale_ * self.column_weight_
 
-    def _score_k(self, x: np.ndarray) -> list[KChoice]:
-        if self.n_personas:
-            return []
+    def _candidates(self, n: int) -> list[int]:
         low, high = self.k_range
-        high = min(high, len(x) - 1)
+        return [] if self.n_personas else list(range(max(2, low), min(high, n - 1) + 1))
+
+    def _cluster(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Labels and centroids of the chosen k; sets k_scores_ (silhouette of each candidate k)."""
+        ks = self._candidates(len(x))
+        if self.engine == SPARK:
+            from core.spark import fit as spark_fit
+
+            found = spark_fit.kmeans(x, ks, self.random_state, SPARK_N_INIT[0]) if ks else {}
+            self.k_scores_ = [KChoice(k, _silhouette(x, found[k][0], self.random_state)) for k in ks]
+            k = self.n_personas or max(self.k_scores_, key=lambda c: c.silhouette).k
+            return spark_fit.kmeans(x, [k], self.random_state, SPARK_N_INIT[1])[k]
         scores = []
-        for k in range(max(2, low), high + 1):
+        for k in ks:
             labels = KMeans(n_clusters=k, n_init=4, random_state=self.random_state).fit_predict(x)
             scores.append(KChoice(k, _silhouette(x, labels, self.random_state)))
-        return scores
+        self.k_scores_ = scores
+        k = self.n_personas or max(scores, key=lambda c: c.silhouette).k
+        km = KMeans(n_clusters=k, n_init=10, random_state=self.random_state).fit(x)
+        return km.labels_, km.cluster_centers_
 
     # -- using ---------------------------------------------------------------------------------
 
@@ -154,6 +172,7 @@ class PersonaModel:
             "groups": list(self.groups) if self.groups else None,
             "weights": self.weights,
             "random_state": self.random_state,
+            "engine": self.engine,
             "columns": self.columns_,
             "silhouette": self.silhouette_,
             "k_scores": [[c.k, c.silhouette] for c in self.k_scores_],
@@ -178,6 +197,7 @@ class PersonaModel:
             tuple(config["groups"]) if config["groups"] else None,
             config["weights"],
             config["random_state"],
+            config.get("engine", LOCAL),
         )
         with np.load(folder / "arrays.npz", allow_pickle=False) as arrays:
             model.mean_, model.scale_ = arrays["mean"], arrays["scale"]

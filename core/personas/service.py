@@ -23,6 +23,7 @@ from core.personas.describe import PersonaCard, describe_personas
 from core.personas.profile import CustomerProfiles, build_profiles
 from core.personas.rfm import rfm_scores, segment_summary
 from core.personas.segment import KChoice, PersonaModel
+from core.spark.engine import LOCAL, metadata
 from core.workspace import Workspace, bump_labels_version
 
 Progress = Callable[[float, str], None]
@@ -50,14 +51,17 @@ def train_personas(
     groups: tuple[str, ...] | None = None,
     weights: dict[str, float] | None = None,
     progress: Progress | None = None,
+    engine: str = LOCAL,
 ) -> PersonaRun:
-    """Profile every customer, cluster, describe, and store the result as the current personas."""
+    """Profile every customer, cluster (on `engine`: local or spark), describe, and store the result."""
     report = progress or (lambda _f, _m: None)
     started = time.perf_counter()
     report(0.05, "building customer profiles")
     profiles = build_profiles(ws)
     report(0.35, "finding personas")
-    model = PersonaModel(n_personas=n_personas, groups=groups, weights=weights).fit(profiles, previous=load_model(ws))
+    model = PersonaModel(n_personas=n_personas, groups=groups, weights=weights, engine=engine).fit(
+        profiles, previous=load_model(ws)
+    )
     assignments = model.assignments()
     report(0.75, "describing personas")
     cards = describe_personas(ws, profiles, assignments)
@@ -84,6 +88,7 @@ def train_personas(
                     "n_personas": len(cards),
                     "sizes": {str(k): int(v) for k, v in assignments["persona_id"].value_counts().sort_index().items()},
                     "feature_groups": list(model.columns_),  # "campaigns": past campaign answers fed back
+                    **metadata(engine),
                 },
             )
     report(1.0, "done")

@@ -36,7 +36,19 @@ BASE_MODELS = (
     "als",
     "two_tower",
 )
-BLENDABLE = ("ease", "rp3beta", "als", "two_tower", "item_knn", "user_knn", "content", "persona_popularity")
+# On the Spark engine these recommenders are trained by their Spark twin instead (same model, MLlib's solver).
+SPARK_TWINS = {"als": "spark_als"}
+BLENDABLE = (
+    "ease",
+    "rp3beta",
+    "als",
+    "spark_als",
+    "two_tower",
+    "item_knn",
+    "user_knn",
+    "content",
+    "persona_popularity",
+)
 DEFAULT_BLEND = ("ease", "rp3beta", "als", "two_tower", "item_knn", "content")
 WEIGHT_GRID = (0.0, 0.15, 0.35, 0.7, 1.0, 1.5)
 _BATCH = 1024
@@ -133,8 +145,16 @@ def make_model(name: str, tuned: dict) -> Recommender:
     return REGISTRY[name](**params)
 
 
+def engine_models(engine: str) -> list[str]:
+    """The recommenders a training run fits on `engine` (local or spark)."""
+    from core.spark.engine import SPARK
+
+    twins = SPARK_TWINS if engine == SPARK else {}
+    return [twins.get(n, n) for n in (*BASE_MODELS, "hybrid")]
+
+
 def available_models(wanted: Iterable[str] | None, groups: np.ndarray | None) -> list[str]:
-    names = list(wanted) if wanted else [*BASE_MODELS, "hybrid"]
+    names = list(wanted) if wanted else engine_models("local")
     unknown = [n for n in names if n not in REGISTRY]
     if unknown:
         raise PersonaLensError(f"unknown recommender {', '.join(unknown)}: choose from {', '.join(REGISTRY)}")

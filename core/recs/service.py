@@ -21,12 +21,13 @@ import scipy.sparse as sp
 from core import registry
 from core.errors import PersonaLensError
 from core.recs.data import InteractionData, load_interactions
-from core.recs.evaluate import Evaluation, evaluate_models, fit_for_serving, tuning_table
+from core.recs.evaluate import Evaluation, engine_models, evaluate_models, fit_for_serving, tuning_table
 from core.recs.explain import Explainer, positive_quotes
 from core.recs.metrics import top_k
 from core.recs.models import REGISTRY, Hybrid, Recommender, TrainingSet
 from core.recs.models.base import sparse_from_arrays, sparse_to_arrays
 from core.recs.models.popularity import PersonaPopularity
+from core.spark.engine import LOCAL, metadata
 from core.workspace import Workspace
 
 KIND = "recs"
@@ -51,8 +52,11 @@ def train_recs(
     k: int = 10,
     seed: int = 42,
     progress: Progress | None = None,
+    engine: str = LOCAL,
 ) -> RecsRun:
+    """Measure, tune, refit and store the recommenders; on `engine` "spark" ALS trains on Spark (MLlib)."""
     report = progress or (lambda _f, _m: None)
+    models = list(models) if models else engine_models(engine)
     started = time.perf_counter()
     report(0.01, "reading interactions")
     data = load_interactions(ws)
@@ -80,6 +84,7 @@ def train_recs(
                     "models": ranked,
                     "failed": failed,
                     "tuned": tuning_table(evaluation.tuned),
+                    **metadata(engine),
                 },
             )
     report(1.0, "done")

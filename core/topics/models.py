@@ -1,4 +1,5 @@
-"""Two topic models over the same tokenised reviews: gensim LDA (the seeds' choice) and NMF on TF-IDF.
+"""Topic models over the same tokenised reviews: gensim LDA (the seeds' choice), NMF on TF-IDF, and
+MLlib's LDA on the Spark engine (the same tokens, handed off to Spark).
 
 Both return the same thing (TopicFit): each topic's top terms and weights, and each review's
 topic weights (rows sum to 1, or 0 for a review with no known term).
@@ -96,4 +97,15 @@ def _fit(method: str, topic_terms: np.ndarray, doc_topics: np.ndarray, exclusive
     )
 
 
-FITTERS = {"nmf": fit_nmf, "lda": fit_lda}
+def fit_spark_lda(corpus: Corpus, k: int, seed: int = 42, passes: int = 2) -> TopicFit:
+    """MLlib's online LDA on Spark (see core.spark), read back as the local fits are."""
+    from core.spark import fit as spark_fit
+
+    topic_terms, doc_topics = spark_fit.lda(corpus.counts, corpus.terms, k, seed, passes)
+    doc_topics[np.asarray(corpus.counts.sum(axis=1)).ravel() == 0] = 0.0
+    return _fit("spark_lda", topic_terms, doc_topics)
+
+
+FITTERS = {"nmf": fit_nmf, "lda": fit_lda, "spark_lda": fit_spark_lda}
+LOCAL_METHODS = ("nmf", "lda")
+SPARK_METHODS = ("spark_lda",)

@@ -20,8 +20,9 @@ import pandas as pd
 from core import audit, registry
 from core.auth import User, require
 from core.errors import PersonaLensError
+from core.spark.engine import LOCAL, SPARK, metadata
 from core.text.pipeline import TextPipeline
-from core.topics.models import FITTERS, Corpus, TopicFit
+from core.topics.models import FITTERS, LOCAL_METHODS, SPARK_METHODS, Corpus, TopicFit
 from core.topics.quality import diversity, npmi
 from core.workspace import Workspace, bump_labels_version
 
@@ -75,7 +76,7 @@ def prepare(texts: list[str]) -> tuple[TextPipeline, Corpus]:
 
 def search(
     corpus: Corpus,
-    methods=("nmf", "lda"),
+    methods=LOCAL_METHODS,
     ks=K_GRID,
     seed: int = 42,
     progress: Progress | None = None,  # noqa: ANN001
@@ -107,8 +108,13 @@ def choose(candidates: list[Candidate]) -> Candidate:
 
 
 def train_topics(
-    ws: Workspace, n_topics: int | None = None, seed: int = 42, progress: Progress | None = None
+    ws: Workspace,
+    n_topics: int | None = None,
+    seed: int = 42,
+    progress: Progress | None = None,
+    engine: str = LOCAL,
 ) -> TopicsRun:
+    """Search the models and topic counts, name the topics, store them; `engine` "spark" fits MLlib's LDA."""
     report = progress or (lambda _f, _m: None)
     started = time.perf_counter()
     from core.sentiment.service import review_texts
@@ -126,7 +132,8 @@ def train_topics(
     if corpus is None or len(corpus.terms) < 20:
         raise PersonaLensError("the reviews use too few distinct words to find topics in")
     ks = (n_topics,) if n_topics else K_GRID
-    candidates, fits = search(corpus, ks=ks, seed=seed, progress=lambda f, m: report(0.1 + 0.75 * f, m))
+    methods = SPARK_METHODS if engine == SPARK else LOCAL_METHODS
+    candidates, fits = search(corpus, methods, ks, seed, lambda f, m: report(0.1 + 0.75 * f, m))
     best = choose(candidates)
     fit = fits[(best.method, best.k)]
     previous = _edited_names(ws)
@@ -163,7 +170,7 @@ def train_topics(
             draft.record(
                 con,
                 metrics={"npmi": best.npmi, "diversity": best.diversity},
-                summary={"method": best.method, "k": best.k},
+                summary={"method": best.method, "k": best.k, **metadata(engine)},
             )
     report(1.0, "done")
     return TopicsRun(

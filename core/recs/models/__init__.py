@@ -9,10 +9,22 @@ from core.recs.models.graph import RP3Beta
 from core.recs.models.hybrid import Hybrid
 from core.recs.models.neural import TwoTower
 from core.recs.models.popularity import PersonaPopularity, Popularity
+from core.recs.models.spark_als import SparkALS
 
 REGISTRY: dict[str, type[Recommender]] = {
     cls.name: cls
-    for cls in (Popularity, PersonaPopularity, ContentRecommender, UserKNN, ItemKNN, EASE, RP3Beta, ALS, TwoTower)
+    for cls in (
+        Popularity,
+        PersonaPopularity,
+        ContentRecommender,
+        UserKNN,
+        ItemKNN,
+        EASE,
+        RP3Beta,
+        ALS,
+        SparkALS,
+        TwoTower,
+    )
 }
 REGISTRY[Hybrid.name] = Hybrid
 
