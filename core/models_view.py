@@ -8,6 +8,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from core import kinds, registry
+from core.spark.engine import LOCAL
 from core.workspace import Workspace
 
 LABELS = kinds.LABELS
@@ -61,12 +62,14 @@ def stale_kinds(ws: Workspace) -> list[str]:
 
 
 def version_table(ws: Workspace, kind: str) -> pd.DataFrame:
-    """version, status, trained_at, data_version, stale, metric, value, seconds; newest first."""
+    """version, status, trained_at, data_version, stale, metric, value, seconds, engine; newest first.
+
+    engine: where the version trained, "local" or "spark" (versions from before engines trained locally)."""
     found = registry.overview(ws)
     mine = found[found["kind"] == kind].rename(columns={"created_at": "trained_at"})
-    return mine[["version", "status", "trained_at", "data_version", "stale", "metric", "value", "seconds"]].reset_index(
-        drop=True
-    )
+    mine = mine.assign(engine=[s.get("engine", LOCAL) for s in mine["summary"]])
+    columns = ["version", "status", "trained_at", "data_version", "stale", "metric", "value", "seconds", "engine"]
+    return mine[columns].reset_index(drop=True)
 
 
 def choices(ws: Workspace, kind: str, version: str) -> pd.DataFrame:

@@ -7,6 +7,7 @@ import streamlit as st
 from core import audit, models_view, registry, runs
 from core.errors import PersonaLensError
 from core.kinds import TrainOptions
+from core.spark import engine as spark_engine
 from pages._ui import access, cache, charts, training
 from pages._ui.frame import require_frame
 from pages._ui.layout import saying_when_waiting
@@ -20,6 +21,7 @@ if ws is None:
     st.stop()
 
 
+ENGINE_LABELS = {spark_engine.LOCAL: "This machine", spark_engine.SPARK: "Apache Spark"}
 training.progress(ws)
 cards = models_view.cards(ws)
 stale = [c.kind for c in cards if c.stale and c.version]
@@ -53,12 +55,33 @@ if training.allowed():
         with st.expander("Advanced"):
             n_personas = st.select_slider("Number of personas", ["Automatic", *range(3, 11)], value="Automatic")
             n_topics = st.select_slider("Number of topics", ["Automatic", *range(4, 16)], value="Automatic")
-        if st.form_submit_button("Start training", type="primary", disabled=not chosen or training.is_running(ws)):
-            options = TrainOptions(
-                n_personas=None if n_personas == "Automatic" else int(n_personas),
-                n_topics=None if n_topics == "Automatic" else int(n_topics),
+            engine = st.radio(
+                "Train on",
+                spark_engine.ENGINES,
+                horizontal=True,
+                format_func=ENGINE_LABELS.get,
+                key="retrain-engine",
+                help="Apache Spark is for stores too large for this machine: on one machine it is slower. "
+                "Personas, topics and recommendations train there; the other models train here.",
             )
-            training.start(ws, chosen, options, promote)
+            master = st.text_input(
+                "Spark master",
+                placeholder=spark_engine.DEFAULT_MASTER,
+                key="retrain-master",
+                help="e.g. spark://host:7077",
+            )
+        if st.form_submit_button("Start training", type="primary", disabled=not chosen or training.is_running(ws)):
+            problem = spark_engine.unavailable() if engine == spark_engine.SPARK else None
+            if problem:
+                st.error(f"Cannot train on Apache Spark here: {problem}.", icon=":material/error:")
+            else:
+                options = TrainOptions(
+                    n_personas=None if n_personas == "Automatic" else int(n_personas),
+                    n_topics=None if n_topics == "Automatic" else int(n_topics),
+                    engine=engine,
+                    spark_master=master.strip() or None,
+                )
+                training.start(ws, chosen, options, promote)
 
 grid = st.columns(len(cards))
 for column, card in zip(grid, cards, strict=True):
@@ -103,6 +126,7 @@ if versions_tab.open:
                     "metric": "Measured by",
                     "value": st.column_config.NumberColumn("Value", format="%.3f"),
                     "seconds": st.column_config.NumberColumn("Training (s)", format="%.1f"),
+                    "engine": st.column_config.TextColumn("Trained on", help="This machine, or Apache Spark"),
                 },
             )
             picked = st.selectbox("Version", table["version"].tolist(), key=f"pick-{kind}")

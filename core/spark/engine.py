@@ -67,14 +67,28 @@ def parse_conf(pairs: list[str] | tuple[str, ...] | None) -> dict[str, str]:
     return out
 
 
+def unavailable() -> str | None:
+    """Why the Spark engine cannot run here (what to install), or None; cheap: imports nothing."""
+    from importlib.util import find_spec
+
+    try:
+        found = find_spec("pyspark") is not None
+    except (ImportError, ValueError):  # a module entry set to None (hidden) or broken
+        found = False
+    if not found:
+        return INSTALL
+    if shutil.which("java") is None and not _java_home():
+        return INSTALL + ": no java was found on PATH or in JAVA_HOME"
+    return None
+
+
 def check_available() -> str:
     """The installed Spark version, or a clear message naming what to install."""
-    try:
-        import pyspark
-    except ImportError as exc:
-        raise PersonaLensError(INSTALL) from exc
-    if shutil.which("java") is None and not _java_home():
-        raise PersonaLensError(INSTALL + ": no java was found on PATH or in JAVA_HOME")
+    problem = unavailable()
+    if problem:
+        raise PersonaLensError(problem)
+    import pyspark
+
     return pyspark.__version__
 
 

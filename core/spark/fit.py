@@ -16,9 +16,11 @@ def kmeans(x: np.ndarray, ks: list[int], seed: int, n_init: int) -> dict[int, tu
     return {k: (c.labels, c.centers) for k, c in found.items()}
 
 
-def lda(counts: sp.csr_matrix, terms: list[str], k: int, seed: int, passes: int) -> tuple[np.ndarray, np.ndarray]:
-    """(topic x term weights, document x topic weights) of MLlib's online LDA on the corpus's tokens."""
+def lda(counts: sp.csr_matrix, terms: list[str], k: int, seed: int, iterations: int) -> tuple[np.ndarray, np.ndarray]:
+    """(topic x term weights, document x topic weights) of MLlib's EM LDA on the corpus's tokens."""
     with handoff.job_folder("lda") as folder:
         handoff.tokens(counts, terms, folder / "tokens")
-        found = jobs.lda(engine.session(), folder / "tokens", folder / "out", terms, counts.shape[0], k, seed, passes)
+        found = jobs.lda(
+            engine.session(), folder / "tokens", folder / "out", terms, counts.shape[0], k, seed, iterations
+        )
     return found.topic_terms, found.doc_topics

@@ -118,9 +118,13 @@ def lda(
     n_docs: int,
     k: int,
     seed: int,
-    passes: int,
+    iterations: int,
 ) -> Topics:
-    """Online LDA over the documents' tokens, counted against the shared pipeline's fixed vocabulary."""
+    """EM LDA over the documents' tokens, counted against the shared pipeline's fixed vocabulary.
+
+    EM rather than MLlib's online optimizer: on 3,000 and 10,000 Amazon reviews (k 8) online LDA's
+    topics scored NPMI -0.14 and -0.14, EM's 0.18 and 0.17 (gensim's 0.11 and 0.14), at 1-2x the time.
+    """
     from pyspark.ml.clustering import LDA
     from pyspark.ml.feature import CountVectorizerModel
     from pyspark.ml.functions import vector_to_array
@@ -130,15 +134,7 @@ def lda(
     )
     docs = docs.select("doc", "features").cache()
     try:
-        sampling = 0.05
-        model = LDA(
-            k=k,
-            seed=seed,
-            optimizer="online",
-            subsamplingRate=sampling,
-            maxIter=max(10, int(round(passes / sampling))),
-            featuresCol="features",
-        ).fit(docs)
+        model = LDA(k=k, seed=seed, optimizer="em", maxIter=iterations, featuresCol="features").fit(docs)
         topic_terms = model.topicsMatrix().toArray().T
         weights = model.transform(docs).select("doc", vector_to_array("topicDistribution").alias("weights"))
         weights.write.parquet(str(out / "doc_topics"))

@@ -97,11 +97,11 @@ def _fit(method: str, topic_terms: np.ndarray, doc_topics: np.ndarray, exclusive
     )
 
 
-def fit_spark_lda(corpus: Corpus, k: int, seed: int = 42, passes: int = 2) -> TopicFit:
-    """MLlib's online LDA on Spark (see core.spark), read back as the local fits are."""
+def fit_spark_lda(corpus: Corpus, k: int, seed: int = 42, iterations: int = 40) -> TopicFit:
+    """MLlib's EM LDA on Spark (see core.spark), read back as the local fits are."""
     from core.spark import fit as spark_fit
 
-    topic_terms, doc_topics = spark_fit.lda(corpus.counts, corpus.terms, k, seed, passes)
+    topic_terms, doc_topics = spark_fit.lda(corpus.counts, corpus.terms, k, seed, iterations)
     doc_topics[np.asarray(corpus.counts.sum(axis=1)).ravel() == 0] = 0.0
     return _fit("spark_lda", topic_terms, doc_topics)
 

@@ -58,3 +58,35 @@ def test_a_recommender_version_lists_the_settings_its_training_chose(own: Worksp
     assert {"Linear item model (EASE)", "Hybrid blend"} <= set(chosen["model"])
     ease = chosen.set_index("model").loc["Linear item model (EASE)"]
     assert ease["chosen"].startswith("regularization") and ease["tried"] == 4
+
+
+def test_retraining_on_apache_spark_from_the_page_and_the_versions_say_so(own: Workspace) -> None:
+    at = open_page("pages/models.py", "demo")
+    at.multiselect[0].set_value(["personas"])
+    at.radio[0].set_value("always")
+    at.select_slider[0].set_value(5)  # one persona count: the engine is what is tested
+    at.radio(key="retrain-engine").set_value("spark")
+    at.text_input(key="retrain-master").set_value("local[2]")
+    at.button[0].click().run()
+    assert not at.exception and not at.error
+    started = runs.runs(own, limit=1)[0]
+    done = runs.wait(own, started.run_id, timeout=300)
+    assert done.status == "done", done.error
+    at.segmented_control(key="models-kind").set_value("personas").run()
+    table = next(d.value for d in at.dataframe if "engine" in d.value.columns)
+    assert table["engine"].tolist()[0] == "spark" and table["engine"].tolist()[-1] == "local"
+
+
+def test_choosing_spark_where_it_is_not_installed_says_what_to_install(
+    own: Workspace, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from core.spark import engine
+
+    monkeypatch.setattr(engine, "unavailable", lambda: engine.INSTALL)
+    at = open_page("pages/models.py", "demo")
+    at.multiselect[0].set_value(["personas"])
+    at.radio(key="retrain-engine").set_value("spark")
+    at.button[0].click().run()
+    assert not at.exception
+    assert "requirements-spark.txt" in at.error[0].value
+    assert not runs.runs(own, limit=1)
