@@ -181,6 +181,8 @@ def _weights(text: str | None) -> dict[str, float] | None:
 
 
 def _print_training(results: dict[str, dict], engine: str) -> None:
+    from core.topics.models import METHOD_LABELS
+
     for kind, r in results.items():
         if "error" in r:
             print(f"{kind}: not trained: {r['error']}")
@@ -203,7 +205,8 @@ def _print_training(results: dict[str, dict], engine: str) -> None:
             print(f"  {r['note']}")
         elif kind == "topics":
             print(
-                f"topics: version {r['version']}, {r['k']} topics ({r['method'].upper()}), NPMI {r['npmi']}, "
+                f"topics: version {r['version']}, {r['k']} topics ({METHOD_LABELS.get(r['method'], r['method'])}), "
+                f"NPMI {r['npmi']}, "
                 f"diversity {r['diversity']}, {r['seconds']} s{promoted}"
             )
             for label in r["topics"]:

@@ -107,5 +107,6 @@ def fit_spark_lda(corpus: Corpus, k: int, seed: int = 42, iterations: int = 40) 
 
 
 FITTERS = {"nmf": fit_nmf, "lda": fit_lda, "spark_lda": fit_spark_lda}
+METHOD_LABELS = {"nmf": "NMF", "lda": "LDA", "spark_lda": "LDA on Apache Spark"}
 LOCAL_METHODS = ("nmf", "lda")
 SPARK_METHODS = ("spark_lda",)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
+from core.topics.models import METHOD_LABELS
 from pages._ui import cache
 
 
@@ -61,14 +62,14 @@ def model_note(sentiment: dict, topics: dict) -> None:
                 },
             )
         st.markdown(
-            f"**Topics.** {topics['k']} topics found with {topics['method'].upper()} "
+            f"**Topics.** {topics['k']} topics found with {METHOD_LABELS.get(topics['method'], topics['method'])} "
             f"(the most coherent of the settings tried). Coherence (NPMI, -1 to 1, higher = a topic's words "
             f"really appear together): {topics['npmi']:.2f}; diversity (share of distinct words among all "
             f"topics' top 10): {topics['diversity']:.0%}. A review mentions a topic when the topic holds at least "
             "a fifth of its words."
         )
         st.dataframe(
-            pd.DataFrame(topics["candidates"]),
+            pd.DataFrame(topics["candidates"]).replace({"method": METHOD_LABELS}),
             hide_index=True,
             column_config={
                 "method": "Model",
