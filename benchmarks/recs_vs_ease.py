@@ -57,17 +57,21 @@ def _ndcg(model, users: np.ndarray, train_set, truth) -> float:  # noqa: ANN001
 def one_run(data, protocol: str, seed: int) -> dict:  # noqa: ANN001 - InteractionData
     from core.recs.data import InteractionData
     from core.recs.evaluate import evaluate_models, fit_for_serving, fit_models, tune
-    from core.recs.split import split_pairs
+    from core.recs.split import natural_protocol, split_pairs
 
     started = time.perf_counter()
     train_pairs, test_pairs = split_pairs(data.pairs, protocol, seed=seed)
     workspace = InteractionData(data.users, data.items, train_pairs.reset_index(drop=True), data.items_meta)
-    chosen = evaluate_models(workspace, protocol="stratified", seed=seed)  # what train_recs does
+    inner = natural_protocol(workspace.pairs)  # what train_recs measures and tunes on
+    chosen = evaluate_models(workspace, protocol=inner, seed=seed)
     served = chosen.best
     names = [r.name for r in chosen.results if r.error is None]
-    full, fitted, _, serving = fit_for_serving(workspace, None, names, 10, seed, lambda _f, _m: None, (0.0, 1.0))
-    ease_tuned = tune(data, train_pairs, None, ["ease"], 10, seed, lambda _f, _m: None, (0.0, 1.0))
-    ease, _ = fit_models(["ease"], full, ease_tuned, lambda _f, _m: None, (0.0, 1.0))
+    quiet = lambda _f, _m: None  # noqa: E731
+    full, fitted, _, serving = fit_for_serving(workspace, None, names, 10, seed, quiet, (0.0, 1.0), inner)
+    ease_trials = tune(data, train_pairs, None, ["ease"], 10, seed, quiet, (0.0, 1.0), inner)["inner_ndcg"]["ease"]
+    plain = max((t for t in ease_trials if t["recency"] == 1.0), key=lambda t: t["ndcg"])  # one knob: no recency
+    ease_tuned = {"params": {"ease": {"regularization": plain["regularization"]}}}
+    ease, _ = fit_models(["ease"], full, ease_tuned, quiet, (0.0, 1.0))
     truth = data.matrix(test_pairs)
     users = np.unique(test_pairs["user"].to_numpy())
     served_ndcg = _ndcg(fitted[served], users, full, truth)
@@ -79,6 +83,8 @@ def one_run(data, protocol: str, seed: int) -> dict:  # noqa: ANN001 - Interacti
         "ease_ndcg": round(ease_ndcg, 5),
         "ratio": round(served_ndcg / ease_ndcg, 4),
         "ease_regularization": ease_tuned["params"]["ease"]["regularization"],
+        "inner_protocol": inner,
+        "served_params": serving["params"].get(served),
         "validation": {r.name: r.metrics.get("ndcg") for r in chosen.results if r.metrics},
         "hybrid_weights": serving.get("hybrid_weights"),
         "seconds": round(time.perf_counter() - started, 1),

@@ -539,11 +539,13 @@ def _evaluate_recs(ws, args: argparse.Namespace) -> int:  # noqa: ANN001 - a Wor
     from core.recs.data import load_interactions
     from core.recs.evaluate import evaluate_models
     from core.recs.service import persona_groups
+    from core.recs.split import natural_protocol
 
     data = load_interactions(ws)
     models = [m.strip() for m in args.models.split(",")] if args.models else None
+    protocol = args.protocol or natural_protocol(data.pairs)
     evaluation = evaluate_models(
-        data, persona_groups(ws, data), models, args.protocol, args.k, args.seed, progress=_progress_printer(args.json)
+        data, persona_groups(ws, data), models, protocol, args.k, args.seed, progress=_progress_printer(args.json)
     )
     if args.json:
         _print_json({"task": "recs", **evaluation.to_dict()})
@@ -861,7 +863,11 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate = sub.add_parser("evaluate", help="measure a trained model")
     evaluate.add_argument("--workspace", required=True)
     evaluate.add_argument("--task", choices=["personas", "recs", "sentiment", "topics"], required=True)
-    evaluate.add_argument("--protocol", choices=["stratified", "last"], default="stratified", help="recs only")
+    evaluate.add_argument(
+        "--protocol",
+        choices=["stratified", "last"],
+        help="recs only (default: last for orders, stratified for ratings, as training measures)",
+    )
     evaluate.add_argument("--k", type=int, default=10, help="recs only: list length")
     evaluate.add_argument("--seed", type=int, default=42)
     evaluate.add_argument("--models", help="recs only: comma-separated recommenders (default: all)")

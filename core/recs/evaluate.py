@@ -22,7 +22,7 @@ from core.recs.metrics import METRICS, behaviour_vectors, ranking_metrics, top_k
 from core.recs.models import REGISTRY, Hybrid, Recommender, TrainingSet
 from core.recs.models.base import row_normalize
 from core.recs.models.hybrid import standardize
-from core.recs.split import split_pairs, stratified_split
+from core.recs.split import split_pairs
 
 Progress = Callable[[float, str], None]
 BASE_MODELS = (
@@ -132,7 +132,16 @@ def training_set(data: InteractionData, pairs: pd.DataFrame, groups: np.ndarray 
     else:
         strength = 1.0 + np.log(pairs["n"].astype(float).clip(lower=1))
     weights = data.matrix(pairs.assign(strength=strength), values="strength")
-    return TrainingSet(matrix, weights, data.items_meta["text"].tolist(), groups)
+    return TrainingSet(matrix, weights, data.items_meta["text"].tolist(), groups, _recency(data, pairs))
+
+
+def _recency(data: InteractionData, pairs: pd.DataFrame) -> sp.csr_matrix | None:
+    """Baskets back from each customer's latest day (1 = that day); None without dates."""
+    if pairs.empty or pairs["last_ts"].isna().all():
+        return None
+    days = pd.to_datetime(pairs["last_ts"]).dt.floor("D")
+    back = days.groupby(pairs["user"].to_numpy()).rank(ascending=False, method="dense").fillna(1.0)
+    return data.matrix(pairs.assign(back=back.to_numpy(dtype=np.float32)), values="back")
 
 
 def make_model(name: str, tuned: dict) -> Recommender:
@@ -204,6 +213,7 @@ def fit_for_serving(
     seed: int,
     progress: Progress,
     span: tuple[float, float],
+    protocol: str = "stratified",
 ) -> tuple[TrainingSet, dict[str, Recommender], dict[str, ModelResult], dict]:
     """Every model refitted on all the pairs, its knobs re-tuned on an inner split of all of them.
 
@@ -212,7 +222,7 @@ def fit_for_serving(
     training set, the fitted models, their results and the tuning used.
     """
     mid = span[0] + (span[1] - span[0]) * 0.5
-    tuned = tune(data, data.pairs, groups, names, k, seed, progress, (span[0], mid))
+    tuned = tune(data, data.pairs, groups, names, k, seed, progress, (span[0], mid), protocol)
     full = training_set(data, data.pairs, groups)
     fitted, results = fit_models(names, full, tuned, progress, (mid, span[1]))
     return full, fitted, results, tuned
@@ -227,13 +237,15 @@ def tune(
     seed: int,
     progress: Progress,
     span: tuple[float, float],
+    protocol: str = "stratified",
 ) -> dict:
-    """Each model's main knobs (its GRID) and the hybrid's weights, chosen on an inner split of the training pairs.
+    """Each model's main knobs (its GRID, and its SCORE_GRID on each fit) and the hybrid's weights, chosen on an
+    inner split of the training pairs made the way the evaluation's is (`protocol`).
 
     Returns params (model -> chosen knobs), inner_ndcg (model -> every combination tried and its
     NDCG@k) and hybrid_weights.
     """
-    inner_train, inner_val = stratified_split(train_pairs, 0.8, seed + 1)
+    inner_train, inner_val = split_pairs(train_pairs, protocol, 0.8, seed + 1)
     train_set = training_set(data, inner_train, groups)
     truth = data.matrix(inner_val)
     users = _sample_users(inner_val, seed)
@@ -250,10 +262,13 @@ def tune(
             model = REGISTRY[name](**combo).fit(train_set)
         except Exception:  # noqa: BLE001 - too large for this store, or broken: fitting reports it the same way
             continue
-        score = _ndcg(model.score(users), users, train_set, truth, k)
-        tuned["inner_ndcg"].setdefault(name, []).append({**combo, "ndcg": round(score, 5)})
-        if score > best.get(name, -1.0):
-            best[name], tuned["params"][name] = score, combo
+        for scoring in _combinations(REGISTRY[name].SCORE_GRID):
+            for key, value in scoring.items():
+                setattr(model, key, value)
+            score = _ndcg(model.score(users), users, train_set, truth, k)
+            tuned["inner_ndcg"].setdefault(name, []).append({**combo, **scoring, "ndcg": round(score, 5)})
+            if score > best.get(name, -1.0):
+                best[name], tuned["params"][name] = score, {**combo, **scoring}
     if "hybrid" in names:
         fitted, _ = fit_models(blend, train_set, tuned, progress, (mid, span[1]))
         standardized = {n: standardize(m.score(users)).astype(np.float32) for n, m in fitted.items()}
@@ -327,7 +342,9 @@ def evaluate_models(
     if test_pairs.empty:
         raise PersonaLensError("no customer has enough interactions to hold some out for evaluation")
     groups = groups_from_history(data.matrix(train_pairs), groups)
-    tuned = dict(tuned) if tuned is not None else tune(data, train_pairs, groups, names, k, seed, report, (0.0, 0.45))
+    if tuned is None:
+        tuned = tune(data, train_pairs, groups, names, k, seed, report, (0.0, 0.45), protocol)
+    tuned = dict(tuned)
     train_set = training_set(data, train_pairs, groups)
     fitted, results = fit_models(names, train_set, tuned, report, (0.45, 0.85))
     truth = data.matrix(test_pairs)

@@ -1,6 +1,8 @@
 """Train, store and serve recommendations for a workspace.
 
-`train_recs` measures every model on a validation split of the workspace's own data, refits them
+`train_recs` measures every model on a validation split of the workspace's own data (each
+customer's latest product for orders, a random quarter of their products for ratings: see
+split.natural_protocol), refits them
 all on everything, and stores them as one version under `models/recs/VERSION/` (written to a
 temporary folder, then renamed) with the best model by NDCG@10 as the default. `load_recs` reads
 the active version back for serving: per-customer lists, target audiences, reasons.
@@ -27,6 +29,7 @@ from core.recs.metrics import top_k
 from core.recs.models import REGISTRY, Hybrid, Recommender, TrainingSet
 from core.recs.models.base import sparse_from_arrays, sparse_to_arrays
 from core.recs.models.popularity import PersonaPopularity
+from core.recs.split import natural_protocol
 from core.spark.engine import LOCAL, metadata
 from core.workspace import Workspace
 
@@ -61,11 +64,12 @@ def train_recs(
     report(0.01, "reading interactions")
     data = load_interactions(ws)
     groups = persona_groups(ws, data)
+    protocol = natural_protocol(data.pairs)
     evaluation = evaluate_models(
-        data, groups, models, "stratified", k, seed, progress=lambda f, m: report(0.03 + 0.52 * f, m)
+        data, groups, models, protocol, k, seed, progress=lambda f, m: report(0.03 + 0.52 * f, m)
     )
     names = [r.name for r in evaluation.results if r.error is None]
-    full, fitted, results, serving = fit_for_serving(data, groups, names, k, seed, report, (0.55, 0.93))
+    full, fitted, results, serving = fit_for_serving(data, groups, names, k, seed, report, (0.55, 0.93), protocol)
     failed = {n: r.error for n, r in results.items() if r.error}
     ranked = [r.name for r in sorted(evaluation.results, key=_ndcg, reverse=True) if r.name in fitted]
     if not ranked:
@@ -364,6 +368,7 @@ def load_recs(ws: Workspace, version: str | None = None) -> RecsBundle | None:
         sparse_from_arrays("weights", arrays),
         items_meta["text"].tolist(),
         None if groups is None or not len(groups) else groups,
+        sparse_from_arrays("recency", arrays) if "recency_data" in arrays else None,  # older versions have none
     )
     models: dict[str, Recommender] = {}
     for name in meta["models"]:
@@ -407,6 +412,7 @@ def _save(
         groups=groups,
         **sparse_to_arrays("matrix", full.matrix),
         **sparse_to_arrays("weights", full.weights),
+        **({} if full.recency is None else sparse_to_arrays("recency", full.recency)),
     )
     pd.DataFrame({"customer_id": data.users.tolist()}).to_parquet(folder / "users.parquet")
     data.items_meta.to_parquet(folder / "items.parquet")

@@ -17,6 +17,13 @@ from core.errors import PersonaLensError
 PROTOCOLS = ("stratified", "last")
 
 
+def natural_protocol(pairs: pd.DataFrame) -> str:
+    """The question a workspace's data asks: orders are sequences, so what comes next ("last");
+    ratings are opinions given in any order, so which others they like ("stratified")."""
+    dated = pairs["last_ts"].notna().mean() >= 0.9 if len(pairs) else False
+    return "last" if dated and pairs["rating"].isna().all() else "stratified"
+
+
 def split_pairs(pairs: pd.DataFrame, protocol: str = "stratified", ratio: float = 0.75, seed: int = 42):
     """(train, test) pair frames; every test pair is a relevant item for its customer."""
     if protocol == "stratified":

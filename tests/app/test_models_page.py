@@ -57,7 +57,8 @@ def test_a_recommender_version_lists_the_settings_its_training_chose(own: Worksp
     chosen = next(d.value for d in at.dataframe if "chosen" in d.value.columns)  # Versions opens on recs
     assert {"Linear item model (EASE)", "Hybrid blend"} <= set(chosen["model"])
     ease = chosen.set_index("model").loc["Linear item model (EASE)"]
-    assert ease["chosen"].startswith("regularization") and ease["tried"] == 4
+    assert ease["chosen"].startswith("regularization") and "recency" in ease["chosen"]
+    assert ease["tried"] == 4 * 5  # four regularisations, each scored at five recency weights
 
 
 def test_retraining_on_apache_spark_from_the_page_and_the_versions_say_so(own: Workspace) -> None:

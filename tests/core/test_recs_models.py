@@ -109,7 +109,8 @@ def test_tuning_tries_each_models_grid_on_an_inner_split_and_keeps_the_best() ->
     tuned = tune(data, data.pairs, None, ["ease", "rp3beta"], 5, 42, lambda _f, _m: None, (0.0, 1.0))
     for name in ("ease", "rp3beta"):
         trials = tuned["inner_ndcg"][name]
-        assert len(trials) == len(_combinations(REGISTRY[name].GRID))
+        # every fit once per GRID combination, each scored at every SCORE_GRID value without refitting
+        assert len(trials) == len(_combinations(REGISTRY[name].GRID)) * len(_combinations(REGISTRY[name].SCORE_GRID))
         best = max(trials, key=lambda t: t["ndcg"])
         assert tuned["params"][name] == {k: v for k, v in best.items() if k != "ndcg"}
     assert {r["model"] for r in tuning_table(tuned)} == {REGISTRY["ease"].label, REGISTRY["rp3beta"].label}
@@ -125,3 +126,33 @@ def test_random_walks_damp_best_sellers_as_beta_grows(taste_data) -> None:
     top = np.argmax(popularity)
     share = lambda m: m.score(np.arange(training.n_users))[:, top].sum() / m.score(np.arange(training.n_users)).sum()  # noqa: E731
     assert share(damped) < share(plain)
+
+
+def test_orders_are_measured_on_the_next_purchase_and_ratings_on_a_random_quarter() -> None:
+    from core.recs.split import natural_protocol
+
+    orders = interaction_data_from_pairs(_pairs()).pairs
+    assert natural_protocol(orders) == "last"
+    assert natural_protocol(orders.assign(rating=4.0)) == "stratified"  # opinions, in any order
+    assert natural_protocol(orders.assign(last_ts=pd.NaT)) == "stratified"  # no dates: no "next"
+
+
+def test_history_counts_earlier_baskets_less_as_recency_decays() -> None:
+    from core.recs.evaluate import training_set
+
+    pairs = pd.DataFrame(
+        {
+            "customer_id": ["u"] * 3,
+            "product_id": ["a", "b", "c"],
+            "last_ts": pd.to_datetime(["2026-03-01 09:00", "2026-03-01 18:00", "2026-01-15 12:00"]),
+        }
+    )
+    data = interaction_data_from_pairs(pairs)
+    train = training_set(data, data.pairs, None)
+    assert train.recency.toarray().tolist() == [[1.0, 1.0, 2.0]]  # a and b: the same (latest) day
+    assert train.history(np.array([0]), 0.5).toarray().tolist() == [[1.0, 1.0, 0.5]]
+    assert train.history(np.array([0]), 1.0).toarray().tolist() == [[1.0, 1.0, 1.0]]
+    ease = REGISTRY["ease"](regularization=1.0, recency=0.2).fit(train)
+    np.testing.assert_allclose(ease.score(np.array([0])), train.history(np.array([0]), 0.2) @ ease.weights_)
+    undated = interaction_data_from_pairs(pairs.drop(columns="last_ts"))
+    assert training_set(undated, undated.pairs, None).recency is None

@@ -8,6 +8,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from core.recs.models.base import (
+    RECENCY_GRID,
     Recommender,
     TrainingSet,
     keep_top_k_per_row,
@@ -28,9 +29,12 @@ class ItemKNN(Recommender):
 
     GRID: ClassVar[dict[str, tuple]] = {"neighbours": (50, 200), "shrink": (0.0, 10.0, 50.0)}
 
-    def __init__(self, neighbours: int = 100, shrink: float = 10.0) -> None:
+    SCORE_GRID: ClassVar[dict[str, tuple]] = {"recency": RECENCY_GRID}
+
+    def __init__(self, neighbours: int = 100, shrink: float = 10.0, recency: float = 1.0) -> None:
         self.neighbours = neighbours
         self.shrink = shrink
+        self.recency = recency
 
     def fit(self, data: TrainingSet) -> Self:
         self.data = data
@@ -46,10 +50,10 @@ class ItemKNN(Recommender):
         return self
 
     def score(self, users: np.ndarray) -> np.ndarray:
-        return np.asarray((self.data.matrix[users] @ self.similarity_).todense())
+        return np.asarray((self.data.history(users, self.recency) @ self.similarity_).todense())
 
     def params(self) -> dict:
-        return {"neighbours": self.neighbours, "shrink": self.shrink}
+        return {"neighbours": self.neighbours, "shrink": self.shrink, "recency": self.recency}
 
     def arrays(self) -> dict[str, np.ndarray]:
         return sparse_to_arrays("similarity", self.similarity_)

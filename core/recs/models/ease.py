@@ -11,7 +11,7 @@ from typing import ClassVar, Self
 import numpy as np
 
 from core.errors import PersonaLensError
-from core.recs.models.base import Recommender, TrainingSet
+from core.recs.models.base import RECENCY_GRID, Recommender, TrainingSet
 
 MAX_ITEMS = 15_000
 
@@ -22,9 +22,11 @@ class EASE(Recommender):
     summary = "A linear model of which products predict which, learned in closed form from all baskets at once."
 
     GRID: ClassVar[dict[str, tuple]] = {"regularization": (50.0, 200.0, 500.0, 1500.0)}
+    SCORE_GRID: ClassVar[dict[str, tuple]] = {"recency": RECENCY_GRID}
 
-    def __init__(self, regularization: float = 500.0) -> None:
+    def __init__(self, regularization: float = 500.0, recency: float = 1.0) -> None:
         self.regularization = regularization
+        self.recency = recency
 
     def fit(self, data: TrainingSet) -> Self:
         if data.n_items > MAX_ITEMS:
@@ -39,10 +41,10 @@ class EASE(Recommender):
         return self
 
     def score(self, users: np.ndarray) -> np.ndarray:
-        return np.asarray(self.data.matrix[users] @ self.weights_)
+        return np.asarray(self.data.history(users, self.recency) @ self.weights_)
 
     def params(self) -> dict:
-        return {"regularization": self.regularization}
+        return {"regularization": self.regularization, "recency": self.recency}
 
     def arrays(self) -> dict[str, np.ndarray]:
         return {"weights": self.weights_}

@@ -17,6 +17,7 @@ import scipy.sparse as sp
 
 from core.errors import PersonaLensError
 from core.recs.models.base import (
+    RECENCY_GRID,
     Recommender,
     TrainingSet,
     keep_top_k_per_row,
@@ -40,8 +41,18 @@ class RP3Beta(Recommender):
 
     GRID: ClassVar[dict[str, tuple]] = {"alpha": (0.5, 1.0), "beta": (0.0, 0.3, 0.6), "normalize": (False, True)}
 
-    def __init__(self, alpha: float = 1.0, beta: float = 0.5, neighbours: int = 200, normalize: bool = False) -> None:
+    SCORE_GRID: ClassVar[dict[str, tuple]] = {"recency": RECENCY_GRID}
+
+    def __init__(
+        self,
+        alpha: float = 1.0,
+        beta: float = 0.5,
+        neighbours: int = 200,
+        normalize: bool = False,
+        recency: float = 1.0,
+    ) -> None:
         self.alpha, self.beta, self.neighbours, self.normalize = alpha, beta, neighbours, normalize
+        self.recency = recency
 
     def fit(self, data: TrainingSet) -> Self:
         if data.n_items > MAX_ITEMS:
@@ -65,10 +76,16 @@ class RP3Beta(Recommender):
         return self
 
     def score(self, users: np.ndarray) -> np.ndarray:
-        return np.asarray((self.data.matrix[users] @ self.similarity_).todense())
+        return np.asarray((self.data.history(users, self.recency) @ self.similarity_).todense())
 
     def params(self) -> dict:
-        return {"alpha": self.alpha, "beta": self.beta, "neighbours": self.neighbours, "normalize": self.normalize}
+        return {
+            "alpha": self.alpha,
+            "beta": self.beta,
+            "neighbours": self.neighbours,
+            "normalize": self.normalize,
+            "recency": self.recency,
+        }
 
     def arrays(self) -> dict[str, np.ndarray]:
         return sparse_to_arrays("similarity", self.similarity_)
