@@ -15,6 +15,10 @@ import pandas as pd
 from core.errors import PersonaLensError
 
 PROTOCOLS = ("stratified", "last")
+HIDDEN = {  # what each protocol hid from every customer, in the words of the Recommendations page
+    "stratified": "a random quarter of their products was hidden",
+    "last": "the product they bought last was hidden",
+}
 
 
 def natural_protocol(pairs: pd.DataFrame) -> str:

@@ -7,6 +7,7 @@ import streamlit as st
 
 from core.recs.metrics import METRICS
 from core.recs.service import RecsBundle
+from core.recs.split import HIDDEN
 from pages._ui import charts
 from pages._ui.format import literal
 
@@ -94,7 +95,7 @@ def customer_summary(bundle: RecsBundle, customer: str) -> None:
 def quality(bundle: RecsBundle) -> None:
     evaluation = bundle.evaluation
     st.markdown(
-        f"**How this is measured.** For each customer a random quarter of their products was hidden "
+        f"**How this is measured.** For each customer {HIDDEN.get(evaluation.protocol, HIDDEN['stratified'])} "
         f"({evaluation.users_scored:,} customers), every model was trained on the rest, and asked for its top "
         f"{evaluation.k} among all {evaluation.n_items:,} products (what they already had left out). "
         "The better a model finds the hidden products, the better it will do on next month's orders. "
