@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -11,7 +14,21 @@ import pytest
 from core.demo import build_demo_workspace
 from core.workspace import Workspace
 
-SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
+ROOT = Path(__file__).resolve().parents[1]
+SHARED_DATA = ROOT.parent / "shared" / "data"
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _cheap_password_hashes() -> Iterator[None]:
+    """bcrypt at its lowest cost factor (4, not 12) in this process: the same $2b$ hashes and checks, in about a
+    millisecond instead of 0.2 s each (sign-in fixtures hash three passwords per test). App servers the e2e
+    tests start keep the real cost; they check these hashes all the same."""
+    import bcrypt
+
+    real = bcrypt.gensalt
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(bcrypt, "gensalt", lambda rounds=4, prefix=b"2b": real(rounds, prefix))
+        yield
 
 
 @pytest.fixture(scope="session")
@@ -54,26 +71,57 @@ def trained_home(demo_home: Path, tmp_path_factory: pytest.TempPathFactory) -> P
     """A workspaces home (tests opt in to it) with a demo workspace whose models are all trained.
 
     Only the quick models (TensorFlow and ALS have their own tests; topics use a fixed k), so the fixture
-    costs seconds, not half a minute.
+    costs seconds, not half a minute. Trainings that read no model of the others' run side by side in other
+    processes, one per core (the storage layer lets programs write one workspace at once): sentiment then
+    topics; personas, then recommendations and propensity, which read the personas.
     """
     import shutil
 
     from core.personas.service import train_personas
-    from core.recs.service import train_recs
-    from core.sentiment.service import train_sentiment
-    from core.topics.service import train_topics
     from core.whatif.service import train_propensity
     from core.workspace import open_workspace
 
     home = tmp_path_factory.mktemp("trained")
+    logs = tmp_path_factory.mktemp("trained-logs")
     shutil.copytree(demo_home / "demo", home / "demo")
     ws = open_workspace(home / "demo")
-    train_personas(ws)
-    train_sentiment(ws, models=("vader", "linear"))
-    train_topics(ws, n_topics=10)
-    train_recs(ws, models=FAST_RECS)
-    train_propensity(ws)
+    text = ["from core.sentiment.service import train_sentiment", "from core.topics.service import train_topics"]
+    text += ["train_sentiment(ws, models=('vader', 'linear'))", "train_topics(ws, n_topics=10)"]
+    recs = ["from core.recs.service import train_recs", f"train_recs(ws, models={FAST_RECS!r})"]
+    with _meanwhile_elsewhere(ws, logs / "text.log", text):
+        train_personas(ws)
+        with _meanwhile_elsewhere(ws, logs / "recs.log", recs):
+            train_propensity(ws)
     return home
+
+
+@contextmanager
+def _meanwhile_elsewhere(ws: Workspace, log: Path, lines: list[str]) -> Iterator[None]:
+    """Run `lines` (Python, `ws` the workspace) in a new interpreter while the block runs; wait for it at the end."""
+    code = ["import sys", "from core.workspace import open_workspace", "ws = open_workspace(sys.argv[1])", *lines]
+    with log.open("w") as err:
+        process = subprocess.Popen([sys.executable, "-c", "\n".join(code), str(ws.path)], cwd=ROOT, stderr=err)
+        try:
+            yield
+        finally:
+            process.wait(timeout=900)
+    assert process.returncode == 0, log.read_text()[-3000:]
+
+
+SMALL_STORE = {"n_customers": 300, "n_reviews": 1200}  # the demo simulator's store at 15% of the demo's size
+
+
+@pytest.fixture(scope="session")
+def small_ws(tmp_path_factory: pytest.TempPathFactory) -> Workspace:
+    """A small store from the demo simulator (300 customers, 1,200 reviews), no model trained: for tests of what
+    a command or page does with a store, where the demo's own numbers are not what is checked. Copy it to write."""
+    from core.config import DEMO_SEED
+    from core.demo import simulate_store
+    from core.workspace import create_workspace
+
+    ws = create_workspace(tmp_path_factory.mktemp("small") / "shop")
+    ws.commit(simulate_store(DEMO_SEED, **SMALL_STORE).frames(), mode="replace", note="small demo store")
+    return ws
 
 
 @pytest.fixture(scope="session")

@@ -106,8 +106,8 @@ def test_model_quality_tab_shows_auc_against_the_baseline(trained: Path) -> None
     assert any("Replayed campaigns" in m.value for m in at.markdown)
 
 
-def test_without_a_propensity_model_the_page_offers_to_train(demo_home: Path, tmp_path: Path, monkeypatch) -> None:  # noqa: ANN001
-    shutil.copytree(demo_home / "demo", tmp_path / "demo")
+def test_without_a_propensity_model_the_page_offers_to_train(small_ws, tmp_path: Path, monkeypatch) -> None:  # noqa: ANN001
+    shutil.copytree(small_ws.path, tmp_path / "demo")  # a store with no model: the small one trains in a third
     monkeypatch.setenv("PERSONALENS_HOME", str(tmp_path))
     at = open_page("pages/whatif.py", "demo")
     assert not at.exception

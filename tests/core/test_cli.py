@@ -23,6 +23,17 @@ def _run(*args: str, home: Path) -> subprocess.CompletedProcess[str]:
     )
 
 
+def _cli(capsys: pytest.CaptureFixture[str], *args: str) -> subprocess.CompletedProcess[str]:
+    """`python -m core ARGS` run in this process: `main` is what `python -m core` calls (the tests above run the
+    real command), without starting and importing a new interpreter each time. Set PERSONALENS_HOME first."""
+    capsys.readouterr()
+    with pytest.MonkeyPatch.context() as mp:
+        mp.delenv("PERSONALENS_DEBUG", raising=False)
+        code = main(list(args))
+    out, err = capsys.readouterr()
+    return subprocess.CompletedProcess(["python", "-m", "core", *args], code, out, err)
+
+
 def test_info_json_reports_tables_dates_and_categories(demo_home: Path) -> None:
     result = _run("info", "--workspace", str(demo_home / "demo"), "--json", home=demo_home)
     assert result.returncode == 0, result.stderr

@@ -17,12 +17,12 @@ from core.workspace import Workspace, open_workspace
 
 
 @pytest.fixture(scope="module")
-def trained(demo_ws: Workspace, tmp_path_factory: pytest.TempPathFactory) -> Workspace:
+def trained(trained_ws: Workspace, tmp_path_factory: pytest.TempPathFactory) -> Workspace:
+    """A copy of the session's trained demo, whose personas were the first model trained on the demo's data
+    (service.train_personas with its defaults, as here before): copied, not trained a second time."""
     copy = tmp_path_factory.mktemp("personas") / "demo"
-    shutil.copytree(demo_ws.path, copy)
-    ws = open_workspace(copy)
-    service.train_personas(ws)
-    return ws
+    shutil.copytree(trained_ws.path, copy)
+    return open_workspace(copy)
 
 
 def test_training_stores_model_assignments_names_and_views(trained: Workspace) -> None:

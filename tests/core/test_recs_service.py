@@ -12,13 +12,14 @@ import pytest
 
 from core import registry
 from core.errors import PersonaLensError
+from core.personas.service import train_personas
 from core.recs import service
 from core.recs.data import interaction_data_from_pairs
 from core.recs.evaluate import evaluate_models
 from core.recs.service import RecFilters, load_recs, train_recs
 from core.workspace import Workspace, open_workspace
 from tests.conftest import FAST_RECS, SHARED_DATA
-from tests.core.test_cli import _run
+from tests.core.test_cli import _cli
 
 
 @pytest.fixture(scope="module")
@@ -158,28 +159,32 @@ def test_movielens_ease_matches_the_published_protocol(movielens) -> None:
     assert {r.name: r.metrics["hit_rate"] for r in last.results}["ease"] > 0.1
 
 
-def test_cli_trains_every_recommender_then_recommends_and_evaluates(trained_ws: Workspace, tmp_path: Path) -> None:
-    shutil.copytree(trained_ws.path, tmp_path / "demo")
+def test_cli_trains_every_recommender_then_recommends_and_evaluates(
+    small_ws: Workspace, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """On the small store with personas found (as on the demo): the commands and that every recommender trains
+    are what is tested; the demo's own numbers are the tests' above."""
+    shutil.copytree(small_ws.path, tmp_path / "demo")
+    train_personas(open_workspace(tmp_path / "demo"))
+    monkeypatch.setenv("PERSONALENS_HOME", str(tmp_path))
     ws = str(tmp_path / "demo")
-    trained = _run("train", "--workspace", ws, "--models", "recs", "--json", home=tmp_path)
+    trained = _cli(capsys, "train", "--workspace", ws, "--models", "recs", "--json")
     assert trained.returncode == 0, trained.stderr
     result = json.loads(trained.stdout)["recs"]
     assert {"two_tower", "als", "hybrid"} <= set(result["ndcg@10"]) and not result["failed"]
     out = tmp_path / "recs.csv"
-    made = _run("recommend", "--workspace", ws, "--user", "C10001", "--k", "5", "--output", str(out), home=tmp_path)
+    made = _cli(capsys, "recommend", "--workspace", ws, "--user", "C10001", "--k", "5", "--output", str(out))
     assert made.returncode == 0, made.stderr
     recs = pd.read_csv(out, dtype=str)
     assert list(recs.columns) == ["customer_id", "product_id", "rank", "score", "reason"]
     assert recs["customer_id"].eq("C10001").all() and len(recs) == 5
-    evaluated = _run(
-        "evaluate", "--workspace", ws, "--task", "recs", "--models", "popularity,ease", "--json", home=tmp_path
-    )
+    evaluated = _cli(capsys, "evaluate", "--workspace", ws, "--task", "recs", "--models", "popularity,ease", "--json")
     assert evaluated.returncode == 0, evaluated.stderr
     report = json.loads(evaluated.stdout)
-    assert report["protocol"] == "last" and report["k"] == 10  # the demo holds orders: measured on the next one
+    assert report["protocol"] == "last" and report["k"] == 10  # the store holds orders: measured on the next one
     assert {m["name"] for m in report["models"]} == {"popularity", "ease"}
     assert np.isfinite([m["metrics"]["ndcg"] for m in report["models"]]).all()
-    missing = _run("recommend", "--workspace", ws, home=tmp_path)
+    missing = _cli(capsys, "recommend", "--workspace", ws)
     assert missing.returncode == 2 and missing.stderr.startswith("error: give either --user ID or --all-users")
 
 

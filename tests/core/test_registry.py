@@ -13,7 +13,7 @@ from core import kinds, registry
 from core.errors import PersonaLensError
 from core.recs.service import load_recs, train_recs
 from core.workspace import Workspace, open_workspace
-from tests.core.test_cli import _run
+from tests.core.test_cli import _cli
 
 
 @pytest.fixture
@@ -73,25 +73,28 @@ def test_new_data_makes_every_model_stale(own: Workspace) -> None:
     assert found[found["status"] == "active"]["stale"].all()
 
 
-def test_cli_lists_promotes_rolls_back_and_deletes(own: Workspace, tmp_path: Path) -> None:
+def test_cli_lists_promotes_rolls_back_and_deletes(
+    own: Workspace, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     first = registry.active_version(own, "recs")
     train_recs(own, models=("popularity", "ease"))
     second = registry.active_version(own, "recs")
     ws = str(own.path)
-    listed = _run("models", "--workspace", ws, "--json", home=tmp_path)
+    monkeypatch.setenv("PERSONALENS_HOME", str(tmp_path))
+    listed = _cli(capsys, "models", "--workspace", ws, "--json")
     assert listed.returncode == 0, listed.stderr
     rows = json.loads(listed.stdout)
     assert {(r["kind"], r["status"]) for r in rows if r["version"] in (first, second)} == {
         ("recs", "retired"),
         ("recs", "active"),
     }
-    back = _run("models", "--workspace", ws, "--rollback", "recs", home=tmp_path)
+    back = _cli(capsys, "models", "--workspace", ws, "--rollback", "recs")
     assert back.returncode == 0 and first in back.stdout
     assert registry.active_version(own, "recs") == first
-    refused = _run("models", "--workspace", ws, "--delete", first, home=tmp_path)
+    refused = _cli(capsys, "models", "--workspace", ws, "--delete", first)
     assert refused.returncode == 2 and "is active" in refused.stderr
-    assert _run("models", "--workspace", ws, "--promote", second, home=tmp_path).returncode == 0
-    assert _run("models", "--workspace", ws, "--delete", first, home=tmp_path).returncode == 0
+    assert _cli(capsys, "models", "--workspace", ws, "--promote", second).returncode == 0
+    assert _cli(capsys, "models", "--workspace", ws, "--delete", first).returncode == 0
     assert not (own.models_dir / "recs" / first).exists()
     assert load_recs(own).version == second
     with pytest.raises(PersonaLensError, match="no earlier recs version"):

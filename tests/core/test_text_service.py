@@ -16,7 +16,7 @@ from core.sentiment.service import run_info, train_sentiment
 from core.topics.drivers import key_drivers, review_matrix
 from core.topics.service import rename_topic, topics, train_topics
 from core.workspace import Workspace, create_workspace, open_workspace
-from tests.core.test_cli import _run
+from tests.core.test_cli import _cli
 
 
 def test_every_review_is_scored_and_the_model_was_chosen_on_ratings(trained_ws: Workspace) -> None:
@@ -98,50 +98,35 @@ def test_no_reviews_is_a_clear_message(empty_home: Path) -> None:
         train_topics(ws)
 
 
-def test_cli_scores_a_file_and_lists_topics(trained_ws: Workspace, tmp_path: Path) -> None:
+def test_cli_scores_a_file_and_lists_topics(
+    trained_ws: Workspace, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     source = tmp_path / "feedback.csv"
     source.write_text('id,comment\n1,"Not good at all, it broke"\n2,Absolutely love it!\n3,\n', encoding="utf-8")
     out = tmp_path / "scored.csv"
     ws = str(trained_ws.path)
-    done = _run(
-        "sentiment",
-        "--workspace",
-        ws,
-        "--input",
-        str(source),
-        "--text-column",
-        "comment",
-        "--output",
-        str(out),
-        home=tmp_path,
-    )
+    monkeypatch.setenv("PERSONALENS_HOME", str(tmp_path))
+    score = ["sentiment", "--workspace", ws, "--input", str(source), "--output", str(out)]
+    done = _cli(capsys, *score, "--text-column", "comment")
     assert done.returncode == 0, done.stderr
     scored = pd.read_csv(out, keep_default_na=False)
     assert scored["sentiment_label"].tolist() == ["negative", "positive", "neutral"]
     assert scored["sentiment_score"].iloc[0] < 0 < scored["sentiment_score"].iloc[1]
-    wrong = _run(
-        "sentiment",
-        "--workspace",
-        ws,
-        "--input",
-        str(source),
-        "--text-column",
-        "body",
-        "--output",
-        str(out),
-        home=tmp_path,
-    )
+    wrong = _cli(capsys, *score, "--text-column", "body")
     assert wrong.returncode == 2 and "has no column 'body'" in wrong.stderr
-    listed = _run("topics", "--workspace", ws, "--json", home=tmp_path)
+    listed = _cli(capsys, "topics", "--workspace", ws, "--json")
     assert listed.returncode == 0, listed.stderr
     found = json.loads(listed.stdout)
     assert len(found) == 10 and set(found[0]) == {"id", "label", "top_terms", "share", "avg_sentiment"}
     assert len(found[0]["top_terms"]) == 10
 
 
-def test_cli_evaluates_sentiment_and_topic_models(trained_ws: Workspace, tmp_path: Path) -> None:
-    ws = str(trained_ws.path)
-    topics_report = _run("evaluate", "--workspace", ws, "--task", "topics", "--json", home=tmp_path)
+def test_cli_evaluates_sentiment_and_topic_models(
+    small_ws: Workspace, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The topic search on the small store's reviews: what the command reports is tested, not the demo's topics."""
+    monkeypatch.setenv("PERSONALENS_HOME", str(tmp_path))
+    topics_report = _cli(capsys, "evaluate", "--workspace", str(small_ws.path), "--task", "topics", "--json")
     assert topics_report.returncode == 0, topics_report.stderr
     report = json.loads(topics_report.stdout)
     assert {c["method"] for c in report["candidates"]} == {"nmf", "lda"} and report["chosen"]["diversity"] >= 0.85
