@@ -140,7 +140,6 @@ def test_cli_trains_on_spark_and_versions_say_so(spark: None, demo_ws, tmp_path:
         summary = json.loads(registry.versions(ws, kind).iloc[0]["summary"])
         assert summary["engine"] == "spark" and summary["spark_version"].startswith("4.")
         assert version_table(ws, kind)["engine"].iloc[0] == "spark"
-    assert version_table(ws, "sentiment")["engine"].iloc[0] == "local"  # trained before engines existed
     assert registry.active_version(ws, "topics") == registry.versions(ws, "topics").iloc[0]["version"]
     assert not any((tmp_path / "handoff").glob("kmeans-*")) and not any((tmp_path / "handoff").glob("lda-*"))
 
