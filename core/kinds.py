@@ -5,7 +5,8 @@ means, which output table it owns (rows per version; promoting a version is a ch
 only), and how it trains: `train(ws, options, progress)` returns the plain result the CLI prints
 as JSON. Trainers are imported when a kind trains, so listing the kinds imports no model library.
 `engines` says where a kind can train: every kind trains locally; personas, topics and
-recommendations can also hand their heavy fits to Apache Spark (core.spark).
+recommendations can also hand their heavy fits to Apache Spark (core.spark). A kind's `train` gets
+options whose engine is already the one it trains on (`engine_for`).
 """
 
 from __future__ import annotations
@@ -84,7 +85,7 @@ def _train_personas(ws: Workspace, options: TrainOptions, progress: Progress) ->
         groups=options.persona_groups,
         weights=options.persona_weights,
         progress=progress,
-        engine=BY_NAME["personas"].engine_for(options),
+        engine=options.engine,
     )
     return {
         "version": run.version,
@@ -112,8 +113,7 @@ def _train_sentiment(ws: Workspace, options: TrainOptions, progress: Progress) -
 def _train_topics(ws: Workspace, options: TrainOptions, progress: Progress) -> dict:
     from core.topics.service import train_topics
 
-    engine = BY_NAME["topics"].engine_for(options)
-    run = train_topics(ws, n_topics=options.n_topics, seed=options.seed, progress=progress, engine=engine)
+    run = train_topics(ws, n_topics=options.n_topics, seed=options.seed, progress=progress, engine=options.engine)
     return {
         "version": run.version,
         "method": run.method,
@@ -128,7 +128,7 @@ def _train_topics(ws: Workspace, options: TrainOptions, progress: Progress) -> d
 def _train_recs(ws: Workspace, options: TrainOptions, progress: Progress) -> dict:
     from core.recs.service import train_recs
 
-    run = train_recs(ws, seed=options.seed, progress=progress, engine=BY_NAME["recs"].engine_for(options))
+    run = train_recs(ws, seed=options.seed, progress=progress, engine=options.engine)
     return {
         "version": run.version,
         "best": run.best,

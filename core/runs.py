@@ -22,7 +22,7 @@ import sys
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -259,12 +259,13 @@ def train_models(
                 progress((i + min(max(fraction, 0.0), 1.0)) / len(chosen), f"{name}: {message}")
 
         previous = registry.active_version(ws, kind.name)
+        engine = kind.engine_for(options)  # a kind with no trainer on the engine asked for trains locally
         try:
-            results[kind.name] = kind.train(ws, options, report)
+            results[kind.name] = kind.train(ws, replace(options, engine=engine), report)
         except Exception as exc:  # the other models still train; nothing active changes for this one
             results[kind.name] = {"error": plain_error(exc)}
             continue
-        results[kind.name]["engine"] = kind.engine_for(options)
+        results[kind.name]["engine"] = engine
         results[kind.name]["promoted"] = _apply_policy(ws, kind.name, previous, results[kind.name]["version"], promote)
     return results
 
