@@ -1,0 +1,84 @@
+"""The adaptive sentiment model and the general word-list features it falls back on, on real text."""
+
+from __future__ import annotations
+
+import gzip
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from core.sentiment.models import MODELS, AdaptiveModel, LinearModel, VaderModel
+from core.sentiment.service import stars_to_labels
+from core.text.lexicons import FEATURES, general_features
+from tests.conftest import SHARED_DATA
+
+REVIEWS = SHARED_DATA / "amazon-musical-instruments" / "reviews_Musical_Instruments_5.json.gz"
+TWEETS = SHARED_DATA / "twitter-us-airline-sentiment" / "Tweets.csv"
+
+
+@pytest.fixture(scope="module")
+def reviews() -> tuple[list[str], np.ndarray]:
+    with gzip.open(REVIEWS) as lines:
+        rows = [json.loads(line) for line in lines]
+    texts = [f"{r.get('summary') or ''}. {r.get('reviewText') or ''}" for r in rows]
+    return texts, np.array([r["overall"] for r in rows], dtype=float)
+
+
+@pytest.fixture(scope="module")
+def fitted(reviews: tuple[list[str], np.ndarray]) -> AdaptiveModel:
+    texts, stars = reviews
+    return AdaptiveModel().fit(texts[:6000], stars_to_labels(stars[:6000]))
+
+
+@pytest.fixture(scope="module")
+def polar_tweets() -> tuple[list[str], np.ndarray]:
+    """1,000 negative and 1,000 positive airline tweets (human labels)."""
+    frame = pd.read_csv(TWEETS, dtype=str, keep_default_na=False)
+    negative = frame[frame["airline_sentiment"] == "negative"].sample(1000, random_state=1)["text"].tolist()
+    positive = frame[frame["airline_sentiment"] == "positive"].sample(1000, random_state=1)["text"].tolist()
+    return negative + positive, np.r_[np.zeros(1000), np.ones(1000)]
+
+
+def test_general_features_read_negation_contrast_and_emoticons() -> None:
+    column = {name: i for i, name in enumerate(FEATURES)}
+    good, not_good, but, smile = general_features(["good", "not good", "good at first but awful", "the bus came :("])
+    assert good[column["vader_positive"]] > 0 and good[column["vader_negative"]] == 0
+    assert not_good[column["vader_negative"]] < 0 and not_good[column["vader_positive"]] == 0  # negation flips it
+    # after "but" counts 1.5x, before it 0.5x: the complaint outweighs the praise
+    assert abs(but[column["afinn_negative"]]) > but[column["afinn_positive"]]
+    assert smile[column["emoticon"]] < 0
+    assert not general_features(["the bus came at noon"]).any()  # no signal, no feature: an undecided text
+
+
+def test_in_domain_it_is_the_linear_model(fitted: AdaptiveModel, reviews: tuple[list[str], np.ndarray]) -> None:
+    texts, stars = reviews
+    held_out = texts[6000:8000]
+    assert fitted.batch_shift(held_out) < 0.2
+    linear = LinearModel().fit(texts[:6000], stars_to_labels(stars[:6000]))
+    agree = (fitted.predict(held_out) == linear.predict(held_out)).mean()
+    assert agree > 0.97
+
+
+def test_on_other_text_the_general_part_decides_and_beats_the_store_words(
+    fitted: AdaptiveModel, polar_tweets: tuple[list[str], np.ndarray]
+) -> None:
+    texts, truth = polar_tweets
+    assert fitted.batch_shift(texts) == 1.0  # tweets about airlines are not musical-instrument reviews
+    accuracy = {
+        "adaptive": ((fitted.score(texts) > 0) == truth).mean(),
+        "store words only": ((fitted.learned_.score(texts) > 0) == truth).mean(),
+        "vader": ((VaderModel().score(texts) > 0) == truth).mean(),
+    }
+    assert accuracy["adaptive"] > accuracy["store words only"] + 0.1, accuracy
+    assert accuracy["adaptive"] >= accuracy["vader"] - 0.01, accuracy
+
+
+def test_save_and_load_give_the_same_scores(fitted: AdaptiveModel, tmp_path: Path) -> None:
+    texts = ["Great strings, lovely tone", "@united lost my bag again", "", "not bad at all"]
+    fitted.save(tmp_path / "m")
+    loaded = MODELS["adaptive"].load(tmp_path / "m")
+    np.testing.assert_allclose(loaded.proba(texts), fitted.proba(texts), atol=1e-6)
+    assert loaded.batch_shift(texts) == fitted.batch_shift(texts)
