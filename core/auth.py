@@ -36,6 +36,7 @@ NEEDS = {  # action -> the least role allowed to do it
     "upload": "analyst",
     "train": "analyst",
     "rename": "analyst",
+    "label": "analyst",
     "promote": "analyst",
     "campaign_export": "analyst",
     "approve": "analyst",

@@ -459,8 +459,9 @@ def cmd_sentiment(args: argparse.Namespace) -> int:
     from core.sentiment.service import score_file
     from core.workspace import open_workspace
 
-    rows = score_file(open_workspace(args.workspace), Path(args.input), args.text_column, Path(args.output))
-    print(f"wrote {rows:,} rows with sentiment_label and sentiment_score to {args.output}")
+    result = score_file(open_workspace(args.workspace), Path(args.input), args.text_column, Path(args.output))
+    columns = "sentiment_label, sentiment_score" + (", domain_shift" if result.domain_shift is not None else "")
+    print(f"wrote {result.rows:,} rows with {columns} to {args.output}: {result.in_words()}")
     return 0
 
 

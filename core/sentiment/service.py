@@ -21,7 +21,7 @@ import pandas as pd
 from core import registry
 from core.errors import PersonaLensError
 from core.export import write_csv
-from core.sentiment.models import LABELS, MODELS, SentimentModel, VaderModel, proba_many
+from core.sentiment.models import LABELS, MODELS, AdaptiveModel, SentimentModel, VaderModel, proba_many
 from core.workspace import Workspace
 
 KIND = "sentiment"
@@ -72,84 +72,205 @@ def review_texts(ws: Workspace) -> pd.DataFrame:
         ORDER BY review_id""")
 
 
+MODEL_ORDER = ("vader", "adaptive", "linear", "neural")  # cheapest (or most general) first: it wins a tie
+MIN_TAUGHT = 25  # labels from the marketer before they, not the stars, decide which model serves
+FOLDS = 5
+TAUGHT_MODELS = ("vader", "adaptive", "linear", "self_trained")  # cross-validated FOLDS times: no neural model
+
+
 def compare_models(
     texts: Sequence[str],
     stars: np.ndarray,
     seed: int = 42,
     progress: Progress | None = None,
-    names: Sequence[str] = ("vader", "linear", "neural"),
+    names: Sequence[str] = MODEL_ORDER,
 ) -> list[ModelScore]:
     """Every model trained on 80% of the rated, de-duplicated texts and scored on the rest."""
-    from sklearn.metrics import accuracy_score, f1_score
+    return compare_labelled(texts, stars_to_labels(np.asarray(stars)), seed, progress, names)
+
+
+def compare_labelled(
+    texts: Sequence[str],
+    labels: np.ndarray,
+    seed: int = 42,
+    progress: Progress | None = None,
+    names: Sequence[str] = MODEL_ORDER,
+) -> list[ModelScore]:
+    """The same on class labels (0 negative, 1 neutral, 2 positive)."""
     from sklearn.model_selection import train_test_split
 
-    report = progress or (lambda _f, _m: None)
-    frame = pd.DataFrame({"text": list(texts), "stars": stars}).drop_duplicates("text")
-    labels = stars_to_labels(frame["stars"].to_numpy())
+    frame = pd.DataFrame({"text": list(texts), "label": labels}).drop_duplicates("text")
+    labels = frame["label"].to_numpy()
     train, test = train_test_split(np.arange(len(frame)), test_size=0.2, stratify=labels, random_state=seed)
-    x_train, x_test = frame["text"].iloc[train].tolist(), frame["text"].iloc[test].tolist()
-    polar = frame["stars"].iloc[test].to_numpy() != 3
+    texts = frame["text"].tolist()
+    return _scores(names, [(train, test)], texts, labels, progress)
+
+
+def cross_validate_taught(
+    texts: Sequence[str],
+    labels: np.ndarray,
+    taught: np.ndarray,
+    seed: int = 42,
+    progress: Progress | None = None,
+    names: Sequence[str] = TAUGHT_MODELS,
+    unlabelled: Sequence[str] = (),
+) -> list[ModelScore]:
+    """Every model scored on the marketer's labels (`taught` marks them), FOLDS-fold: each taught
+    item is predicted by a model trained on every other labelled item (stars included) and, for a
+    model that learns from them, the `unlabelled` texts."""
+    from sklearn.model_selection import KFold, StratifiedKFold
+
+    taught_ids = np.flatnonzero(taught)
+    counts = np.bincount(labels[taught_ids], minlength=3)
+    folds = min(FOLDS, len(taught_ids))
+    split = (
+        StratifiedKFold(folds, shuffle=True, random_state=seed)
+        if counts[counts > 0].min() >= folds
+        else KFold(folds, shuffle=True, random_state=seed)
+    )
+    everyone = np.arange(len(labels))
+    pairs = [
+        (np.setdiff1d(everyone, taught_ids[test]), taught_ids[test])
+        for _, test in split.split(taught_ids, labels[taught_ids])
+    ]
+    return _scores(names, pairs, list(texts), labels, progress, unlabelled)
+
+
+def _scores(
+    names: Sequence[str],
+    splits: Sequence[tuple[np.ndarray, np.ndarray]],
+    texts: list[str],
+    labels: np.ndarray,
+    progress: Progress | None,
+    unlabelled: Sequence[str] = (),
+) -> list[ModelScore]:
+    """Each model fitted on every split's first part; its predictions on the second parts pooled and scored."""
+    from sklearn.metrics import accuracy_score, f1_score
+
+    report = progress or (lambda _f, _m: None)
     out = []
+    truth = np.concatenate([labels[test] for _, test in splits])
     for i, name in enumerate(names):
-        model = MODELS[name]()
-        report(i / len(names), f"comparing sentiment models: {model.label}")
+        report(i / len(names), f"comparing sentiment models: {MODELS[name].label}")
         started = time.perf_counter()
+        predicted, score = [], []
         try:
-            model.fit(x_train, labels[train])
-            fit_seconds = time.perf_counter() - started
-            predicted, score = model.predict(x_test), model.score(x_test)
+            for train, test in splits:
+                model = MODELS[name]().fit_with([texts[j] for j in train], labels[train], unlabelled)
+                test_texts = [texts[j] for j in test]
+                predicted.append(model.predict(test_texts))
+                score.append(model.score(test_texts))
         except Exception as exc:  # one model failing must not stop the comparison
-            out.append(ModelScore(name, model.label, float("nan"), float("nan"), float("nan"), 0.0, str(exc)))
+            out.append(ModelScore(name, MODELS[name].label, float("nan"), float("nan"), float("nan"), 0.0, str(exc)))
             continue
-        binary_truth = (labels[test][polar] == 2).astype(int)
+        fit_seconds = (time.perf_counter() - started) / len(splits)
+        predicted_all, score_all = np.concatenate(predicted), np.concatenate(score)
+        polar = truth != 1
         out.append(
             ModelScore(
                 name,
-                model.label,
-                round(float(f1_score(labels[test], predicted, average="macro")), 4),
-                round(float(f1_score(binary_truth, (score[polar] > 0).astype(int), average="macro")), 4),
-                round(float(accuracy_score(labels[test], predicted)), 4),
+                MODELS[name].label,
+                round(float(f1_score(truth, predicted_all, average="macro")), 4),
+                round(float(f1_score(truth[polar] == 2, score_all[polar] > 0, average="macro")), 4),
+                round(float(accuracy_score(truth, predicted_all)), 4),
                 round(fit_seconds, 2),
             )
         )
     return out
 
 
+def _best(comparison: list[ModelScore]) -> str:
+    scored = [c for c in comparison if c.error is None]
+    best = max(c.macro_f1 for c in scored)
+    return next(c.name for c in scored if c.macro_f1 >= best - TIE)  # the first (cheapest) of the (near) best
+
+
+def training_frame(ws: Workspace) -> pd.DataFrame:
+    """review_id, rating, text, label (class index or -1), taught: every review, labelled by the
+    marketer's answer where there is one, else by its stars (1-2 negative, 3 neutral, 4-5 positive)."""
+    from core.sentiment.labels import training_labels
+
+    reviews = review_texts(ws)
+    taught = training_labels(ws)
+    stars = reviews["rating"].to_numpy(dtype=float, na_value=np.nan)
+    from_stars = np.where(np.isnan(stars), -1, stars_to_labels(np.nan_to_num(stars, nan=3.0)))
+    answer = reviews["review_id"].map(taught)
+    reviews["taught"] = answer.notna().to_numpy()
+    reviews["label"] = np.where(reviews["taught"], answer.fillna(-1).to_numpy(dtype=float), from_stars).astype(int)
+    return reviews
+
+
+def quality_in_words(score: ModelScore, taught: int) -> str:
+    """A cross-validated score on the marketer's labels, said as a marketer would want to hear it."""
+    return (
+        f"On the {taught:,} reviews you labelled, {score.label} agrees with you on {score.accuracy:.0%} of them "
+        f"(macro-F1 {score.macro_f1:.2f}; each was predicted by a model that had not seen your label for it)."
+    )
+
+
 def train_sentiment(
     ws: Workspace,
     seed: int = 42,
     progress: Progress | None = None,
-    models: Sequence[str] = ("vader", "linear", "neural"),
+    models: Sequence[str] = MODEL_ORDER,
 ) -> SentimentRun:
     report = progress or (lambda _f, _m: None)
     started = time.perf_counter()
-    reviews = review_texts(ws)
+    reviews = training_frame(ws)
     if reviews.empty:
         raise PersonaLensError("sentiment needs reviews with some text; this workspace has none. Upload reviews first.")
-    rated = reviews.dropna(subset=["rating"])
-    counts = np.bincount(stars_to_labels(rated["rating"].to_numpy()), minlength=3)
-    if len(rated) >= MIN_RATED and (counts >= MIN_PER_CLASS).sum() >= 2 and counts.min() >= 2:
-        comparison = compare_models(
-            rated["text"].tolist(), rated["rating"].to_numpy(), seed, lambda f, m: report(0.05 + 0.6 * f, m), models
+    labelled = reviews[reviews["label"] >= 0]
+    unlabelled = reviews.loc[reviews["label"] < 0, "text"].drop_duplicates().tolist()
+    taught = int(labelled["taught"].sum())
+    counts = np.bincount(labelled["label"].to_numpy(), minlength=3)
+    taught_counts = np.bincount(labelled.loc[labelled["taught"], "label"].to_numpy(), minlength=3)
+    quality = None
+    if taught >= MIN_TAUGHT and (taught_counts > 0).sum() >= 2:
+        names = [m for m in models if m in TAUGHT_MODELS]
+        comparison = cross_validate_taught(
+            labelled["text"].tolist(),
+            labelled["label"].to_numpy(),
+            labelled["taught"].to_numpy(),
+            seed,
+            lambda f, m: report(0.05 + 0.6 * f, m),
+            names,
+            unlabelled,
         )
-        scored = [c for c in comparison if c.error is None]
-        best = max(c.macro_f1 for c in scored)
-        chosen = next(c.name for c in scored if c.macro_f1 >= best - TIE)  # the cheapest of the (near) best
+        chosen = _best(comparison)
+        quality = quality_in_words(next(c for c in comparison if c.name == chosen), taught)
         note = (
-            f"Compared on {len(rated):,} star-rated reviews (1-2 stars negative, 3 neutral, 4-5 positive): "
-            + "; ".join(f"{c.label} {c.macro_f1:.2f}" for c in scored)
+            f"Chosen on your {taught:,} labels (cross-validated): "
+            + "; ".join(f"{c.label} {c.macro_f1:.2f}" for c in comparison if c.error is None)
+            + f" macro-F1. Using {MODELS[chosen].label}. {quality}"
+        )
+    elif len(labelled) >= MIN_RATED and (counts >= MIN_PER_CLASS).sum() >= 2 and counts.min() >= 2:
+        comparison = compare_labelled(
+            labelled["text"].tolist(),
+            labelled["label"].to_numpy(),
+            seed,
+            lambda f, m: report(0.05 + 0.6 * f, m),
+            models,
+        )
+        chosen = _best(comparison)
+        taught_note = f" and {taught:,} labels of yours" if taught else ""
+        note = (
+            f"Compared on {len(labelled) - taught:,} star-rated reviews{taught_note} (1-2 stars negative, 3 neutral, "
+            "4-5 positive): "
+            + "; ".join(f"{c.label} {c.macro_f1:.2f}" for c in comparison if c.error is None)
             + f" macro-F1. Using {MODELS[chosen].label}."
         )
-        report(0.7, f"training {MODELS[chosen].label} on every rated review")
-        model: SentimentModel = MODELS[chosen]().fit(
-            rated["text"].tolist(), stars_to_labels(rated["rating"].to_numpy())
-        )
     else:
-        comparison, chosen, model = [], "vader", VaderModel()
+        comparison, chosen = [], "vader"
         note = (
-            f"Only {len(rated):,} reviews have star ratings (at least {MIN_RATED} across two classes are needed to "
-            "learn from them), so the VADER word list scores sentiment on its own."
+            f"Only {len(labelled):,} reviews have star ratings or labels (at least {MIN_RATED} star ratings across two "
+            f"classes, or {MIN_TAUGHT} of your labels, are needed to learn from them), so the VADER word list scores "
+            "sentiment on its own. Teach PersonaLens on the Sentiment page to do better."
         )
+    if chosen == "vader":
+        model: SentimentModel = VaderModel()
+    else:
+        report(0.7, f"training {MODELS[chosen].label} on every labelled review")
+        model = MODELS[chosen]().fit_with(labelled["text"].tolist(), labelled["label"].to_numpy(), unlabelled)
     report(0.85, f"scoring {len(reviews):,} reviews")
     scored = score_texts(model, reviews["text"].tolist())
     scores, labels = scored["sentiment_score"].to_numpy(), scored["sentiment_label"].to_numpy()
@@ -172,7 +293,7 @@ def train_sentiment(
             draft.record(
                 con,
                 metrics={c.name: {"macro_f1": c.macro_f1, "binary_f1": c.binary_f1} for c in comparison},
-                summary={"chosen": chosen, "note": note},
+                summary={"chosen": chosen, "note": note, "taught": taught, "quality": quality},
             )
     report(1.0, "done")
     return SentimentRun(version, chosen, comparison, note, len(reviews), round(time.perf_counter() - started, 2))
@@ -214,8 +335,29 @@ def score_texts(model: SentimentModel, texts: Sequence[str], processes: int = 1)
     )
 
 
-def score_file(ws: Workspace, source: Path, text_column: str, output: Path) -> int:
-    """Add sentiment_label and sentiment_score to a CSV of texts; returns the number of rows."""
+@dataclass(frozen=True)
+class FileScored:
+    rows: int
+    domain_shift: float | None  # the batch's shift from the training texts (None: the model has no notion of it)
+
+    def in_words(self) -> str:
+        if self.domain_shift is None:
+            return "scored with the VADER word list (no model trained on this workspace's reviews yet)"
+        if self.domain_shift < 0.2:
+            return f"these texts read like the reviews the model learned from (domain shift {self.domain_shift:.2f})"
+        if self.domain_shift < 1:
+            return (
+                f"these texts differ from the reviews the model learned from (domain shift {self.domain_shift:.2f}): "
+                "the general word lists carry part of each score"
+            )
+        return (
+            "these texts are unlike the reviews the model learned from (domain shift 1.00): the general word lists, "
+            "not the store's own words, decide each score. Teach PersonaLens with a few labels to do better."
+        )
+
+
+def score_file(ws: Workspace, source: Path, text_column: str, output: Path) -> FileScored:
+    """Add sentiment_label, sentiment_score (and domain_shift, per text) to a CSV of texts."""
     model = load_sentiment(ws) or VaderModel()
     try:
         frame = pd.read_csv(source, dtype=str, keep_default_na=False)
@@ -225,7 +367,12 @@ def score_file(ws: Workspace, source: Path, text_column: str, output: Path) -> i
         raise PersonaLensError(
             f"{source.name} has no column {text_column!r}; its columns are {', '.join(frame.columns)}"
         )
-    scored = score_texts(model, frame[text_column].tolist(), processes=2)  # a batch job: use both cores
+    texts = frame[text_column].tolist()
+    scored = score_texts(model, texts, processes=2)  # a batch job: use both cores
     frame[["sentiment_label", "sentiment_score"]] = scored.to_numpy()
+    shift = None
+    if isinstance(model, AdaptiveModel) and texts:
+        frame["domain_shift"] = np.round(model.domain_shift(texts), 3)
+        shift = round(model.batch_shift(texts), 3)
     write_csv(frame, output)
-    return len(frame)
+    return FileScored(len(frame), shift)
