@@ -465,6 +465,37 @@ def cmd_sentiment(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_labels(args: argparse.Namespace) -> int:
+    """Sentiment labels: import answers, export them, or list what to ask next (the Teach tab's CLI twin)."""
+    import pandas as pd
+
+    from core.sentiment import labels
+    from core.workspace import open_workspace
+
+    ws = open_workspace(args.workspace)
+    if args.import_file:
+        try:
+            frame = pd.read_csv(args.import_file, dtype=str, keep_default_na=False)
+        except (OSError, ValueError, UnicodeDecodeError) as exc:
+            raise PersonaLensError(f"cannot read {args.import_file} as CSV: {exc}") from exc
+        missing = {"review_id", "label"} - set(frame.columns)
+        if missing:
+            raise PersonaLensError(
+                f"{args.import_file} needs the columns review_id and label (missing: {', '.join(sorted(missing))})"
+            )
+        given = dict(zip(frame["review_id"], frame["label"].str.strip().str.lower(), strict=True))
+        print(f"stored {labels.add_labels(ws, given):,} labels; retrain sentiment to use them")
+    if args.export:
+        write_csv(labels.current_labels(ws), args.export)
+        print(f"wrote {sum(labels.label_counts(ws).values()):,} labels to {args.export}")
+    if args.ask:
+        questions = labels.next_questions(ws, args.ask)
+        print(to_csv_text(questions[["review_id", "suggestion", "certainty", "text"]]), end="")
+    if not (args.import_file or args.export or args.ask):
+        print(", ".join(f"{label} {n:,}" for label, n in labels.label_counts(ws).items()))
+    return 0
+
+
 def cmd_topics(args: argparse.Namespace) -> int:
     from core.topics.service import topics
     from core.workspace import open_workspace
@@ -849,6 +880,15 @@ def build_parser() -> argparse.ArgumentParser:
     senti.add_argument("--text-column", required=True)
     senti.add_argument("--output", required=True)
     senti.set_defaults(func=cmd_sentiment)
+
+    labelling = sub.add_parser("labels", help="sentiment labels taught by your team: import, export, what to ask next")
+    labelling.add_argument("--workspace", required=True)
+    labelling.add_argument(
+        "--import", dest="import_file", metavar="CSV", help="store answers: columns review_id, label"
+    )
+    labelling.add_argument("--export", metavar="CSV", help="write every current label with its text, who and when")
+    labelling.add_argument("--ask", type=int, metavar="N", help="print the N reviews to label next (CSV)")
+    labelling.set_defaults(func=cmd_labels)
 
     tops = sub.add_parser("topics", help="the current topics: label, top terms, share, average sentiment")
     tops.add_argument("--workspace", required=True)

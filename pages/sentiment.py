@@ -9,7 +9,7 @@ from core.kinds import TrainOptions
 from core.sentiment import service as sentiment_service
 from core.sentiment import views
 from core.topics import service as topics_service
-from pages._ui import access, cache, charts, text_view, training
+from pages._ui import access, cache, charts, teach_view, text_view, training
 from pages._ui.format import literal
 from pages._ui.layout import page_workspace, saying_when_waiting
 
@@ -56,11 +56,17 @@ if sentiment_info is None or topic_info is None:
 if sentiment_info["chosen"] == "vader":
     st.caption(sentiment_info["note"])
 lo, hi = views.date_bounds(ws)
+category_names, persona_names, star_values = (
+    views.review_categories(ws),
+    views.persona_names(ws),
+    views.rating_values(ws),
+)
 cols = st.columns([3, 3, 3, 2])
 span = cols[0].date_input("Dates", (lo, hi), min_value=lo, max_value=hi) if lo else ()
-categories = cols[1].multiselect("Categories", views.review_categories(ws))
-personas = cols[2].multiselect("Personas", views.persona_names(ws), placeholder="All personas")
-ratings = cols[3].multiselect("Stars", [1, 2, 3, 4, 5])
+# a filter with nothing to choose from (feedback without products, personas or stars) is not shown
+categories = cols[1].multiselect("Categories", category_names) if category_names else []
+personas = cols[2].multiselect("Personas", persona_names, placeholder="All personas") if persona_names else []
+ratings = cols[3].multiselect("Stars", star_values) if star_values else []
 filters = views.ReviewFilters(
     date_from=span[0] if len(span) == 2 else None,
     date_to=span[1] if len(span) == 2 else None,
@@ -82,8 +88,8 @@ kpis[2].metric("Negative", f"{numbers['negative']:.0%}", border=True)
 kpis[3].metric("Average sentiment", f"{numbers['avg_score']:+.2f}", border=True)
 kpis[4].metric("Average stars", "—" if numbers["avg_rating"] is None else f"{numbers['avg_rating']:.2f} ★", border=True)
 
-feel_tab, topics_tab, words_tab, drivers_tab, reviews_tab = st.tabs(
-    ["How they feel", "What they talk about", "Words", "What moves ratings", "Reviews"],
+feel_tab, topics_tab, words_tab, drivers_tab, reviews_tab, teach_tab = st.tabs(
+    ["How they feel", "What they talk about", "Words", "What moves ratings", "Reviews", "Teach PersonaLens"],
     key="text-tab",
     on_change="rerun",
     bind="query-params",
@@ -176,7 +182,20 @@ if words_tab.open:
 if drivers_tab.open:
     with drivers_tab:
         drivers = cache.key_drivers(ws)
-        if drivers.empty:
+        complaints = cache.complaint_drivers(ws) if drivers.empty else None
+        if drivers.empty and complaints is not None and not complaints.empty:
+            st.markdown(
+                "**Which topics come with complaints.** This feedback has no star ratings, so PersonaLens cannot say "
+                "what moves a rating; it can say which topics are negative more often than the rest. Each dot is how "
+                "many percentage points more often feedback about the topic is negative than feedback that is not; "
+                "the line is the 95% interval."
+            )
+            st.plotly_chart(charts.complaint_drivers(complaints), key="complaints", config=charts.PNG_EXPORT)
+            st.caption(
+                "Computed over all feedback (the filters above do not apply here). With star ratings (at least 50 "
+                "reviews with stars and words) this tab shows how many stars each topic is worth instead."
+            )
+        elif drivers.empty:
             st.info("Key drivers need at least 50 reviews with both stars and words.", icon=":material/info:")
         else:
             st.markdown(
@@ -208,4 +227,7 @@ if reviews_tab.open:
             icon=":material/download:",
             on_click=access.exported(ws, "scored reviews"),
         )
+if teach_tab.open:
+    with teach_tab:
+        teach_view.teach(ws, sentiment_info)
 text_view.model_note(sentiment_info, topic_info)

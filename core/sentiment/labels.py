@@ -25,6 +25,7 @@ TABLE = "sentiment_labels"
 _DDL = f"""CREATE TABLE IF NOT EXISTS {TABLE} (
     review_id VARCHAR, label VARCHAR, labelled_by VARCHAR, labelled_at TIMESTAMP)"""
 CANDIDATES = 20_000  # scoring more unlabelled items to pick ten adds time, not better questions
+EXPLORE = 0.5  # share of each batch drawn at random (benchmarks/text_quality.py teaching: see RESULTS.md)
 
 
 def add_labels(ws: Workspace, labels: Mapping[str, str], by: User | None = None) -> int:
@@ -118,8 +119,16 @@ def pick_uncertain(ws: Workspace, model: SentimentModel | None, n: int = 10, see
     )
 
 
-def least_certain(model: SentimentModel, texts: list[str], n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Positions of the `n` texts `model` is least sure about, and every text's certainty and suggested class."""
+def least_certain(
+    model: SentimentModel, texts: list[str], n: int, explore: float | None = None, seed: int = 42
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Positions of `n` texts to ask about, and every text's certainty and suggested class.
+
+    Most are the ones `model` is least sure about; an EXPLORE share is drawn at random from the
+    rest, so a model that is wrong with confidence (a word list on a new kind of text) still
+    meets examples of what it gets wrong.
+    """
+    explore = EXPLORE if explore is None else explore
     if isinstance(model, VaderModel):
         score = model.score(texts)
         certainty, suggestion = np.abs(score), model.predict(texts)
@@ -127,7 +136,11 @@ def least_certain(model: SentimentModel, texts: list[str], n: int) -> tuple[np.n
         p = model.proba(texts)
         top = np.sort(p, axis=1)
         certainty, suggestion = top[:, -1] - top[:, -2], p.argmax(axis=1)
-    return np.argsort(certainty, kind="stable")[:n], certainty, suggestion
+    ranked = np.argsort(certainty, kind="stable")
+    unsure = ranked[: n - int(explore * n)]
+    rest = ranked[len(unsure) :]
+    drawn = np.random.default_rng(seed).choice(rest, min(n - len(unsure), len(rest)), replace=False)
+    return np.r_[unsure, np.sort(drawn)].astype(int), certainty, suggestion
 
 
 def next_questions(ws: Workspace, n: int = 10) -> pd.DataFrame:

@@ -261,10 +261,11 @@ def train_sentiment(
         )
     else:
         comparison, chosen = [], "vader"
+        have = f"Only {len(labelled):,} reviews have" if len(labelled) else "No review has"
         note = (
-            f"Only {len(labelled):,} reviews have star ratings or labels (at least {MIN_RATED} star ratings across two "
-            f"classes, or {MIN_TAUGHT} of your labels, are needed to learn from them), so the VADER word list scores "
-            "sentiment on its own. Teach PersonaLens on the Sentiment page to do better."
+            f"{have} star ratings or labels (at least {MIN_RATED} star ratings across two classes, or {MIN_TAUGHT} "
+            "of your labels, are needed to learn from them), so the VADER word list scores sentiment on its own. "
+            "Label some feedback under Teach PersonaLens to do better."
         )
     if chosen == "vader":
         model: SentimentModel = VaderModel()

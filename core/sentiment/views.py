@@ -215,6 +215,14 @@ def review_categories(ws: Workspace) -> list[str]:
     return [c for c in found["c"].tolist() if c]
 
 
+def rating_values(ws: Workspace) -> list[int]:
+    """The star ratings the reviews use (empty for feedback without stars: no Stars filter then)."""
+    found = ws.query(
+        "SELECT DISTINCT CAST(round(rating) AS INTEGER) AS r FROM reviews WHERE rating IS NOT NULL ORDER BY r"
+    )
+    return found["r"].tolist()
+
+
 def persona_names(ws: Workspace) -> list[str]:
     if not _has(ws, "persona_names"):
         return []

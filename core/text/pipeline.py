@@ -1,6 +1,7 @@
 """The one text pipeline every text model shares.
 
-normalise (lower case, no URLs or markup) -> tokenise (NLTK's regexp tokenizer; punkt is not
+normalise (lower case, no URLs, markup, HTML entities or @handles, which in social feedback
+name the brand, not the topic) -> tokenise (NLTK's regexp tokenizer; punkt is not
 available offline) -> optional negation scope ("not good" -> "good_NEG" until the next
 punctuation or "but") -> stop words (scikit-learn's English list, minus negations,
 plus words every review uses) -> Snowball stemming -> phrases (gensim Phrases, applied from a
@@ -33,7 +34,7 @@ GENERIC = frozenset(
 )
 SCOPE_ENDS = frozenset({"but", "however", "although", "though", "yet"})
 STOPWORDS = (ENGLISH_STOP_WORDS - NEGATIONS) | {"s", "t", "ll", "re", "d", "m"}
-_URL = re.compile(r"https?://\S+|www\.\S+|<[^>]+>")
+_URL = re.compile(r"https?://\S+|www\.\S+|<[^>]+>|&[a-z]+;|&#\d+;|(?<!\w)@\w+")  # links, markup, entities, @handles
 _TOKENS = RegexpTokenizer(r"[a-z]+(?:'[a-z]+)?|[.,!?;:]")
 _STEMMER = SnowballStemmer("english")
 

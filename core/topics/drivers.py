@@ -95,3 +95,30 @@ def key_drivers(frame: pd.DataFrame, labels: dict[int, str]) -> pd.DataFrame:
     out = pd.DataFrame(rows, columns=columns)
     out[["effect", "ci_low", "ci_high"]] = out[["effect", "ci_low", "ci_high"]].round(3)
     return out.sort_values("effect").reset_index(drop=True)
+
+
+def complaint_drivers(frame: pd.DataFrame, labels: dict[int, str]) -> pd.DataFrame:
+    """topic_id, topic, mentions, negative_share, lift, ci_low, ci_high: for feedback without stars.
+
+    Without ratings nothing says what moves a rating; what can be said is which topics come with
+    negative feedback more often than the rest: `lift` is the topic's share of negative items minus
+    the share among the items that do not mention it (percentage points / 100), with a 95% normal
+    interval. Topics with fewer than MIN_MENTIONS mentions are left out.
+    """
+    columns = ["topic_id", "topic", "mentions", "negative_share", "lift", "ci_low", "ci_high"]
+    scored = frame.dropna(subset=["sentiment_score"])
+    negative = (scored["sentiment_score"].to_numpy() < -TONE).astype(float)
+    rows = []
+    for topic_id, topic in labels.items():
+        if topic_id not in scored.columns:
+            continue
+        mention = scored[topic_id].to_numpy() > 0
+        n_in, n_out = int(mention.sum()), int((~mention).sum())
+        if n_in < MIN_MENTIONS or n_out < MIN_MENTIONS:
+            continue
+        p_in, p_out = negative[mention].mean(), negative[~mention].mean()
+        se = np.sqrt(p_in * (1 - p_in) / n_in + p_out * (1 - p_out) / n_out)
+        rows.append((topic_id, topic, n_in, p_in, p_in - p_out, p_in - p_out - 1.96 * se, p_in - p_out + 1.96 * se))
+    out = pd.DataFrame(rows, columns=columns)
+    out[["negative_share", "lift", "ci_low", "ci_high"]] = out[["negative_share", "lift", "ci_low", "ci_high"]].round(3)
+    return out.sort_values("lift", ascending=False).reset_index(drop=True)

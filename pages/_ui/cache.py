@@ -24,6 +24,7 @@ from core.export import to_csv_bytes
 from core.personas import service
 from core.personas import views as persona_views
 from core.recs import service as recs_service
+from core.sentiment import labels as sentiment_labels
 from core.sentiment import views as text_views
 from core.topics import service as topics_service
 from core.whatif import campaign
@@ -251,6 +252,20 @@ def key_drivers(ws: Workspace) -> pd.DataFrame:
     return _drivers(str(ws.path), _key(ws, *TEXT_KINDS))
 
 
+@st.cache_data(show_spinner=False, max_entries=8)
+def _complaints(path: str, key: Key) -> pd.DataFrame:
+    from core.topics.drivers import complaint_drivers, review_matrix
+
+    ws = Workspace(Path(path))
+    found = topics_service.topics(ws)
+    return complaint_drivers(review_matrix(ws), dict(zip(found["id"].tolist(), found["label"].tolist(), strict=True)))
+
+
+def complaint_drivers(ws: Workspace) -> pd.DataFrame:
+    """Which topics come with negative feedback, for feedback without stars (see core.topics.drivers)."""
+    return _complaints(str(ws.path), _key(ws, *TEXT_KINDS))
+
+
 @st.cache_resource(show_spinner="Loading the propensity model…", max_entries=4)
 def _propensity(path: str, key: Key):  # noqa: ANN202 - a PropensityBundle
     from core.whatif.service import load_propensity
@@ -421,3 +436,23 @@ def campaign_learning(ws: Workspace):  # noqa: ANN201 - a CampaignLearning or No
     """What the serving propensity version learned from past campaigns (None before it is trained)."""
     version = _key(ws, "propensity").versions[0]
     return None if version is None else _campaign_learning(str(ws.path), version)
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def _questions(path: str, key: Key) -> pd.DataFrame:
+    return sentiment_labels.next_questions(Workspace(Path(path)))
+
+
+def sentiment_questions(ws: Workspace) -> pd.DataFrame:
+    """The ten reviews the serving sentiment model is least sure about (new ones after every label or retrain)."""
+    return _questions(str(ws.path), _key(ws, "sentiment"))
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def _taught(path: str, key: Key) -> pd.DataFrame:
+    return sentiment_labels.current_labels(Workspace(Path(path)))
+
+
+def sentiment_labels_given(ws: Workspace) -> pd.DataFrame:
+    """Every review the marketers labelled, with the newest answer (see core.sentiment.labels)."""
+    return _taught(str(ws.path), _key(ws))

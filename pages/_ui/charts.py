@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
@@ -428,6 +429,34 @@ def key_drivers(frame: pd.DataFrame) -> go.Figure:
     )
     fig.add_vline(x=0, line_color="#999")
     fig.update_xaxes(title_text="Change in star rating when a review mentions it in this tone")
+    fig = _style(fig, 80 + 26 * len(frame))
+    fig.update_layout(hovermode="closest")
+    return fig
+
+
+def complaint_drivers(frame: pd.DataFrame) -> go.Figure:
+    """Forest plot: how much more often feedback mentioning each topic is negative, with 95% intervals."""
+    fig = go.Figure(
+        go.Scatter(
+            x=frame["lift"] * 100,
+            y=frame["topic"],
+            mode="markers",
+            marker={"size": 11, "color": [TONE_COLORS["negative" if v > 0 else "positive"] for v in frame["lift"]]},
+            error_x={
+                "type": "data",
+                "symmetric": False,
+                "array": ((frame["ci_high"] - frame["lift"]) * 100).tolist(),
+                "arrayminus": ((frame["lift"] - frame["ci_low"]) * 100).tolist(),
+                "color": "#666",
+            },
+            customdata=np.c_[frame["mentions"], frame["negative_share"] * 100],
+            hovertemplate="%{y}<br>%{x:+.0f} points more often negative (95% interval shown)<br>"
+            "%{customdata[0]:,} items, %{customdata[1]:.0f}% negative<extra></extra>",
+        )
+    )
+    fig.add_vline(x=0, line_color="#999")
+    fig.update_xaxes(title_text="Percentage points more often negative than feedback not about it")
+    fig.update_yaxes(autorange="reversed")  # the biggest complaint on top
     fig = _style(fig, 80 + 26 * len(frame))
     fig.update_layout(hovermode="closest")
     return fig

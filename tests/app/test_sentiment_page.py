@@ -61,3 +61,30 @@ def test_before_analysis_the_page_offers_it(trained: Path, demo_ws) -> None:
     assert not at.exception
     assert at.button(key="train-text").label == "Analyse"
     assert not at.metric
+
+
+def test_teach_asks_about_uncertain_reviews_stores_answers_and_retrains(own_trained) -> None:  # noqa: ANN001
+    from core import runs
+    from core.sentiment.labels import current_labels
+
+    at = open_page("pages/sentiment.py", "demo")
+    open_tab(at, "text-tab", "Teach PersonaLens")
+    assert not at.exception
+    assert _metric(at, "Labelled by your team") == "0"
+    radios = [r for r in at.radio if r.key and r.key.startswith("teach-")]
+    assert len(radios) == 10 and all(r.value == "skip" for r in radios)
+    for radio, label in zip(radios[:3], ("negative", "positive", "neutral"), strict=True):
+        radio.set_value(label)
+    next(b for b in at.button if b.label == "Save these labels and retrain").click().run()
+    assert not at.exception
+    stored = current_labels(own_trained)
+    assert sorted(stored["label"]) == ["negative", "neutral", "positive"]
+    assert set(stored["review_id"]) == {r.key.removeprefix("teach-") for r in radios[:3]}
+    started = runs.latest(own_trained, ("sentiment",))
+    assert started is not None and started.models == ["sentiment"]
+    assert runs.wait(own_trained, started.run_id, timeout=300).status == "done"
+    at.run()
+    assert _metric(at, "Labelled by your team") == "3"
+    asked_again = {r.key for r in at.radio if r.key and r.key.startswith("teach-")}
+    assert not asked_again & {r.key for r in radios[:3]}  # labelled reviews are not asked again
+    assert any(b.label == "Download your labels (CSV)" for b in at.get("download_button"))
