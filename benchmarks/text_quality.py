@@ -159,5 +159,232 @@ def topics() -> dict:
     }
 
 
+def _rated(path: Path) -> tuple[list[str], np.ndarray]:
+    """De-duplicated "summary. reviewText" texts and their stars."""
+    seen, texts, stars = set(), [], []
+    for r in _reviews(path):
+        text = f"{r.get('summary') or ''}. {r.get('reviewText') or ''}"
+        if text not in seen:
+            seen.add(text)
+            texts.append(text)
+            stars.append(float(r["overall"]))
+    return texts, np.array(stars)
+
+
+def _short_balanced(path: Path, seed: int = 42) -> tuple[list[str], np.ndarray]:
+    """Review bodies of at most 30 words: every 1-2 star one and as many random 5-star ones (1 = positive)."""
+    short = [
+        (r["reviewText"], r["overall"])
+        for r in _reviews(path)
+        if r.get("reviewText") and len(r["reviewText"].split()) <= 30 and r["overall"] != 3
+    ]
+    negative = [t for t, s in short if s <= 2]
+    positive_pool = [t for t, s in short if s == 5]
+    rng = np.random.default_rng(seed)
+    positive = [positive_pool[i] for i in rng.choice(len(positive_pool), len(negative), replace=False)]
+    return negative + positive, np.r_[np.zeros(len(negative)), np.ones(len(positive))]
+
+
+def _tweets() -> tuple[list[str], np.ndarray]:
+    import pandas as pd
+
+    frame = pd.read_csv(DATA / "twitter-us-airline-sentiment" / "Tweets.csv", dtype=str, keep_default_na=False)
+    classes = {"negative": 0, "neutral": 1, "positive": 2}
+    return frame["text"].tolist(), frame["airline_sentiment"].map(classes).to_numpy(dtype=int)
+
+
+def _tweets_polar_balanced(seed: int = 42) -> tuple[list[str], np.ndarray]:
+    texts, labels = _tweets()
+    negative = [t for t, y in zip(texts, labels, strict=True) if y == 0]
+    positive = [t for t, y in zip(texts, labels, strict=True) if y == 2]
+    rng = np.random.default_rng(seed)
+    negative = [negative[i] for i in rng.choice(len(negative), len(positive), replace=False)]
+    return negative + positive, np.r_[np.zeros(len(negative)), np.ones(len(positive))]
+
+
+RATED = {
+    "musical_instruments": DATA / "amazon-musical-instruments" / "reviews_Musical_Instruments_5.json.gz",
+    "gift_cards": DATA / "amazon-gift-cards" / "Gift_Cards_5.json.gz",
+}
+
+
+def in_domain() -> dict:
+    """Every rated set: 80/20 split by stars (seed 42), the model `train` would choose, binary macro-F1
+    (stars 1-2 vs 4-5) against the fixed baseline trained on the same part. Target: >= 1.05x on every set."""
+    from sklearn.metrics import f1_score
+    from sklearn.model_selection import train_test_split
+
+    from core.sentiment.models import MODELS
+    from core.sentiment.service import _best, compare_models, stars_to_labels
+
+    out = {}
+    for name, path in RATED.items():
+        texts, stars = _rated(path)
+        train, test = train_test_split(np.arange(len(texts)), test_size=0.2, stratify=stars, random_state=42)
+        train_texts = [texts[i] for i in train]
+        chosen = _best(compare_models(train_texts, stars[train], seed=42))
+        model = MODELS[chosen]().fit(train_texts, stars_to_labels(stars[train]))
+        polar_train, polar_test = train[stars[train] != 3], test[stars[test] != 3]
+        baseline = _baseline([texts[i] for i in polar_train], (stars[polar_train] >= 4).astype(int))
+        truth, test_texts = (stars[polar_test] >= 4).astype(int), [texts[i] for i in polar_test]
+        served = f1_score(truth, (model.score(test_texts) > 0).astype(int), average="macro")
+        fixed = f1_score(truth, baseline.predict(test_texts), average="macro")
+        out[name] = {
+            "reviews": len(texts),
+            "test_polar": len(polar_test),
+            "chosen": chosen,
+            "served": round(float(served), 4),
+            "baseline": round(float(fixed), 4),
+            "ratio": round(float(served / fixed), 3),
+            "target": 1.05,
+        }
+    return out
+
+
+def cross_domain() -> dict:
+    """Train as `train` would on each rated set; accuracy on the other sets' short balanced reviews and the
+    airline tweets (negative vs positive, balanced), VADER on the same texts; the served model's domain shift."""
+    from sklearn.metrics import accuracy_score
+
+    from core.sentiment.models import MODELS, VaderModel
+    from core.sentiment.service import _best, compare_models, stars_to_labels
+
+    targets = {name: _short_balanced(path) for name, path in RATED.items()}
+    targets["airline_tweets"] = _tweets_polar_balanced()
+    vader = VaderModel()
+    out = {}
+    for source, path in RATED.items():
+        texts, stars = _rated(path)
+        chosen = _best(compare_models(texts, stars, seed=42, names=("vader", "adaptive", "linear")))
+        model = MODELS[chosen]().fit(texts, stars_to_labels(stars))
+        rows = {}
+        for target, (target_texts, truth) in targets.items():
+            if target == source:
+                continue
+            rows[target] = {
+                "texts": len(target_texts),
+                "served": round(float(accuracy_score(truth, model.score(target_texts) > 0)), 4),
+                "vader": round(float(accuracy_score(truth, vader.score(target_texts) > 0)), 4),
+                "domain_shift": round(model.batch_shift(target_texts), 3) if hasattr(model, "batch_shift") else None,
+            }
+        out[source] = {"chosen": chosen, "targets": rows}
+    return out
+
+
+def teaching(
+    budgets: tuple[int, ...] = (0, 100, 200, 500), batch: int = 25, seed: int = 42, explore: float | None = None
+) -> dict:
+    """Airline tweets, 3-class macro-F1 on a held-out 30% after the marketer labels N tweets of the other 70%:
+    chosen by the tool (least certain first, in batches, retraining after each as the page does) or at random.
+    Each retrain chooses its model as `train` does with labels (cross-validated on them)."""
+    from sklearn.metrics import f1_score
+    from sklearn.model_selection import train_test_split
+
+    from core.sentiment.labels import least_certain
+    from core.sentiment.models import MODELS, VaderModel
+    from core.sentiment.service import MIN_TAUGHT, _best, cross_validate_taught
+
+    texts, labels = _tweets()
+    pool, test = train_test_split(np.arange(len(texts)), test_size=0.3, stratify=labels, random_state=seed)
+    pool_texts, test_texts = [texts[i] for i in pool], [texts[i] for i in test]
+
+    def served(chosen_ids: list[int]):  # noqa: ANN202 - a SentimentModel
+        taught = labels[pool][chosen_ids]
+        if len(chosen_ids) < MIN_TAUGHT or len(set(taught)) < 2:
+            return VaderModel(), "vader"
+        chosen_texts = [pool_texts[i] for i in chosen_ids]
+        every = np.ones(len(taught), dtype=bool)  # the whole pool is the feedback words are learned from, as in train
+        name = _best(cross_validate_taught(chosen_texts, taught, every, seed=seed, unlabelled=pool_texts))
+        model = VaderModel() if name == "vader" else MODELS[name]().fit_with(chosen_texts, taught, pool_texts)
+        return model, name
+
+    def quality(model) -> float:  # noqa: ANN001
+        return round(float(f1_score(labels[test], model.predict(test_texts), average="macro")), 4)
+
+    results: dict[str, dict] = {"tool": {}, "random": {}}
+    rng = np.random.default_rng(seed)
+    random_order = rng.permutation(len(pool)).tolist()
+    for budget in budgets:
+        model, name = served(random_order[:budget])
+        results["random"][str(budget)] = {"macro_f1": quality(model), "model": name}
+    chosen: list[int] = []
+    model, name = VaderModel(), "vader"
+    for budget in budgets:
+        while len(chosen) < budget:
+            remaining = np.setdiff1d(np.arange(len(pool)), chosen)
+            texts_left = [pool_texts[i] for i in remaining]
+            order, _, _ = least_certain(
+                model, texts_left, min(batch, budget - len(chosen)), explore, seed + len(chosen)
+            )
+            chosen += remaining[order].tolist()
+            model, name = served(chosen)
+        results["tool"][str(budget)] = {"macro_f1": quality(model), "model": name}
+    return {
+        "tweets": len(texts),
+        "pool": len(pool),
+        "test": len(test),
+        "batch": batch,
+        **results,
+        "targets": {"0": 0.60, "200_tool": 0.70},
+    }
+
+
+def complaints() -> dict:
+    """Topics on the airline tweets (no product, no rating), chosen as `train` chooses them, against the human
+    complaint reasons of the negative tweets: normalised mutual information between each tweet's main topic and
+    its reason, for the served topics and for plain gensim LDA with the same number of topics (same corpus)."""
+    import pandas as pd
+    from sklearn.metrics import normalized_mutual_info_score
+
+    from core.topics.models import fit_lda
+    from core.topics.service import choose, prepare, search
+
+    frame = pd.read_csv(DATA / "twitter-us-airline-sentiment" / "Tweets.csv", dtype=str, keep_default_na=False)
+    texts = frame["text"].tolist()
+    started = time.perf_counter()
+    pipeline, corpus = prepare(texts)
+    candidates, fits = search(corpus, seed=42)
+    best = choose(candidates)
+    seconds = time.perf_counter() - started
+    reasons = frame["negativereason"].to_numpy()
+    judged = (frame["airline_sentiment"].to_numpy() == "negative") & ~np.isin(reasons, ["", "Can't Tell"])
+
+    def agreement(doc_topics: np.ndarray) -> float:
+        has_topic = judged & (doc_topics.sum(axis=1) > 0)
+        main = doc_topics[has_topic].argmax(axis=1)
+        return round(float(normalized_mutual_info_score(reasons[has_topic], main)), 4)
+
+    chosen = fits[(best.method, best.k)]
+    plain = fit_lda(corpus, best.k, seed=42, exclusive=False)
+    main = chosen.doc_topics.argmax(axis=1)
+    by_reason = {}
+    for reason in sorted(set(reasons[judged])):
+        mask = judged & (reasons == reason) & (chosen.doc_topics.sum(axis=1) > 0)
+        top = int(np.bincount(main[mask], minlength=best.k).argmax())
+        by_reason[reason] = {
+            "tweets": int(mask.sum()),
+            "main_topic": " · ".join(pipeline.surface(corpus.terms[i]) for i in chosen.top_terms[top][:4]),
+            "share_in_it": round(float((main[mask] == top).mean()), 3),
+        }
+    return {
+        "tweets": len(texts),
+        "judged_negative": int(judged.sum()),
+        "chosen": {"method": best.method, "k": best.k, "npmi": best.npmi},
+        "nmi_with_reasons": {"served": agreement(chosen.doc_topics), "plain_lda": agreement(plain.doc_topics)},
+        "search_seconds": round(seconds, 1),
+        "topics": [" · ".join(pipeline.surface(corpus.terms[i]) for i in ids[:6]) for ids in chosen.top_terms],
+        "by_reason": by_reason,
+    }
+
+
 if __name__ == "__main__":
-    print(json.dumps({"benchmark": "text_quality", "sentiment": sentiment(), "topics": topics()}))
+    runners = {
+        "sentiment": sentiment,
+        "in_domain": in_domain,
+        "cross_domain": cross_domain,
+        "teaching": teaching,
+        "complaints": complaints,
+        "topics": topics,
+    }
+    parts = sys.argv[1:] or list(runners)
+    print(json.dumps({"benchmark": "text_quality", **{part: runners[part]() for part in parts}}))

@@ -400,10 +400,17 @@ class AdaptiveModel(SentimentModel):
         slots = self.learned_.slots(tokens)
         shift = self._batch_shift(self._coverage(*slots))
         if shift == 0:
-            return self.learned_.proba(texts, slots)
+            return self._store_proba(texts, tokens, slots)
         if shift == 1:
             return self.general_proba(texts, tokens)
-        return (1 - shift) * self.learned_.proba(texts, slots) + shift * self.general_proba(texts, tokens)
+        return (1 - shift) * self._store_proba(texts, tokens, slots) + shift * self.general_proba(texts, tokens)
+
+    def _store_proba(
+        self, texts: Sequence[str], tokens: Sequence[list[str]], slots: tuple[np.ndarray, np.ndarray]
+    ) -> np.ndarray:
+        """What the parts that learned the store's own words say."""
+        del tokens
+        return self.learned_.proba(texts, slots)
 
     def params(self) -> dict:
         return {
@@ -427,27 +434,39 @@ class AdaptiveModel(SentimentModel):
         self.general_classes_ = arrays["general_classes"]
 
 
-class SelfTrainedModel(AdaptiveModel):
-    """The adaptive model, fitted again with its own most confident calls on the unlabelled feedback.
+class SemiSupervisedModel(AdaptiveModel):
+    """The adaptive model, plus what the feedback nobody labelled teaches: for few labels.
 
-    For a store whose feedback has few labels (the marketer's): fitted on the labels, it labels the
-    rest, keeps the SELF_TRAINED_SHARE it is surest of within each class (so a rare class keeps its
-    share), and is fitted once more on both. Served only when the cross-validation on the labels says
-    it beats the plain adaptive model. On 200 random airline-tweet labels: macro-F1 0.60 -> 0.63.
+    Two things are learned from the unlabelled texts. Word vectors (gensim Word2Vec over every
+    text, labelled or not), so "delayed" lands near "cancelled" before any label says so; a
+    logistic regression over each text's mean vector joins the linear model as the store part
+    (their probabilities averaged). And self-training: fitted on the labels, the model labels the
+    rest, keeps the SELF_TRAINED_SHARE it is surest of within each class (a rare class keeps its
+    share) and is fitted once more on both. Served only when cross-validation on the labels says it
+    beats the others. On 200 random airline-tweet labels (3 seeds): macro-F1 0.60 (adaptive) ->
+    0.63 (self-training) -> 0.66 (with the word vectors).
     """
 
-    name = "self_trained"
+    name = "semi_supervised"
     label = "Store words + word lists + unlabelled feedback"
     SELF_TRAINED_SHARE = 0.3
     MAX_UNLABELLED = 20_000
+    VECTOR_SIZE = 100
 
     def fit_with(self, texts: Sequence[str], labels: np.ndarray, unlabelled: Sequence[str] = ()) -> Self:
-        super().fit(texts, labels)
-        pool = list(unlabelled)
+        """`unlabelled`: the feedback's texts (labelled ones among them are fine: only words are read from them)."""
+        texts, labels = list(texts), np.asarray(labels)
+        corpus = list(dict.fromkeys([*unlabelled, *texts]))  # the feedback first: the same for every CV fold
+        if len(corpus) > self.MAX_UNLABELLED:
+            rng = np.random.default_rng(0)
+            corpus = [corpus[i] for i in np.sort(rng.choice(len(corpus), self.MAX_UNLABELLED, replace=False))]
+        self.vocabulary_, self.vectors_ = word_vectors(corpus, self.VECTOR_SIZE)
+        self._index_of = None
+        seen = set(texts)
+        pool = [t for t in corpus if t not in seen]
+        self._fit_parts(texts, labels)
         if not pool:
             return self
-        if len(pool) > self.MAX_UNLABELLED:
-            pool = [pool[i] for i in np.random.default_rng(0).choice(len(pool), self.MAX_UNLABELLED, replace=False)]
         p = self.proba(pool)
         guess, top = p.argmax(axis=1), np.sort(p, axis=1)
         certainty = top[:, -1] - top[:, -2]
@@ -457,7 +476,94 @@ class SelfTrainedModel(AdaptiveModel):
                 for c, n in enumerate(np.bincount(guess, minlength=3))
             ]
         )
-        return super().fit([*texts, *(pool[i] for i in keep)], np.r_[np.asarray(labels), guess[keep]])
+        self._fit_parts([*texts, *(pool[i] for i in keep)], np.r_[labels, guess[keep]])
+        return self
+
+    def fit(self, texts: Sequence[str], labels: np.ndarray) -> Self:
+        return self.fit_with(texts, labels)
+
+    def _fit_parts(self, texts: list[str], labels: np.ndarray) -> None:
+        from sklearn.linear_model import LogisticRegression
+
+        super().fit(texts, labels)
+        embedding = LogisticRegression(C=10.0, class_weight="balanced", max_iter=3000)
+        embedding.fit(self._embed(self.learned_.tokens(texts)), labels)
+        self.embedding_coef_ = embedding.coef_.astype(np.float32)
+        self.embedding_intercept_ = embedding.intercept_.astype(np.float32)
+        self.embedding_classes_ = embedding.classes_
+
+    def _embed(self, tokens: Sequence[list[str]]) -> np.ndarray:
+        """Each text's mean word vector, unit length (zero for a text with no known word)."""
+        index = self._index()
+        ids = [[index[t] for t in ts if t in index] for ts in tokens]
+        lengths = np.fromiter(map(len, ids), dtype=np.int64, count=len(ids))
+        counts = sp.csr_matrix(
+            (
+                np.ones(int(lengths.sum()), dtype=np.float32),
+                np.fromiter(chain.from_iterable(ids), dtype=np.int64),
+                np.r_[0, np.cumsum(lengths)],
+            ),
+            shape=(len(ids), len(self.vocabulary_)),
+        )
+        summed = np.asarray(counts @ self.vectors_)
+        norms = np.linalg.norm(summed, axis=1, keepdims=True)
+        return summed / np.maximum(norms, 1e-9)
+
+    def _index(self) -> dict[str, int]:
+        if getattr(self, "_index_of", None) is None:
+            self._index_of = {w: i for i, w in enumerate(self.vocabulary_)}
+        return self._index_of
+
+    def _store_proba(
+        self, texts: Sequence[str], tokens: Sequence[list[str]], slots: tuple[np.ndarray, np.ndarray]
+    ) -> np.ndarray:
+        logits = self._embed(tokens) @ self.embedding_coef_.T + self.embedding_intercept_
+        embedding = _softmax_into_three(logits, self.embedding_classes_)
+        return (self.learned_.proba(texts, slots) + embedding) / 2
+
+    def arrays(self) -> dict[str, np.ndarray]:
+        embedding = {
+            "embedding_coef": self.embedding_coef_,
+            "embedding_intercept": self.embedding_intercept_,
+            "embedding_classes": self.embedding_classes_,
+        }
+        return {
+            **super().arrays(),
+            **embedding,
+            "vocabulary": np.array(self.vocabulary_, dtype=str),
+            "vectors": self.vectors_,
+        }
+
+    def restore(self, arrays: dict[str, np.ndarray], params: dict) -> None:
+        super().restore(arrays, params)
+        self.vocabulary_, self.vectors_, self._index_of = arrays["vocabulary"].tolist(), arrays["vectors"], None
+        self.embedding_coef_, self.embedding_intercept_ = arrays["embedding_coef"], arrays["embedding_intercept"]
+        self.embedding_classes_ = arrays["embedding_classes"]
+
+
+_VECTORS: dict[tuple[str, int], tuple[list[str], np.ndarray]] = {}  # the last corpus's vectors (CV folds share it)
+
+
+def word_vectors(texts: Sequence[str], size: int, seed: int = 42) -> tuple[list[str], np.ndarray]:
+    """Word2Vec (skip-gram) over `texts`' negation-marked words: the vocabulary and its vectors (float32).
+
+    The same corpus gives the same vectors: the last one is kept, so the folds of a cross-validation
+    (the same feedback, other labels) train them once."""
+    import hashlib
+
+    from gensim.models import Word2Vec
+
+    key = (hashlib.sha1("\x00".join(texts).encode()).hexdigest(), size)
+    if key not in _VECTORS:
+        sentences = LinearModel().tokens(texts)
+        try:
+            model = Word2Vec(sentences, vector_size=size, window=5, min_count=2, sg=1, epochs=10, seed=seed, workers=2)
+            found = list(model.wv.index_to_key), model.wv.vectors.astype(np.float32)
+        except RuntimeError:  # no word occurs twice: nothing to learn vectors from
+            found = [], np.zeros((0, size), dtype=np.float32)
+        _VECTORS.clear()
+        _VECTORS[key] = found
+    return _VECTORS[key]
 
 
 def _softmax_into_three(logits: np.ndarray, classes: np.ndarray) -> np.ndarray:
@@ -474,7 +580,7 @@ def _softmax_into_three(logits: np.ndarray, classes: np.ndarray) -> np.ndarray:
 
 
 MODELS: dict[str, type[SentimentModel]] = {
-    m.name: m for m in (VaderModel, LinearModel, AdaptiveModel, SelfTrainedModel, NeuralModel)
+    m.name: m for m in (VaderModel, LinearModel, AdaptiveModel, SemiSupervisedModel, NeuralModel)
 }
 
 

@@ -75,7 +75,7 @@ def review_texts(ws: Workspace) -> pd.DataFrame:
 MODEL_ORDER = ("vader", "adaptive", "linear", "neural")  # cheapest (or most general) first: it wins a tie
 MIN_TAUGHT = 25  # labels from the marketer before they, not the stars, decide which model serves
 FOLDS = 5
-TAUGHT_MODELS = ("vader", "adaptive", "linear", "self_trained")  # cross-validated FOLDS times: no neural model
+TAUGHT_MODELS = ("vader", "adaptive", "linear", "semi_supervised")  # cross-validated FOLDS times: no neural model
 
 
 def compare_models(
@@ -212,21 +212,22 @@ def train_sentiment(
     ws: Workspace,
     seed: int = 42,
     progress: Progress | None = None,
-    models: Sequence[str] = MODEL_ORDER,
+    models: Sequence[str] | None = None,
 ) -> SentimentRun:
+    """`models`: the candidates (default: MODEL_ORDER on star ratings, TAUGHT_MODELS on the marketer's labels)."""
     report = progress or (lambda _f, _m: None)
     started = time.perf_counter()
     reviews = training_frame(ws)
     if reviews.empty:
         raise PersonaLensError("sentiment needs reviews with some text; this workspace has none. Upload reviews first.")
     labelled = reviews[reviews["label"] >= 0]
-    unlabelled = reviews.loc[reviews["label"] < 0, "text"].drop_duplicates().tolist()
+    feedback = reviews["text"].drop_duplicates().tolist()  # what a model may learn words from (no labels)
     taught = int(labelled["taught"].sum())
     counts = np.bincount(labelled["label"].to_numpy(), minlength=3)
     taught_counts = np.bincount(labelled.loc[labelled["taught"], "label"].to_numpy(), minlength=3)
     quality = None
     if taught >= MIN_TAUGHT and (taught_counts > 0).sum() >= 2:
-        names = [m for m in models if m in TAUGHT_MODELS]
+        names = TAUGHT_MODELS if models is None else [m for m in models if m in TAUGHT_MODELS]
         comparison = cross_validate_taught(
             labelled["text"].tolist(),
             labelled["label"].to_numpy(),
@@ -234,7 +235,7 @@ def train_sentiment(
             seed,
             lambda f, m: report(0.05 + 0.6 * f, m),
             names,
-            unlabelled,
+            feedback,
         )
         chosen = _best(comparison)
         quality = quality_in_words(next(c for c in comparison if c.name == chosen), taught)
@@ -249,7 +250,7 @@ def train_sentiment(
             labelled["label"].to_numpy(),
             seed,
             lambda f, m: report(0.05 + 0.6 * f, m),
-            models,
+            MODEL_ORDER if models is None else models,
         )
         chosen = _best(comparison)
         taught_note = f" and {taught:,} labels of yours" if taught else ""
@@ -271,7 +272,7 @@ def train_sentiment(
         model: SentimentModel = VaderModel()
     else:
         report(0.7, f"training {MODELS[chosen].label} on every labelled review")
-        model = MODELS[chosen]().fit_with(labelled["text"].tolist(), labelled["label"].to_numpy(), unlabelled)
+        model = MODELS[chosen]().fit_with(labelled["text"].tolist(), labelled["label"].to_numpy(), feedback)
     report(0.85, f"scoring {len(reviews):,} reviews")
     scored = score_texts(model, reviews["text"].tolist())
     scores, labels = scored["sentiment_score"].to_numpy(), scored["sentiment_label"].to_numpy()

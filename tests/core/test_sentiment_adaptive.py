@@ -82,3 +82,28 @@ def test_save_and_load_give_the_same_scores(fitted: AdaptiveModel, tmp_path: Pat
     loaded = MODELS["adaptive"].load(tmp_path / "m")
     np.testing.assert_allclose(loaded.proba(texts), fitted.proba(texts), atol=1e-6)
     assert loaded.batch_shift(texts) == fitted.batch_shift(texts)
+
+
+def test_unlabelled_feedback_teaches_the_semi_supervised_model_and_it_round_trips(tmp_path: Path) -> None:
+    frame = pd.read_csv(TWEETS, dtype=str, keep_default_na=False).drop_duplicates("text")
+    classes = frame["airline_sentiment"].map({"negative": 0, "neutral": 1, "positive": 2}).to_numpy()
+    texts = frame["text"].tolist()
+    rng = np.random.default_rng(3)
+    order = rng.permutation(len(texts))
+    labelled, test = order[:150], order[-2000:]
+    feedback = [texts[i] for i in order[:-2000]]  # what the workspace holds, labelled or not
+
+    def macro_f1(model) -> float:  # noqa: ANN001
+        from sklearn.metrics import f1_score
+
+        return f1_score(classes[test], model.predict([texts[i] for i in test]), average="macro")
+
+    few = ([texts[i] for i in labelled], classes[labelled])
+    plain = AdaptiveModel().fit(*few)
+    semi = MODELS["semi_supervised"]().fit_with(*few, feedback)
+    assert len(semi.vocabulary_) > 1000  # words learned from feedback nobody labelled
+    assert macro_f1(semi) > macro_f1(plain) + 0.02
+    semi.save(tmp_path / "m")
+    loaded = MODELS["semi_supervised"].load(tmp_path / "m")
+    sample = [texts[i] for i in test[:200]]
+    np.testing.assert_allclose(loaded.proba(sample), semi.proba(sample), atol=1e-6)

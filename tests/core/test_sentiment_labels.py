@@ -13,7 +13,7 @@ from core import registry
 from core.auth import PermissionDenied, User
 from core.errors import PersonaLensError
 from core.sentiment import labels as taught
-from core.sentiment.service import MIN_TAUGHT, load_sentiment, run_info, train_sentiment
+from core.sentiment.service import MIN_TAUGHT, TAUGHT_MODELS, load_sentiment, run_info, train_sentiment
 from core.workspace import Workspace, create_workspace
 from tests.conftest import SHARED_DATA
 
@@ -74,7 +74,7 @@ def test_a_retrain_learns_from_labels_and_says_how_well_it_agrees(feedback) -> N
     after = train_sentiment(ws)
     info = run_info(ws)
     assert info["taught"] == 150 and info["quality"].startswith("On the 150 reviews you labelled")
-    assert {c["name"] for c in info["comparison"]} == {"vader", "adaptive", "linear"}
+    assert {c["name"] for c in info["comparison"]} == set(TAUGHT_MODELS)
     best = max(c["macro_f1"] for c in info["comparison"])
     vader = next(c["macro_f1"] for c in info["comparison"] if c["name"] == "vader")
     assert after.chosen != "vader" or best == vader
