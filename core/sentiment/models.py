@@ -19,7 +19,6 @@ import json
 import os
 import re
 from abc import ABC, abstractmethod
-from collections import Counter
 from collections.abc import Sequence
 from itertools import chain
 from pathlib import Path
@@ -202,16 +201,17 @@ class LinearModel(SentimentModel):
         lexicon = np.c_[words @ np.maximum(self.lexicon_, 0), words @ np.minimum(self.lexicon_, 0)] * 3.0
         return sp.hstack([words, sp.csr_matrix(lexicon)]).tocsr()
 
-    def fit(self, texts: Sequence[str], labels: np.ndarray) -> Self:
+    def fit(self, texts: Sequence[str], labels: np.ndarray, slots: tuple[np.ndarray, np.ndarray] | None = None) -> Self:
+        """`slots` (from `slots(tokens(texts))`) when the caller has them already."""
         from sklearn.linear_model import LogisticRegression
 
         self.hasher_ = self._hasher()
-        counts = self._counts(texts)
+        counts = self._counts(texts, slots)
         df = np.bincount(counts.indices, minlength=self.n_features)
         idf = np.log((1 + len(texts)) / (1 + df)) + 1
         self.idf_ = np.where(df >= self.min_df, idf, 0.0).astype(np.float32)  # n-grams seen once are noise
         self.lexicon_ = self._lexicon_weights()
-        features = self._features(texts)
+        features = self._features(texts, slots)
         used = np.flatnonzero(np.r_[self.idf_ > 0, True, True])  # fit on the slots in use, then spread back
         model = LogisticRegression(C=self.c, class_weight="balanced", max_iter=3000)
         model.fit(features[:, used], labels)
@@ -344,23 +344,28 @@ class AdaptiveModel(SentimentModel):
 
         from core.text.lexicons import general_features
 
-        self.learned_ = LinearModel(c=self.c).fit(texts, labels)
+        self.learned_ = LinearModel(c=self.c)
+        tokens = self.learned_.tokens(texts)  # once, for all three parts
+        slots = self.learned_.slots(tokens)
+        self.learned_.fit(texts, labels, slots)
         # no intercept: a text with no general signal stays undecided instead of taking the store's prior
         general = LogisticRegression(C=self.general_c, class_weight="balanced", fit_intercept=False, max_iter=2000)
-        general.fit(general_features(texts), labels)
+        general.fit(general_features(texts, tokens), labels)
         self.general_coef_ = general.coef_.astype(np.float32)
         self.general_intercept_ = general.intercept_.astype(np.float32)
         self.general_classes_ = general.classes_
-        self.reference_coverage_ = self._held_out_coverage(texts)
+        self.reference_coverage_ = self._held_out_coverage(*slots)
         return self
 
-    def _held_out_coverage(self, texts: Sequence[str]) -> float:
+    def _held_out_coverage(self, words: np.ndarray, lengths: np.ndarray) -> float:
         """The mean share of known words a new text from the same store has: each training text's
         words counted as known only if enough *other* texts have them (its own occurrence left out)."""
-        tokens = self.learned_.tokens(texts)
-        df = Counter(chain.from_iterable(set(ts) for ts in tokens))
-        shares = [sum(df[t] - 1 >= self.learned_.min_df for t in ts) / len(ts) for ts in tokens if ts]
-        return float(np.mean(shares)) if shares else 1.0
+        doc = np.repeat(np.arange(len(lengths)), lengths)
+        pairs = np.unique(doc * self.learned_.n_features + words.astype(np.int64))  # each word once per text
+        df = np.bincount(pairs % self.learned_.n_features, minlength=self.learned_.n_features)
+        known = np.bincount(doc, weights=df[words.astype(np.int64)] - 1 >= self.learned_.min_df, minlength=len(lengths))
+        shares = known[lengths > 0] / lengths[lengths > 0]
+        return float(shares.mean()) if len(shares) else 1.0
 
     def coverage(self, texts: Sequence[str]) -> np.ndarray:
         """Share of each text's words that the linear model learned a weight for (1.0 for a text without words)."""
