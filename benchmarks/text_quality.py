@@ -237,8 +237,18 @@ def in_domain() -> dict:
             "baseline": round(float(fixed), 4),
             "ratio": round(float(served / fixed), 3),
             "target": 1.05,
+            "served_ece": _calibration_error(model.proba(test_texts), truth),
         }
     return out
+
+
+def _calibration_error(proba: np.ndarray, positive: np.ndarray, bins: int = 10) -> float:
+    """Expected calibration error of P(positive | not neutral) on negative/positive texts: the mean gap,
+    weighted by bin size, between the stated probability and the share that is positive (0 = calibrated)."""
+    stated = proba[:, 2] / np.maximum(proba[:, 0] + proba[:, 2], 1e-9)
+    which = np.minimum((stated * bins).astype(int), bins - 1)
+    gaps = [abs(stated[which == b].mean() - positive[which == b].mean()) * (which == b).mean() for b in set(which)]
+    return round(float(sum(gaps)), 4)
 
 
 def cross_domain() -> dict:
@@ -264,6 +274,7 @@ def cross_domain() -> dict:
             rows[target] = {
                 "texts": len(target_texts),
                 "served": round(float(accuracy_score(truth, model.score(target_texts) > 0)), 4),
+                "served_ece": _calibration_error(model.proba(target_texts), truth),
                 "vader": round(float(accuracy_score(truth, vader.score(target_texts) > 0)), 4),
                 "domain_shift": round(model.batch_shift(target_texts), 3) if hasattr(model, "batch_shift") else None,
             }

@@ -88,3 +88,26 @@ def test_teach_asks_about_uncertain_reviews_stores_answers_and_retrains(own_trai
     asked_again = {r.key for r in at.radio if r.key and r.key.startswith("teach-")}
     assert not asked_again & {r.key for r in radios[:3]}  # labelled reviews are not asked again
     assert any(b.label == "Download your labels (CSV)" for b in at.get("download_button"))
+
+
+def test_feedback_without_stars_shows_complaint_topics_and_no_star_filter(empty_home: Path) -> None:
+    import pandas as pd
+
+    from core.sentiment.service import train_sentiment
+    from core.topics.service import train_topics
+    from tests.conftest import SHARED_DATA
+
+    tweets = pd.read_csv(SHARED_DATA / "twitter-us-airline-sentiment" / "Tweets.csv", dtype=str, keep_default_na=False)
+    tweets = tweets.drop_duplicates("text").sample(1500, random_state=3)
+    ws = create_workspace(empty_home / "airline")
+    ws.commit({"reviews": tweets.assign(review_id=[f"t{i}" for i in range(len(tweets))])[["review_id", "text"]]})
+    train_sentiment(ws)
+    train_topics(ws, n_topics=6)
+    at = open_page("pages/sentiment.py", "airline")
+    assert not at.exception
+    assert not [m for m in at.multiselect if m.label in ("Stars", "Categories", "Personas")]
+    assert any("VADER word list" in c.value for c in at.caption)
+    open_tab(at, "text-tab", "What moves ratings")
+    assert not at.exception
+    assert any("Which topics come with complaints" in m.value for m in at.markdown)
+    assert len(at.get("plotly_chart")) == 1
