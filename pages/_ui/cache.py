@@ -243,8 +243,7 @@ def _drivers(path: str, key: Key) -> pd.DataFrame:
     from core.topics.drivers import key_drivers, review_matrix
 
     ws = Workspace(Path(path))
-    found = topics_service.topics(ws)
-    return key_drivers(review_matrix(ws), dict(zip(found["id"].tolist(), found["label"].tolist(), strict=True)))
+    return key_drivers(review_matrix(ws), _topic_names(ws))
 
 
 def key_drivers(ws: Workspace) -> pd.DataFrame:
@@ -257,8 +256,12 @@ def _complaints(path: str, key: Key) -> pd.DataFrame:
     from core.topics.drivers import complaint_drivers, review_matrix
 
     ws = Workspace(Path(path))
+    return complaint_drivers(review_matrix(ws), _topic_names(ws))
+
+
+def _topic_names(ws: Workspace) -> dict[int, str]:
     found = topics_service.topics(ws)
-    return complaint_drivers(review_matrix(ws), dict(zip(found["id"].tolist(), found["label"].tolist(), strict=True)))
+    return dict(zip(found["id"].tolist(), found["label"].tolist(), strict=True))
 
 
 def complaint_drivers(ws: Workspace) -> pd.DataFrame:
