@@ -54,7 +54,7 @@ def sentiment() -> dict:
     from sklearn.model_selection import train_test_split
 
     from core.sentiment.models import MODELS, VaderModel, score_many
-    from core.sentiment.service import TIE, compare_models, stars_to_labels
+    from core.sentiment.service import choose_model, compare_models, stars_to_labels
 
     rows = _reviews(DATA / "amazon-musical-instruments" / "reviews_Musical_Instruments_5.json.gz")
     seen, texts, stars = set(), [], []
@@ -67,9 +67,7 @@ def sentiment() -> dict:
     texts_arr, stars_arr = np.array(texts, dtype=object), np.array(stars)
     train, test = train_test_split(np.arange(len(texts)), test_size=0.2, stratify=stars_arr, random_state=42)
     comparison = compare_models(texts_arr[train].tolist(), stars_arr[train], seed=42)
-    scored = [c for c in comparison if c.error is None]
-    best = max(c.macro_f1 for c in scored)
-    chosen = next(c.name for c in scored if c.macro_f1 >= best - TIE)
+    chosen = choose_model(comparison)
     model = MODELS[chosen]().fit(texts_arr[train].tolist(), stars_to_labels(stars_arr[train]))
     polar_train = train[stars_arr[train] != 3]
     polar_test = test[stars_arr[test] != 3]
@@ -215,14 +213,14 @@ def in_domain() -> dict:
     from sklearn.model_selection import train_test_split
 
     from core.sentiment.models import MODELS
-    from core.sentiment.service import _best, compare_models, stars_to_labels
+    from core.sentiment.service import choose_model, compare_models, stars_to_labels
 
     out = {}
     for name, path in RATED.items():
         texts, stars = _rated(path)
         train, test = train_test_split(np.arange(len(texts)), test_size=0.2, stratify=stars, random_state=42)
         train_texts = [texts[i] for i in train]
-        chosen = _best(compare_models(train_texts, stars[train], seed=42))
+        chosen = choose_model(compare_models(train_texts, stars[train], seed=42))
         model = MODELS[chosen]().fit(train_texts, stars_to_labels(stars[train]))
         polar_train, polar_test = train[stars[train] != 3], test[stars[test] != 3]
         baseline = _baseline([texts[i] for i in polar_train], (stars[polar_train] >= 4).astype(int))
@@ -257,7 +255,7 @@ def cross_domain() -> dict:
     from sklearn.metrics import accuracy_score
 
     from core.sentiment.models import MODELS, VaderModel
-    from core.sentiment.service import _best, compare_models, stars_to_labels
+    from core.sentiment.service import choose_model, compare_models, stars_to_labels
 
     targets = {name: _short_balanced(path) for name, path in RATED.items()}
     targets["airline_tweets"] = _tweets_polar_balanced()
@@ -265,7 +263,7 @@ def cross_domain() -> dict:
     out = {}
     for source, path in RATED.items():
         texts, stars = _rated(path)
-        chosen = _best(compare_models(texts, stars, seed=42, names=("vader", "adaptive", "linear")))
+        chosen = choose_model(compare_models(texts, stars, seed=42, names=("vader", "adaptive", "linear")))
         model = MODELS[chosen]().fit(texts, stars_to_labels(stars))
         rows = {}
         for target, (target_texts, truth) in targets.items():
@@ -293,7 +291,7 @@ def teaching(
 
     from core.sentiment.labels import least_certain
     from core.sentiment.models import MODELS, VaderModel
-    from core.sentiment.service import MIN_TAUGHT, _best, cross_validate_taught
+    from core.sentiment.service import MIN_TAUGHT, choose_model, cross_validate_taught
 
     texts, labels = _tweets()
     pool, test = train_test_split(np.arange(len(texts)), test_size=0.3, stratify=labels, random_state=seed)
@@ -305,7 +303,7 @@ def teaching(
             return VaderModel(), "vader"
         chosen_texts = [pool_texts[i] for i in chosen_ids]
         every = np.ones(len(taught), dtype=bool)  # the whole pool is the feedback words are learned from, as in train
-        name = _best(cross_validate_taught(chosen_texts, taught, every, seed=seed, unlabelled=pool_texts))
+        name = choose_model(cross_validate_taught(chosen_texts, taught, every, seed=seed, unlabelled=pool_texts))
         model = VaderModel() if name == "vader" else MODELS[name]().fit_with(chosen_texts, taught, pool_texts)
         return model, name
 

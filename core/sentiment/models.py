@@ -160,7 +160,8 @@ class LinearModel(SentimentModel):
         weights[slots[: len(words)]] = valence
         return weights
 
-    def tokens(self, texts: Sequence[str]) -> list[list[str]]:
+    @staticmethod
+    def tokens(texts: Sequence[str]) -> list[list[str]]:
         """Each text's words, lower case, negation marked: what every feature of this model is made of."""
         return [_TOKEN.findall(mark_negation(t)) for t in texts]
 
@@ -385,6 +386,11 @@ class AdaptiveModel(SentimentModel):
         """The same for a batch as a whole: from its mean share of known words."""
         return self._batch_shift(self.coverage(texts)) if len(texts) else 0.0
 
+    def shifts(self, texts: Sequence[str]) -> tuple[np.ndarray, float]:
+        """`domain_shift` and `batch_shift` at once (the words are counted once)."""
+        coverage = self.coverage(texts)
+        return self._shift(coverage), self._batch_shift(coverage)
+
     def _batch_shift(self, coverage: np.ndarray) -> float:
         return float(self._shift(np.array([coverage.mean()]))[0])
 
@@ -560,7 +566,7 @@ def word_vectors(texts: Sequence[str], size: int, seed: int = 42) -> tuple[list[
 
     key = (hashlib.sha1("\x00".join(texts).encode()).hexdigest(), size)
     if key not in _VECTORS:
-        sentences = LinearModel().tokens(texts)
+        sentences = LinearModel.tokens(texts)
         try:
             model = Word2Vec(sentences, vector_size=size, window=5, min_count=2, sg=1, epochs=10, seed=seed, workers=2)
             found = list(model.wv.index_to_key), model.wv.vectors.astype(np.float32)

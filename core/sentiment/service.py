@@ -179,7 +179,8 @@ def _scores(
     return out
 
 
-def _best(comparison: list[ModelScore]) -> str:
+def choose_model(comparison: list[ModelScore]) -> str:
+    """The model to serve: the first (cheapest, or most general) of those within TIE of the best macro-F1."""
     scored = [c for c in comparison if c.error is None]
     best = max(c.macro_f1 for c in scored)
     return next(c.name for c in scored if c.macro_f1 >= best - TIE)  # the first (cheapest) of the (near) best
@@ -198,6 +199,10 @@ def training_frame(ws: Workspace) -> pd.DataFrame:
     reviews["taught"] = answer.notna().to_numpy()
     reviews["label"] = np.where(reviews["taught"], answer.fillna(-1).to_numpy(dtype=float), from_stars).astype(int)
     return reviews
+
+
+def _listed(comparison: list[ModelScore]) -> str:
+    return "; ".join(f"{c.label} {c.macro_f1:.2f}" for c in comparison if c.error is None)
 
 
 def quality_in_words(score: ModelScore, taught: int) -> str:
@@ -237,11 +242,11 @@ def train_sentiment(
             names,
             feedback,
         )
-        chosen = _best(comparison)
+        chosen = choose_model(comparison)
         quality = quality_in_words(next(c for c in comparison if c.name == chosen), taught)
         note = (
             f"Chosen on your {taught:,} labels (cross-validated): "
-            + "; ".join(f"{c.label} {c.macro_f1:.2f}" for c in comparison if c.error is None)
+            + _listed(comparison)
             + f" macro-F1. Using {MODELS[chosen].label}. {quality}"
         )
     elif len(labelled) >= MIN_RATED and (counts >= MIN_PER_CLASS).sum() >= 2 and counts.min() >= 2:
@@ -252,13 +257,11 @@ def train_sentiment(
             lambda f, m: report(0.05 + 0.6 * f, m),
             MODEL_ORDER if models is None else models,
         )
-        chosen = _best(comparison)
+        chosen = choose_model(comparison)
         taught_note = f" and {taught:,} labels of yours" if taught else ""
         note = (
             f"Compared on {len(labelled) - taught:,} star-rated reviews{taught_note} (1-2 stars negative, 3 neutral, "
-            "4-5 positive): "
-            + "; ".join(f"{c.label} {c.macro_f1:.2f}" for c in comparison if c.error is None)
-            + f" macro-F1. Using {MODELS[chosen].label}."
+            "4-5 positive): " + _listed(comparison) + f" macro-F1. Using {MODELS[chosen].label}."
         )
     else:
         comparison, chosen = [], "vader"
@@ -374,7 +377,8 @@ def score_file(ws: Workspace, source: Path, text_column: str, output: Path) -> F
     frame[["sentiment_label", "sentiment_score"]] = scored.to_numpy()
     shift = None
     if isinstance(model, AdaptiveModel) and texts:
-        frame["domain_shift"] = np.round(model.domain_shift(texts), 3)
-        shift = round(model.batch_shift(texts), 3)
+        per_text, shift = model.shifts(texts)
+        frame["domain_shift"] = np.round(per_text, 3)
+        shift = round(shift, 3)
     write_csv(frame, output)
     return FileScored(len(frame), shift)
