@@ -15,6 +15,7 @@ import pandas as pd
 from sklearn.decomposition import TruncatedSVD
 from sklearn.feature_extraction.text import TfidfVectorizer
 
+from core.budget import Sample, sample_rows
 from core.text.embeddings import doc_centroids
 from core.text.vader import vader_compound
 from core.workspace import Workspace
@@ -32,13 +33,15 @@ class CustomerProfiles:
     `table` columns (index customer_id): orders, monetary, recency_days, tenure_days, avg_order_value,
     basket_size, return_share, price_index (mean log of price paid over the category median),
     review_count, avg_rating, age, gender, occupation, location, top_category, keywords (their most distinctive
-    review words), avg_sentiment (VADER, -1..1, of their reviews).
+    review words), avg_sentiment (VADER, -1..1, of their reviews; of a sample of them beyond the
+    "persona_tone" budget, missing for a customer none of whose reviews was drawn).
     `groups`: feature group name -> numeric DataFrame on the same index.
     """
 
     table: pd.DataFrame
     groups: dict[str, pd.DataFrame] = field(default_factory=dict)
     as_of: pd.Timestamp | None = None
+    samples: list[Sample] = field(default_factory=list)  # what the text part learned from, where it sampled
 
     @property
     def customer_ids(self) -> pd.Index:
@@ -57,7 +60,7 @@ def build_profiles(ws: Workspace, text_components: int = TEXT_COMPONENTS, seed: 
     ]
     mix = categories.reindex(ids).fillna(0.0)
     table["top_category"] = mix.idxmax(axis=1).where(mix.sum(axis=1) > 0) if mix.shape[1] else pd.NA
-    text_vectors, keywords, sentiment = _text(ws, ids, text_components, seed)
+    text_vectors, keywords, sentiment, samples = _text(ws, ids, text_components, seed)
     table["keywords"] = keywords
     table["avg_sentiment"] = sentiment
     table.index.name = "customer_id"
@@ -71,7 +74,7 @@ def build_profiles(ws: Workspace, text_components: int = TEXT_COMPONENTS, seed: 
     }
     groups = {name: g for name, g in groups.items() if g.shape[1] and float(g.abs().to_numpy().sum()) > 0}
     as_of = ws.query("SELECT max(timestamp) AS t FROM interactions")["t"].iloc[0]
-    return CustomerProfiles(table, groups, None if pd.isna(as_of) else pd.Timestamp(as_of))
+    return CustomerProfiles(table, groups, None if pd.isna(as_of) else pd.Timestamp(as_of), samples)
 
 
 def _campaign_response(ws: Workspace, ids: pd.Index) -> pd.DataFrame:
@@ -180,15 +183,19 @@ def _demographic_features(table: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def _text(ws: Workspace, ids: pd.Index, components: int, seed: int) -> tuple[pd.DataFrame, pd.Series, pd.Series]:
+def _text(
+    ws: Workspace, ids: pd.Index, components: int, seed: int
+) -> tuple[pd.DataFrame, pd.Series, pd.Series, list[Sample]]:
     """Per customer: TF-IDF of their reviews reduced to `components` dimensions joined with their
-    Word2Vec centroid, their top keywords, and the average VADER sentiment of what they wrote."""
+    Word2Vec centroid, their top keywords, and the average VADER sentiment of what they wrote.
+    TF-IDF and SVD are linear and cover everyone; the word vectors learn from a sample of
+    customers and VADER scores a sample of reviews (see core.budget)."""
     reviews = ws.query(
         "SELECT customer_id, coalesce(title, '') || '. ' || coalesce(text, '') AS doc "
         "FROM reviews WHERE customer_id IS NOT NULL AND text IS NOT NULL"
     )
     docs = reviews.groupby("customer_id", sort=True)["doc"].agg(" ".join).reset_index()
-    empty = (pd.DataFrame(index=ids), pd.Series("", index=ids, dtype="string"), pd.Series(np.nan, index=ids))
+    empty = (pd.DataFrame(index=ids), pd.Series("", index=ids, dtype="string"), pd.Series(np.nan, index=ids), [])
     if len(docs) < 20:
         return empty
     vectorizer = TfidfVectorizer(
@@ -205,15 +212,26 @@ def _text(ws: Workspace, ids: pd.Index, components: int, seed: int) -> tuple[pd.
     if n < 2:
         return empty
     reduced = TruncatedSVD(n_components=n, random_state=seed).fit_transform(matrix)
-    centroids = doc_centroids(docs["doc"].tolist(), seed=seed)
+    learners = sample_rows(len(docs), "persona_words", seed)
+    centroids = doc_centroids(docs["doc"].tolist(), seed=seed, learn_from=learners)
     vectors = pd.DataFrame(
         np.hstack([reduced, centroids]),
         index=docs["customer_id"],
         columns=[f"text_{i}" for i in range(n)] + [f"w2v_{i}" for i in range(centroids.shape[1])],
     )
     keywords = pd.Series(_top_terms(matrix.tocsr(), vocab, 5), index=docs["customer_id"])
-    sentiment = reviews.assign(score=vader_compound(reviews["doc"].tolist())).groupby("customer_id")["score"].mean()
-    return (vectors.reindex(ids).fillna(0.0), keywords.reindex(ids).fillna("").astype("string"), sentiment.reindex(ids))
+    toned = reviews.iloc[sample_rows(len(reviews), "persona_tone", seed)]
+    sentiment = toned.assign(score=vader_compound(toned["doc"].tolist())).groupby("customer_id")["score"].mean()
+    samples = [
+        Sample("persona_words", "customers with reviews", len(learners), len(docs), "word vectors learned"),
+        Sample("persona_tone", "reviews", len(toned), len(reviews), "tone measured"),
+    ]
+    return (
+        vectors.reindex(ids).fillna(0.0),
+        keywords.reindex(ids).fillna("").astype("string"),
+        sentiment.reindex(ids),
+        [s for s in samples if s.sampled],
+    )
 
 
 def _top_terms(matrix, vocab: np.ndarray, k: int) -> list[str]:

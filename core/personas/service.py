@@ -88,6 +88,7 @@ def train_personas(
                     "n_personas": len(cards),
                     "sizes": {str(k): int(v) for k, v in assignments["persona_id"].value_counts().sort_index().items()},
                     "feature_groups": list(model.columns_),  # "campaigns": past campaign answers fed back
+                    "samples": [sample.to_dict() for sample in profiles.samples],
                     **metadata(engine),
                 },
             )

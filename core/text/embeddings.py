@@ -26,11 +26,19 @@ def stable_hash(text: str) -> int:
     return zlib.crc32(text.encode("utf-8"))
 
 
-def doc_centroids(docs: Sequence[str], size: int = 32, seed: int = 42, epochs: int = 8) -> np.ndarray:
-    """Mean Word2Vec vector of each document's known words (zeros where none is known)."""
+def doc_centroids(
+    docs: Sequence[str],
+    size: int = 32,
+    seed: int = 42,
+    epochs: int = 8,
+    learn_from: Sequence[int] | None = None,
+) -> np.ndarray:
+    """Mean Word2Vec vector of each document's known words (zeros where none is known); the vectors
+    are learned from the documents at `learn_from` (default: all), the centroids cover every one."""
     from gensim.models import Word2Vec
 
     tokens = [tokenize(d or "") for d in docs]
+    learning = tokens if learn_from is None else [tokens[i] for i in learn_from]
     out = np.zeros((len(tokens), size))
     model = Word2Vec(
         vector_size=size,
@@ -41,10 +49,10 @@ def doc_centroids(docs: Sequence[str], size: int = 32, seed: int = 42, epochs: i
         epochs=epochs,
         hashfxn=stable_hash,
     )
-    model.build_vocab(tokens)
+    model.build_vocab(learning)
     if not model.wv.key_to_index:  # too few repeated words to learn anything
         return out
-    model.train(tokens, total_examples=len(tokens), epochs=epochs)
+    model.train(learning, total_examples=len(learning), epochs=epochs)
     for i, words in enumerate(tokens):
         known = [w for w in words if w in model.wv.key_to_index]
         if known:

@@ -7,12 +7,14 @@ topic weights (rows sum to 1, or 0 for a review with no known term).
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 import scipy.sparse as sp
 
 TOP_N = 10
+INFER_CHUNK = 20_000  # reviews per batch when a fitted model weighs reviews it was not fitted on
 
 
 @dataclass
@@ -33,6 +35,13 @@ class Corpus:
         counts = vectorizer.fit_transform(docs).tocsr().astype(np.float32)
         return cls(counts, vectorizer.get_feature_names_out().tolist())
 
+    def counts_for(self, docs: Sequence[list[str]]) -> sp.csr_matrix:
+        """Other tokenised reviews as counts over this corpus's terms (unknown tokens dropped)."""
+        from sklearn.feature_extraction.text import CountVectorizer
+
+        vectorizer = CountVectorizer(analyzer=lambda d: d, vocabulary=self.terms)
+        return vectorizer.transform(docs).tocsr().astype(np.float32)
+
     @property
     def presence(self) -> sp.csc_matrix:
         return (self.counts > 0).astype(np.float32).tocsc()
@@ -44,16 +53,22 @@ class TopicFit:
     top_terms: list[list[int]]  # term indices per topic, best first
     top_weights: list[list[float]]
     doc_topics: np.ndarray  # reviews x topics, rows sum to 1 (or 0)
+    infer: Callable[[sp.csr_matrix], np.ndarray] | None = None  # the same weights for other reviews' counts
 
 
 def fit_nmf(corpus: Corpus, k: int, seed: int = 42) -> TopicFit:
     from sklearn.decomposition import NMF
     from sklearn.feature_extraction.text import TfidfTransformer
 
-    tfidf = TfidfTransformer(sublinear_tf=True).fit_transform(corpus.counts)
+    weighting = TfidfTransformer(sublinear_tf=True).fit(corpus.counts)
     model = NMF(n_components=k, init="nndsvda", random_state=seed, max_iter=400, alpha_W=0.0, l1_ratio=0.0)
-    doc_topics = model.fit_transform(tfidf)
-    return _fit("nmf", model.components_, doc_topics)
+    doc_topics = model.fit_transform(weighting.transform(corpus.counts))
+    return _fit(
+        "nmf",
+        model.components_,
+        doc_topics,
+        infer=lambda counts: _normalized(model.transform(weighting.transform(counts))),
+    )
 
 
 def fit_lda(corpus: Corpus, k: int, seed: int = 42, passes: int = 2, exclusive: bool = True) -> TopicFit:
@@ -69,7 +84,18 @@ def fit_lda(corpus: Corpus, k: int, seed: int = 42, passes: int = 2, exclusive: 
         for topic, weight in model.get_document_topics(doc, minimum_probability=0.0):
             doc_topics[i, topic] = weight
     doc_topics[np.asarray(corpus.counts.sum(axis=1)).ravel() == 0] = 0.0
-    return _fit("lda", model.get_topics(), doc_topics, exclusive)
+
+    def infer(counts: sp.csr_matrix) -> np.ndarray:
+        """Variational inference in chunks (as gensim fits), each row's topic mixture normalised."""
+        out = np.zeros((counts.shape[0], k))
+        for start in range(0, counts.shape[0], INFER_CHUNK):
+            chunk = counts[start : start + INFER_CHUNK]
+            gamma, _ = model.inference(list(Sparse2Corpus(chunk.astype(np.int64), documents_columns=False)))
+            out[start : start + INFER_CHUNK] = gamma
+        out[np.asarray(counts.sum(axis=1)).ravel() == 0] = 0.0
+        return _normalized(out)
+
+    return _fit("lda", model.get_topics(), doc_topics, exclusive, infer)
 
 
 def exclusive_top_terms(topic_terms: np.ndarray, n: int = TOP_N) -> np.ndarray:
@@ -85,15 +111,25 @@ def exclusive_top_terms(topic_terms: np.ndarray, n: int = TOP_N) -> np.ndarray:
     return np.array(out)
 
 
-def _fit(method: str, topic_terms: np.ndarray, doc_topics: np.ndarray, exclusive: bool = True) -> TopicFit:
-    order = exclusive_top_terms(topic_terms) if exclusive else np.argsort(-topic_terms, axis=1)[:, :TOP_N]
+def _normalized(doc_topics: np.ndarray) -> np.ndarray:
     totals = doc_topics.sum(axis=1, keepdims=True)
-    normalized = np.divide(doc_topics, totals, out=np.zeros_like(doc_topics, dtype=float), where=totals > 0)
+    return np.divide(doc_topics, totals, out=np.zeros_like(doc_topics, dtype=float), where=totals > 0)
+
+
+def _fit(
+    method: str,
+    topic_terms: np.ndarray,
+    doc_topics: np.ndarray,
+    exclusive: bool = True,
+    infer: Callable[[sp.csr_matrix], np.ndarray] | None = None,
+) -> TopicFit:
+    order = exclusive_top_terms(topic_terms) if exclusive else np.argsort(-topic_terms, axis=1)[:, :TOP_N]
     return TopicFit(
         method,
         [row.tolist() for row in order],
         [topic_terms[t, row].round(5).tolist() for t, row in enumerate(order)],
-        normalized,
+        _normalized(doc_topics),
+        infer,
     )
 
 

@@ -19,6 +19,7 @@ import pandas as pd
 
 from core import audit, registry
 from core.auth import User, require
+from core.budget import Sample, sample_rows
 from core.errors import PersonaLensError
 from core.spark.engine import LOCAL, SPARK, metadata
 from core.text.pipeline import TextPipeline
@@ -31,6 +32,7 @@ K_GRID = (6, 8, 10, 12)
 MIN_DIVERSITY = 0.85
 PRESENT = 0.2
 MIN_REVIEWS = 50
+WEIGH_BATCH = 20_000  # reviews tokenised and weighed at a time once a model is chosen on a sample
 SAME_TOPIC = 0.4  # Jaccard overlap of top terms above which a retrained topic keeps its edited name
 Progress = Callable[[float, str], None]
 _DDL = (
@@ -125,24 +127,34 @@ def train_topics(
             f"topics need at least {MIN_REVIEWS} reviews with text; this workspace has {len(reviews)}"
         )
     report(0.02, "reading and tokenising the reviews")
+    texts = reviews["text"].tolist()
+    # Spark fits every review itself; locally the grid is searched on a sample and the chosen model
+    # weighs the rest of the reviews afterwards (inference is linear in reviews, fitting 8 models is not)
+    rows = np.arange(len(texts)) if engine == SPARK else sample_rows(len(texts), "topic_search", seed)
+    searched = Sample("topic_search", "reviews", len(rows), len(texts), "models and topic counts compared")
     try:
-        pipeline, corpus = prepare(reviews["text"].tolist())
+        pipeline, corpus = prepare([texts[i] for i in rows])
     except ValueError:  # every word pruned as too rare or too common
         corpus = None
     if corpus is None or len(corpus.terms) < 20:
         raise PersonaLensError("the reviews use too few distinct words to find topics in")
     ks = (n_topics,) if n_topics else K_GRID
     methods = SPARK_METHODS if engine == SPARK else LOCAL_METHODS
-    candidates, fits = search(corpus, methods, ks, seed, lambda f, m: report(0.1 + 0.75 * f, m))
+    candidates, fits = search(corpus, methods, ks, seed, lambda f, m: report(0.1 + 0.7 * f, m))
     best = choose(candidates)
     fit = fits[(best.method, best.k)]
+    if searched.sampled:
+        message = f"finding the topics of all {len(texts):,} reviews"
+        doc_topics = _weigh_all(pipeline, corpus, fit, texts, lambda f: report(0.8 + 0.1 * f, message))
+    else:
+        doc_topics = fit.doc_topics
     previous = _edited_names(ws)
     topics = []
     for t, (ids, weights) in enumerate(zip(fit.top_terms, fit.top_weights, strict=True)):
         terms = [pipeline.surface(corpus.terms[i]) for i in ids]
         label = previous.get(_match(terms, previous), " · ".join(terms[:3]))
         topics.append(Topic(t, label, terms, weights))
-    weights = pd.DataFrame(fit.doc_topics).assign(review_id=reviews["review_id"].to_numpy())
+    weights = pd.DataFrame(doc_topics).assign(review_id=reviews["review_id"].to_numpy())
     mentions = weights.melt(id_vars="review_id", var_name="topic_id", value_name="weight")
     mentions = mentions[mentions["weight"] >= PRESENT].astype({"topic_id": int})
     report(0.9, "storing the topics")
@@ -170,7 +182,12 @@ def train_topics(
             draft.record(
                 con,
                 metrics={"npmi": best.npmi, "diversity": best.diversity},
-                summary={"method": best.method, "k": best.k, **metadata(engine)},
+                summary={
+                    "method": best.method,
+                    "k": best.k,
+                    "samples": [searched.to_dict()] if searched.sampled else [],
+                    **metadata(engine),
+                },
             )
     report(1.0, "done")
     return TopicsRun(
@@ -183,6 +200,22 @@ def train_topics(
         topics,
         round(time.perf_counter() - started, 2),
     )
+
+
+def _weigh_all(
+    pipeline: TextPipeline,
+    corpus: Corpus,
+    fit: TopicFit,
+    texts: list[str],
+    progress: Callable[[float], None],
+) -> np.ndarray:
+    """Every review's topic weights under a model fitted on a sample, a batch at a time."""
+    out = np.zeros((len(texts), fit.doc_topics.shape[1]))
+    for start in range(0, len(texts), WEIGH_BATCH):
+        progress(start / len(texts))
+        counts = corpus.counts_for(pipeline.transform(texts[start : start + WEIGH_BATCH]))
+        out[start : start + WEIGH_BATCH] = fit.infer(counts)
+    return out
 
 
 def topics(ws: Workspace) -> pd.DataFrame:

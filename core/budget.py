@@ -1,0 +1,71 @@
+"""How much data each training step looks at, declared once, and the samples drawn within it.
+
+A model comparison, a topic-count search or a word-vector fit gains little past some tens of
+thousands of rows (the learning curves in benchmarks/RESULTS.md, scale.py), while its cost keeps
+growing; so each such step draws a seeded sample of at most its budget and the final, linear and
+cheap work (scoring every review, assigning every customer) still covers all rows. What was
+sampled is recorded with the version (`Sample.to_dict`) and said on the Models page.
+
+`PERSONALENS_BUDGET` (a number of rows) replaces every budget at once: the quality benchmark sets
+it small enough to bite on real sets, to check that sampling costs no quality.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import asdict, dataclass
+
+import numpy as np
+
+BUDGETS: dict[str, int] = {
+    "sentiment_comparison": 20_000,  # labelled texts every candidate model is compared on
+    "topic_search": 12_000,  # reviews the models x topic counts grid is fitted and scored on
+    "persona_words": 8_000,  # customers whose reviews teach the persona word vectors
+    "persona_tone": 20_000,  # reviews VADER scores for each persona's average tone
+}
+ENV = "PERSONALENS_BUDGET"
+
+
+def budget(step: str) -> int:
+    """The most rows `step` looks at (PERSONALENS_BUDGET overrides every step)."""
+    override = os.environ.get(ENV, "").strip()
+    return int(override) if override.isdigit() and int(override) > 0 else BUDGETS[step]
+
+
+@dataclass(frozen=True)
+class Sample:
+    """Which rows a step used: `used` of `of` `what`, for `purpose` ("compared", "searched")."""
+
+    step: str
+    what: str
+    used: int
+    of: int
+    purpose: str
+
+    @property
+    def sampled(self) -> bool:
+        return self.used < self.of
+
+    def in_words(self) -> str:
+        return f"{self.purpose} on {self.used:,} of {self.of:,} {self.what}"
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def sample_rows(n: int, step: str, seed: int = 42, strata: np.ndarray | None = None) -> np.ndarray:
+    """Sorted row indices: all `n` rows within the step's budget, else a seeded sample of that size,
+    proportional per stratum (every stratum keeps at least one row) when `strata` is given."""
+    size = budget(step)
+    if n <= size:
+        return np.arange(n)
+    rng = np.random.default_rng(seed)
+    if strata is None:
+        return np.sort(rng.choice(n, size=size, replace=False))
+    picked = []
+    values, inverse = np.unique(np.asarray(strata), return_inverse=True)
+    for group in range(len(values)):
+        members = np.flatnonzero(inverse == group)
+        take = max(1, round(size * len(members) / n))
+        picked.append(rng.choice(members, size=min(take, len(members)), replace=False))
+    return np.sort(np.concatenate(picked))

@@ -1,0 +1,68 @@
+"""Training under a data budget: seeded, stratified samples, and trainers that still cover every row."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from core import budget, registry
+from core.personas.profile import build_profiles
+from core.topics.service import run_info, train_topics
+from core.workspace import Workspace, open_workspace
+
+
+def test_within_budget_every_row_is_kept_beyond_it_a_seeded_stratified_sample(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv(budget.ENV, "100")
+    assert budget.budget("topic_search") == 100
+    assert np.array_equal(budget.sample_rows(80, "topic_search"), np.arange(80))
+    strata = np.array([0] * 950 + [1] * 45 + [2] * 5)
+    picked = budget.sample_rows(1000, "topic_search", seed=1, strata=strata)
+    assert np.array_equal(picked, budget.sample_rows(1000, "topic_search", seed=1, strata=strata))
+    assert len(picked) == pytest.approx(100, abs=2) and np.all(np.diff(picked) > 0)
+    assert np.bincount(strata[picked]).tolist() == [95, 4, 1]  # proportional, the rarest kept
+    monkeypatch.setenv(budget.ENV, "not a number")
+    assert budget.budget("topic_search") == budget.BUDGETS["topic_search"]
+    sample = budget.Sample("topic_search", "reviews", 100, 1000, "compared")
+    assert sample.sampled and sample.in_words() == "compared on 100 of 1,000 reviews"
+
+
+def test_topics_searched_on_a_sample_still_weigh_every_review(
+    small_ws: Workspace, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    shutil.copytree(small_ws.path, tmp_path / "ws")
+    ws = open_workspace(tmp_path / "ws")
+    monkeypatch.setenv(budget.ENV, "400")
+    run = train_topics(ws, n_topics=6)
+    reviews = ws.query("SELECT count(*) AS n FROM reviews WHERE text IS NOT NULL")["n"].iloc[0]
+    covered = ws.query(f"SELECT count(DISTINCT review_id) AS n FROM {registry.active_rows(ws, 'topics')}")["n"].iloc[0]
+    assert reviews == 1200 and covered > 0.9 * reviews  # far beyond the 400 the models were fitted on
+    assert run_info(ws)["samples"] == [
+        {
+            "step": "topic_search",
+            "what": "reviews",
+            "used": 400,
+            "of": 1200,
+            "purpose": "models and topic counts compared",
+        }
+    ]
+    assert len(run.topics) == 6 and run.npmi > 0
+
+
+def test_persona_profiles_record_what_their_text_part_sampled(
+    small_ws: Workspace, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv(budget.ENV, "150")
+    profiles = build_profiles(small_ws)
+    steps = {s.step: s for s in profiles.samples}
+    assert steps["persona_words"].used == 150 < steps["persona_words"].of
+    assert steps["persona_tone"].used == 150 and steps["persona_tone"].of == 1200
+    writers = profiles.table["review_count"] > 0
+    vectors = profiles.groups["text"].filter(like="w2v_")[writers]
+    assert (vectors.abs().sum(axis=1) > 0).mean() > 0.95  # word vectors for everyone who wrote, not only the sample
+    toned = profiles.table["avg_sentiment"]
+    assert 0 < toned.notna().sum() < len(toned) and toned.dropna().between(-1, 1).all()
