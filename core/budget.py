@@ -23,6 +23,9 @@ BUDGETS: dict[str, int] = {
     "persona_words": 8_000,  # customers whose reviews teach the persona word vectors
     "persona_tone": 20_000,  # reviews VADER scores for each persona's average tone
 }
+SECONDS: dict[str, float] = {
+    "neural_fit": 120.0,  # a TensorFlow fit stops after the batch that passes this, whatever epoch it is in
+}
 ENV = "PERSONALENS_BUDGET"
 
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import time
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from itertools import chain
@@ -251,6 +252,22 @@ def pair_slots(first: np.ndarray, second: np.ndarray, n_features: int) -> np.nda
     return (mixed % np.uint64(n_features)).astype(np.int64)
 
 
+def _time_budget(tf):  # noqa: ANN001, ANN202 - the tensorflow module and a keras Callback
+    """Stops a fit after the batch that passes core.budget's "neural_fit" seconds (a big store's last epochs
+    gain little and would hold the whole training run)."""
+    from core.budget import SECONDS
+
+    class TimeBudget(tf.keras.callbacks.Callback):
+        def on_train_begin(self, logs=None) -> None:  # noqa: ANN001
+            self.started = time.perf_counter()
+
+        def on_train_batch_end(self, batch, logs=None) -> None:  # noqa: ANN001
+            if time.perf_counter() - self.started > SECONDS["neural_fit"]:
+                self.model.stop_training = True
+
+    return TimeBudget()
+
+
 class NeuralModel(SentimentModel):
     """Embedding -> Conv1D(5) -> global max pooling -> softmax, trained with class weights."""
 
@@ -291,7 +308,7 @@ class NeuralModel(SentimentModel):
 
         data = tf.data.Dataset.from_tensor_slices((tf.constant(prepared.tolist())[:, None], labels))
         data = data.shuffle(len(labels), seed=self.seed).batch(64)
-        model.fit(data, epochs=self.epochs, class_weight=weights, verbose=0)
+        model.fit(data, epochs=self.epochs, class_weight=weights, verbose=0, callbacks=[_time_budget(tf)])
         self.model_, self.vocabulary_ = model, vectorize.get_vocabulary()
         return self
 

@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from core import registry
+from core.budget import Sample, sample_rows
 from core.errors import PersonaLensError
 from core.export import write_csv
 from core.sentiment.models import LABELS, MODELS, AdaptiveModel, SentimentModel, VaderModel, proba_many
@@ -230,7 +231,7 @@ def train_sentiment(
     taught = int(labelled["taught"].sum())
     counts = np.bincount(labelled["label"].to_numpy(), minlength=3)
     taught_counts = np.bincount(labelled.loc[labelled["taught"], "label"].to_numpy(), minlength=3)
-    quality = None
+    quality, samples = None, []
     if taught >= MIN_TAUGHT and (taught_counts > 0).sum() >= 2:
         names = TAUGHT_MODELS if models is None else [m for m in models if m in TAUGHT_MODELS]
         comparison = cross_validate_taught(
@@ -250,18 +251,25 @@ def train_sentiment(
             + f" macro-F1. Using {MODELS[chosen].label}. {quality}"
         )
     elif len(labelled) >= MIN_RATED and (counts >= MIN_PER_CLASS).sum() >= 2 and counts.min() >= 2:
+        pool = labelled.drop_duplicates("text")
+        rows = sample_rows(len(pool), "sentiment_comparison", seed, strata=pool["label"].to_numpy())
+        compared = Sample("sentiment_comparison", "distinct labelled reviews", len(rows), len(pool), "models compared")
+        samples = [compared.to_dict()] if compared.sampled else []
         comparison = compare_labelled(
-            labelled["text"].tolist(),
-            labelled["label"].to_numpy(),
+            pool["text"].iloc[rows].tolist(),
+            pool["label"].iloc[rows].to_numpy(),
             seed,
             lambda f, m: report(0.05 + 0.6 * f, m),
             MODEL_ORDER if models is None else models,
         )
         chosen = choose_model(comparison)
         taught_note = f" and {taught:,} labels of yours" if taught else ""
+        on_what = f"a sample of {len(rows):,} of them" if compared.sampled else "them"
         note = (
-            f"Compared on {len(labelled) - taught:,} star-rated reviews{taught_note} (1-2 stars negative, 3 neutral, "
-            "4-5 positive): " + _listed(comparison) + f" macro-F1. Using {MODELS[chosen].label}."
+            f"{len(labelled) - taught:,} star-rated reviews{taught_note} (1-2 stars negative, 3 neutral, "
+            f"4-5 positive); compared on {on_what}: "
+            + _listed(comparison)
+            + f" macro-F1. Using {MODELS[chosen].label}."
         )
     else:
         comparison, chosen = [], "vader"
@@ -277,7 +285,7 @@ def train_sentiment(
         report(0.7, f"training {MODELS[chosen].label} on every labelled review")
         model = MODELS[chosen]().fit_with(labelled["text"].tolist(), labelled["label"].to_numpy(), feedback)
     report(0.85, f"scoring {len(reviews):,} reviews")
-    scored = score_texts(model, reviews["text"].tolist())
+    scored = score_texts(model, reviews["text"].tolist(), processes=2)  # forked workers where it pays
     scores, labels = scored["sentiment_score"].to_numpy(), scored["sentiment_label"].to_numpy()
     with registry.version_folder(ws, KIND, started) as draft:
         version, partial = draft.version, draft.folder
@@ -298,7 +306,7 @@ def train_sentiment(
             draft.record(
                 con,
                 metrics={c.name: {"macro_f1": c.macro_f1, "binary_f1": c.binary_f1} for c in comparison},
-                summary={"chosen": chosen, "note": note, "taught": taught, "quality": quality},
+                summary={"chosen": chosen, "note": note, "taught": taught, "quality": quality, "samples": samples},
             )
     report(1.0, "done")
     return SentimentRun(version, chosen, comparison, note, len(reviews), round(time.perf_counter() - started, 2))

@@ -66,3 +66,19 @@ def test_persona_profiles_record_what_their_text_part_sampled(
     assert (vectors.abs().sum(axis=1) > 0).mean() > 0.95  # word vectors for everyone who wrote, not only the sample
     toned = profiles.table["avg_sentiment"]
     assert 0 < toned.notna().sum() < len(toned) and toned.dropna().between(-1, 1).all()
+
+
+def test_sentiment_models_compared_on_a_sample_still_score_every_review(
+    small_ws: Workspace, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from core.sentiment.service import run_info as sentiment_info
+    from core.sentiment.service import train_sentiment
+
+    shutil.copytree(small_ws.path, tmp_path / "ws")
+    ws = open_workspace(tmp_path / "ws")
+    monkeypatch.setenv(budget.ENV, "300")
+    run = train_sentiment(ws, models=("vader", "linear"))
+    (sample,) = sentiment_info(ws)["samples"]
+    assert sample["step"] == "sentiment_comparison" and abs(sample["used"] - 300) <= 2 < 300 < sample["of"]
+    assert f"compared on a sample of {sample['used']:,} of them" in run.note
+    assert run.reviews_scored == 1200 == len(ws.query(f"SELECT * FROM {registry.active_rows(ws, 'sentiment')}"))
