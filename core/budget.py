@@ -22,6 +22,7 @@ BUDGETS: dict[str, int] = {
     "topic_search": 12_000,  # reviews the models x topic counts grid is fitted and scored on
     "persona_words": 8_000,  # customers whose reviews teach the persona word vectors
     "persona_tone": 20_000,  # reviews VADER scores for each persona's average tone
+    "recs_comparison": 20_000,  # customers (whole histories) the recommenders are compared and tuned on
 }
 SECONDS: dict[str, float] = {
     "neural_fit": 120.0,  # a TensorFlow fit stops after the batch that passes this, whatever epoch it is in

@@ -48,6 +48,15 @@ class InteractionData:
     def n_items(self) -> int:
         return len(self.items)
 
+    def of_users(self, rows: np.ndarray) -> InteractionData:
+        """The same catalogue with only the customers at `rows` (re-indexed in that order) and their pairs."""
+        renumber = np.full(self.n_users, -1, dtype=np.int64)
+        renumber[rows] = np.arange(len(rows))
+        pairs = self.pairs[renumber[self.pairs["user"].to_numpy()] >= 0]
+        kept = InteractionData(self.users[rows], self.items, pairs.iloc[:0], self.items_meta)
+        kept.pairs = pairs.assign(user=renumber[pairs["user"].to_numpy()]).reset_index(drop=True)
+        return kept
+
     def matrix(self, pairs: pd.DataFrame | None = None, values: str | None = None) -> sp.csr_matrix:
         """users x items; 1.0 per pair, or the given pairs column (e.g. "rating") as the value."""
         chosen = self.pairs if pairs is None else pairs

@@ -214,15 +214,21 @@ def fit_for_serving(
     progress: Progress,
     span: tuple[float, float],
     protocol: str = "stratified",
+    tuning: tuple[InteractionData, np.ndarray | None] | None = None,
 ) -> tuple[TrainingSet, dict[str, Recommender], dict[str, ModelResult], dict]:
-    """Every model refitted on all the pairs, its knobs re-tuned on an inner split of all of them.
+    """Every model refitted on all the pairs, its knobs re-tuned on an inner split of all of them, or of
+    `tuning` (a sample of the customers and their groups), with the knobs that grow with the number of
+    customers scaled up to all of them.
 
     Knobs tuned for the evaluation (on 60% of the data) do not carry over: EASE's regularisation, for
     one, grows with the number of customers, and the blend's weights with its components. Returns the
     training set, the fitted models, their results and the tuning used.
     """
     mid = span[0] + (span[1] - span[0]) * 0.5
-    tuned = tune(data, data.pairs, groups, names, k, seed, progress, (span[0], mid), protocol)
+    tune_data, tune_groups = tuning or (data, groups)
+    tuned = tune(tune_data, tune_data.pairs, tune_groups, names, k, seed, progress, (span[0], mid), protocol)
+    if tune_data is not data:
+        tuned = per_customer_scaled(tuned, data.n_users / tune_data.n_users)
     full = training_set(data, data.pairs, groups)
     fitted, results = fit_models(names, full, tuned, progress, (mid, span[1]))
     return full, fitted, results, tuned
@@ -274,6 +280,15 @@ def tune(
         standardized = {n: standardize(m.score(users)).astype(np.float32) for n, m in fitted.items()}
         tuned["hybrid_weights"] = _search_weights(standardized, users, train_set, truth, k)
     return tuned
+
+
+def per_customer_scaled(tuned: dict, ratio: float) -> dict:
+    """The tuning with each model's PER_CUSTOMER knobs multiplied by `ratio` (customers served / tuned on)."""
+    params = {
+        name: {key: value * ratio if key in REGISTRY[name].PER_CUSTOMER else value for key, value in knobs.items()}
+        for name, knobs in tuned.get("params", {}).items()
+    }
+    return {**tuned, "params": params}
 
 
 def tuning_table(tuned: dict) -> list[dict]:

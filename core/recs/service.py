@@ -21,9 +21,17 @@ import pandas as pd
 import scipy.sparse as sp
 
 from core import registry
+from core.budget import Sample, sample_rows
 from core.errors import PersonaLensError
 from core.recs.data import InteractionData, load_interactions
-from core.recs.evaluate import Evaluation, engine_models, evaluate_models, fit_for_serving, tuning_table
+from core.recs.evaluate import (
+    Evaluation,
+    ModelResult,
+    engine_models,
+    evaluate_models,
+    fit_for_serving,
+    tuning_table,
+)
 from core.recs.explain import Explainer, positive_quotes
 from core.recs.metrics import top_k
 from core.recs.models import REGISTRY, Hybrid, Recommender, TrainingSet
@@ -65,12 +73,26 @@ def train_recs(
     data = load_interactions(ws)
     groups = persona_groups(ws, data)
     protocol = natural_protocol(data.pairs)
+    skipped = {n: reason for n in models if (reason := REGISTRY[n].too_large(data.n_users, data.n_items))}
+    # Models are compared and tuned on a sample of customers (their whole histories); the chosen
+    # knobs then serve a refit on every customer (core.budget).
+    rows = sample_rows(data.n_users, "recs_comparison", seed)
+    compared = Sample("recs_comparison", "customers", len(rows), data.n_users, "models compared and tuned")
+    sample = (data.of_users(rows), None if groups is None else groups[rows]) if compared.sampled else None
     evaluation = evaluate_models(
-        data, groups, models, protocol, k, seed, progress=lambda f, m: report(0.03 + 0.52 * f, m)
+        *(sample or (data, groups)),
+        [n for n in models if n not in skipped],
+        protocol,
+        k,
+        seed,
+        progress=lambda f, m: report(0.03 + 0.52 * f, m),
     )
+    evaluation.results += [ModelResult(n, REGISTRY[n].label, error=reason) for n, reason in skipped.items()]
     names = [r.name for r in evaluation.results if r.error is None]
-    full, fitted, results, serving = fit_for_serving(data, groups, names, k, seed, report, (0.55, 0.93), protocol)
-    failed = {n: r.error for n, r in results.items() if r.error}
+    full, fitted, results, serving = fit_for_serving(
+        data, groups, names, k, seed, report, (0.55, 0.93), protocol, tuning=sample
+    )
+    failed = {n: r.error for n, r in results.items() if r.error} | skipped
     ranked = [r.name for r in sorted(evaluation.results, key=_ndcg, reverse=True) if r.name in fitted]
     if not ranked:
         raise PersonaLensError("no recommender could be trained: " + "; ".join(f"{n}: {e}" for n, e in failed.items()))
@@ -88,6 +110,7 @@ def train_recs(
                     "models": ranked,
                     "failed": failed,
                     "tuned": tuning_table(evaluation.tuned),
+                    "samples": [compared.to_dict()] if compared.sampled else [],
                     **metadata(engine),
                 },
             )

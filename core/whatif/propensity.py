@@ -111,16 +111,21 @@ class PropensityModel:
         return 1.0 / (1.0 + np.exp(-raw))
 
     def _raw(self, values: np.ndarray) -> np.ndarray:
+        """Sum over the trees of each row's leaf value: every (row, tree) walks down one level per step,
+        and only those not yet at a leaf are carried into the next step."""
         n = self.nodes_
-        node = np.broadcast_to(self.roots_, (len(values), len(self.roots_))).copy()
-        row = np.arange(len(values))[:, None]
-        while True:
-            leaf = n["is_leaf"][node].astype(bool)
-            if leaf.all():
-                return n["value"][node].sum(axis=1)
-            x = values[row, n["feature_idx"][node]]
-            go_left = np.where(np.isnan(x), n["missing_go_to_left"][node].astype(bool), x <= n["num_threshold"][node])
-            node = np.where(leaf, node, np.where(go_left, n["left"][node], n["right"][node]))
+        leaf, missing_left = n["is_leaf"].astype(bool), n["missing_go_to_left"].astype(bool)
+        trees = len(self.roots_)
+        node = np.tile(self.roots_, len(values))  # (row, tree) pairs, row-major
+        row = np.repeat(np.arange(len(values)), trees)
+        walking = np.flatnonzero(~leaf[node])
+        while walking.size:
+            at = node[walking]
+            x = values[row[walking], n["feature_idx"][at]]
+            go_left = np.where(np.isnan(x), missing_left[at], x <= n["num_threshold"][at])
+            node[walking] = np.where(go_left, n["left"][at], n["right"][at])
+            walking = walking[~leaf[node[walking]]]
+        return n["value"][node].reshape(len(values), trees).sum(axis=1)
 
     def baseline_proba(self, x: pd.DataFrame) -> np.ndarray:
         self._check()

@@ -98,7 +98,7 @@ def test_ease_refuses_a_catalogue_too_large_for_it() -> None:
     from core.recs.models import ease
 
     huge = sp.csr_matrix((2, ease.MAX_ITEMS + 1), dtype=np.float32)
-    with pytest.raises(PersonaLensError, match="EASE handles up to"):
+    with pytest.raises(PersonaLensError, match="inverts a dense products x products matrix.*up to 15,000 products"):
         REGISTRY["ease"]().fit(TrainingSet(huge, huge, [""] * huge.shape[1]))
 
 

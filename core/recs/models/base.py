@@ -66,6 +66,24 @@ class Recommender(ABC):
     GRID: ClassVar[dict[str, tuple]] = {}  # the main knobs, tried on the workspace's inner split
     # Knobs that change only how a fitted model scores: tried on each fit without refitting.
     SCORE_GRID: ClassVar[dict[str, tuple]] = {}
+    # Knobs whose right value grows with the number of customers (a sum over them): scaled up when
+    # the knobs were tuned on a sample of customers and the model serves all of them.
+    PER_CUSTOMER: ClassVar[tuple[str, ...]] = ()
+    # The store sizes past which the model's pairwise matrix outgrows a training run (None: no limit).
+    MAX_USERS: ClassVar[int | None] = None
+    MAX_ITEMS: ClassVar[int | None] = None
+    PAIRWISE: ClassVar[str] = ""  # what that matrix is, in words
+
+    @classmethod
+    def too_large(cls, n_users: int, n_items: int) -> str | None:
+        """Why a store of this size is beyond the model, or None."""
+        for size, limit, what in ((n_users, cls.MAX_USERS, "customers"), (n_items, cls.MAX_ITEMS, "products")):
+            if limit is not None and size > limit:
+                return (
+                    f"not trained: {cls.label} {cls.PAIRWISE}, which it does for up to {limit:,} {what}; "
+                    f"this store has {size:,}"
+                )
+        return None
 
     data: TrainingSet
 

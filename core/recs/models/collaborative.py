@@ -7,6 +7,7 @@ from typing import ClassVar, Self
 import numpy as np
 import scipy.sparse as sp
 
+from core.errors import PersonaLensError
 from core.recs.models.base import (
     RECENCY_GRID,
     Recommender,
@@ -70,11 +71,16 @@ class UserKNN(Recommender):
     summary = "What the most similar customers chose, weighted by how similar they are and how they rated it."
 
     GRID: ClassVar[dict[str, tuple]] = {"neighbours": (20, 50, 150)}
+    # 19 s a fit for 20,000 customers on 2 cores, growing with their square (benchmarks/scale.py)
+    MAX_USERS: ClassVar[int | None] = 30_000
+    PAIRWISE: ClassVar[str] = "compares every pair of customers"
 
     def __init__(self, neighbours: int = 50) -> None:
         self.neighbours = neighbours
 
     def fit(self, data: TrainingSet) -> Self:
+        if reason := self.too_large(data.n_users, 0):
+            raise PersonaLensError(reason)
         self.data = data
         normalized = row_normalize(data.matrix.astype(np.float32)).tocsr()
         blocks = []

@@ -23,14 +23,17 @@ class EASE(Recommender):
 
     GRID: ClassVar[dict[str, tuple]] = {"regularization": (50.0, 200.0, 500.0, 1500.0)}
     SCORE_GRID: ClassVar[dict[str, tuple]] = {"recency": RECENCY_GRID}
+    PER_CUSTOMER: ClassVar[tuple[str, ...]] = ("regularization",)  # the Gram matrix is a sum over customers
+    MAX_ITEMS: ClassVar[int | None] = MAX_ITEMS
+    PAIRWISE: ClassVar[str] = "inverts a dense products x products matrix"
 
     def __init__(self, regularization: float = 500.0, recency: float = 1.0) -> None:
         self.regularization = regularization
         self.recency = recency
 
     def fit(self, data: TrainingSet) -> Self:
-        if data.n_items > MAX_ITEMS:
-            raise PersonaLensError(f"EASE handles up to {MAX_ITEMS:,} products; this catalogue has {data.n_items:,}")
+        if reason := self.too_large(0, data.n_items):
+            raise PersonaLensError(reason)
         self.data = data
         gram = (data.matrix.T @ data.matrix).toarray().astype(np.float64)
         gram[np.diag_indices_from(gram)] += self.regularization

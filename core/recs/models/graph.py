@@ -42,6 +42,8 @@ class RP3Beta(Recommender):
     GRID: ClassVar[dict[str, tuple]] = {"alpha": (0.5, 1.0), "beta": (0.0, 0.3, 0.6), "normalize": (False, True)}
 
     SCORE_GRID: ClassVar[dict[str, tuple]] = {"recency": RECENCY_GRID}
+    MAX_ITEMS: ClassVar[int | None] = MAX_ITEMS
+    PAIRWISE: ClassVar[str] = "walks a products x products matrix"
 
     def __init__(
         self,
@@ -55,10 +57,8 @@ class RP3Beta(Recommender):
         self.recency = recency
 
     def fit(self, data: TrainingSet) -> Self:
-        if data.n_items > MAX_ITEMS:
-            raise PersonaLensError(
-                f"random walks handle up to {MAX_ITEMS:,} products; this catalogue has {data.n_items:,}"
-            )
+        if reason := self.too_large(0, data.n_items):
+            raise PersonaLensError(reason)
         self.data = data
         bought = (data.matrix > 0).astype(np.float64).tocsr()
         to_item = _row_stochastic(bought)  # customer -> product
