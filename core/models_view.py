@@ -8,6 +8,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from core import kinds, registry
+from core.budget import Sample
 from core.spark.engine import LOCAL
 from core.workspace import Workspace
 
@@ -27,6 +28,13 @@ class KindCard:
     stale: bool
     problem: str | None
     versions: int
+    sampled: tuple[str, ...] = ()  # what the version's training sampled, in words ("compared on 20,000 of ...")
+
+
+def sampled_in_words(summary: dict) -> tuple[str, ...]:
+    """A version's samples (core.budget) as a marketer reads them, first letter up."""
+    said = (Sample(**found).in_words() for found in summary.get("samples") or [])
+    return tuple(text[:1].upper() + text[1:] for text in said)
 
 
 def cards(ws: Workspace) -> list[KindCard]:
@@ -52,6 +60,7 @@ def cards(ws: Workspace) -> list[KindCard]:
                 bool(row["stale"]),
                 serving.problem,
                 len(mine),
+                sampled_in_words(row["summary"] or {}),
             )
         )
     return out
@@ -80,6 +89,14 @@ def choices(ws: Workspace, kind: str, version: str) -> pd.DataFrame:
         return pd.DataFrame(columns=["model", "chosen", "inner_ndcg", "tried"])
     summary = json.loads(found.loc[version, "summary"] or "{}")
     return pd.DataFrame(summary.get("tuned", []), columns=["model", "chosen", "inner_ndcg", "tried"])
+
+
+def sampled(ws: Workspace, kind: str, version: str) -> tuple[str, ...]:
+    """What `version`'s training looked at a sample of, in words (empty when it used every row)."""
+    found = registry.versions(ws, kind).set_index("version")
+    if version not in found.index:
+        return ()
+    return sampled_in_words(json.loads(found.loc[version, "summary"] or "{}"))
 
 
 def compare(ws: Workspace, kind: str, first: str, second: str) -> pd.DataFrame:

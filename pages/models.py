@@ -92,6 +92,8 @@ for column, card in zip(grid, cards, strict=True):
             continue
         st.metric(card.metric, "—" if card.value is None else f"{card.value:.3f}", help=card.meaning)
         st.caption(f"Trained {card.trained_at:%d %b %Y %H:%M} · {card.versions} version(s)")
+        for line in card.sampled:
+            st.caption(line, help="Past a budget, comparisons run on a seeded sample; the final model covers every row")
         if card.stale:
             st.badge("Stale: new data since", icon=":material/update:", color="orange")
         if card.problem:
@@ -131,6 +133,8 @@ if versions_tab.open:
             )
             picked = st.selectbox("Version", table["version"].tolist(), key=f"pick-{kind}")
             chosen = models_view.choices(ws, kind, picked)
+            for line in models_view.sampled(ws, kind, picked):
+                st.caption(f"{line}; the version itself covers every row.")
             if not chosen.empty:
                 st.caption(
                     "What this version's training chose, each model on a slice of the training data it kept apart:"

@@ -91,3 +91,18 @@ def test_choosing_spark_where_it_is_not_installed_says_what_to_install(
     assert not at.exception
     assert "requirements-spark.txt" in at.error[0].value
     assert not runs.runs(own, limit=1)
+
+
+def test_a_version_trained_on_a_sample_says_so(own: Workspace, monkeypatch: pytest.MonkeyPatch) -> None:
+    from core.budget import ENV
+    from core.topics.service import train_topics
+
+    monkeypatch.setenv(ENV, "2000")
+    version = train_topics(own, n_topics=6).version
+    at = open_page("pages/models.py", "demo")
+    assert not at.exception
+    said = "Models and topic counts compared on 2,000 of 8,000 reviews"
+    assert said in [c.value for c in at.caption]  # on the Topics card
+    at.segmented_control(key="models-kind").set_value("topics").run()
+    at.selectbox(key="pick-topics").set_value(version).run()
+    assert f"{said}; the version itself covers every row." in [c.value for c in at.caption]

@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from core import budget, registry
+from core import budget, models_view, registry
 from core.personas.profile import build_profiles
 from core.topics.service import run_info, train_topics
 from core.workspace import Workspace, open_workspace
@@ -51,6 +51,9 @@ def test_topics_searched_on_a_sample_still_weigh_every_review(
         }
     ]
     assert len(run.topics) == 6 and run.npmi > 0
+    said = ("Models and topic counts compared on 400 of 1,200 reviews",)
+    assert models_view.sampled(ws, "topics", run.version) == said
+    assert next(c for c in models_view.cards(ws) if c.kind == "topics").sampled == said
 
 
 def test_persona_profiles_record_what_their_text_part_sampled(
