@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import streamlit as st
 
-from core.export import to_csv_bytes
 from core.kinds import TrainOptions
 from core.sentiment import service as sentiment_service
 from core.sentiment import views
@@ -74,18 +73,19 @@ filters = views.ReviewFilters(
     personas=tuple(personas),
     ratings=tuple(ratings),
 )
-reviews = cache.scored_reviews(ws, filters)
-if reviews.empty:
+numbers = cache.review_view(ws, "overview", filters)
+if not numbers["reviews"]:
     st.info("No review matches these filters.", icon=":material/filter_alt_off:")
     st.stop()
 topics = cache.topics(ws)
 labels = views.topic_labels(topics)
-numbers = views.overview_numbers(reviews)
 kpis = st.columns(5)
 kpis[0].metric("Reviews", f"{numbers['reviews']:,}", border=True)
 kpis[1].metric("Positive", f"{numbers['positive']:.0%}", border=True)
 kpis[2].metric("Negative", f"{numbers['negative']:.0%}", border=True)
-kpis[3].metric("Average sentiment", f"{numbers['avg_score']:+.2f}", border=True)
+kpis[3].metric(
+    "Average sentiment", "—" if numbers["avg_score"] is None else f"{numbers['avg_score']:+.2f}", border=True
+)
 kpis[4].metric("Average stars", "—" if numbers["avg_rating"] is None else f"{numbers['avg_rating']:.2f} ★", border=True)
 
 feel_tab, topics_tab, words_tab, drivers_tab, reviews_tab, teach_tab = st.tabs(
@@ -100,41 +100,45 @@ if feel_tab.open:
         with left:
             st.markdown("**Sentiment** · click a bar to read those reviews")
             picked = st.plotly_chart(
-                charts.tone_distribution(views.tone_counts(reviews)),
+                charts.tone_distribution(cache.review_view(ws, "tones", filters)),
                 on_select="rerun",
                 key="tone-bars",
                 config=charts.PNG_EXPORT,
             )
         with right:
             st.markdown("**Sentiment by month**")
-            st.plotly_chart(charts.tone_trend(views.tone_by_month(reviews)), key="tone-trend", config=charts.PNG_EXPORT)
+            st.plotly_chart(
+                charts.tone_trend(cache.review_view(ws, "tone_months", filters)),
+                key="tone-trend",
+                config=charts.PNG_EXPORT,
+            )
         points = picked.selection.points if picked and picked.selection else []
         if points:
             tone = points[0]["x"]
             st.markdown(f"**{tone.capitalize()} reviews**")
-            text_view.review_table(views.drill(reviews, tone=tone), key="drill-tone")
+            text_view.review_table(*cache.drill(ws, filters, tone=tone), key="drill-tone")
 if topics_tab.open:
     with topics_tab:
-        table = views.topic_table(reviews, topics)
+        table = cache.review_view(ws, "topic_table", filters)
         st.markdown("**Topic map** · bubble size = share of reviews, colour = average sentiment; click one to read it")
         chosen = st.plotly_chart(charts.topic_map(table), on_select="rerun", key="topic-map", config=charts.PNG_EXPORT)
         points = chosen.selection.points if chosen and chosen.selection else []
         if points:
             topic_id = int(points[0]["customdata"])
             st.markdown(f"**Reviews about {literal(labels[topic_id])}**")
-            text_view.review_table(views.drill(reviews, topic_id=topic_id), key="drill-topic")
+            text_view.review_table(*cache.drill(ws, filters, topic_id=topic_id), key="drill-topic")
         left, right = st.columns(2)
         with left:
             st.markdown("**Topics month by month** (share of each month's reviews)")
             st.plotly_chart(
-                charts.topic_month_heatmap(views.topic_by_month(reviews, topics)),
+                charts.topic_month_heatmap(cache.review_view(ws, "topic_months", filters)),
                 key="topic-month",
                 config=charts.PNG_EXPORT,
             )
         with right:
             st.markdown("**Tone within each topic**")
             st.plotly_chart(
-                charts.topic_tones(views.topic_by_tone(reviews, topics), table["label"].tolist()),
+                charts.topic_tones(cache.review_view(ws, "topic_tones", filters), table["label"].tolist()),
                 key="topic-tones",
                 config=charts.PNG_EXPORT,
             )
@@ -217,11 +221,10 @@ if reviews_tab.open:
             [None, "negative", "neutral", "positive"],
             format_func=lambda t: "Any" if t is None else t.capitalize(),
         )
-        shown = views.drill(reviews, topic_id=topic_pick, tone=tone_pick)
-        text_view.review_table(shown, key="reviews-table")
+        text_view.review_table(*cache.drill(ws, filters, topic_pick, tone_pick), key="reviews-table")
         st.download_button(
             "Download these reviews with their sentiment (CSV)",
-            to_csv_bytes(shown.drop(columns=["topic_ids"])),
+            cache.review_export(ws, filters, topic_pick, tone_pick),
             file_name="reviews-scored.csv",
             mime="text/csv",
             icon=":material/download:",

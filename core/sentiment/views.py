@@ -1,7 +1,9 @@
 """What the Sentiment & Topics page shows, as plain DataFrames.
 
-`scored_reviews` joins every review with its sentiment, product, persona and topics under the
-page's filters; the other functions summarise that frame (so a filter change costs one query).
+Every view is a DuckDB query over the stored results of the active versions (reviews joined with
+their sentiment, product, persona and topics under the page's filters): a page on a store of
+400,000 reviews reads a few small aggregates, and only a drill-down lists reviews (REVIEW_ROWS of
+them, the export all).
 """
 
 from __future__ import annotations
@@ -12,7 +14,6 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import date
 
-import numpy as np
 import pandas as pd
 
 from core import registry
@@ -31,15 +32,19 @@ class ReviewFilters:
     ratings: tuple[int, ...] = ()
 
 
+REVIEW_ROWS = 500  # reviews a drill-down lists (newest first); the CSV export has every one
+WORD_SAMPLE = 5_000  # reviews the word clouds are counted on (a seeded sample beyond that)
+
+
 def _has(ws: Workspace, table: str) -> bool:
     return bool(ws.query("SELECT count(*) AS n FROM duckdb_tables() WHERE table_name = ?", [table])["n"].iloc[0])
 
 
-def scored_reviews(ws: Workspace, filters: ReviewFilters | None = None) -> pd.DataFrame:
-    """review_id, timestamp, month, product_id, product, category, customer_id, persona, rating,
-    sentiment_label, sentiment_score, topic_ids (list), topics ("a; b"), text; newest first."""
-    f = filters or ReviewFilters()
-    topics_version = registry.active_version(ws, "topics")
+def _scoped(ws: Workspace, f: ReviewFilters) -> tuple[str, list[object]]:
+    """SQL of the reviews under the filters, one row each (review_id, timestamp, month, product_id,
+    product, category, customer_id, persona, rating, sentiment_label, sentiment_score; no text), and
+    its parameters: every view below aggregates it in DuckDB, so a filter change costs a few queries
+    over stored results instead of a frame of every review."""
     persona_rows = registry.active_rows(ws, "personas")
     persona = "pn.name" if persona_rows else "NULL"
     persona_join = (
@@ -50,29 +55,86 @@ def scored_reviews(ws: Workspace, filters: ReviewFilters | None = None) -> pd.Da
     sentiment_rows = registry.active_rows(ws, "sentiment")
     sentiment_join = f"LEFT JOIN {sentiment_rows} s USING (review_id)" if sentiment_rows else ""
     sentiment = (
-        "s.sentiment_label, s.sentiment_score" if sentiment_join else "NULL AS sentiment_label, NULL AS sentiment_score"
+        "s.sentiment_label, CAST(s.sentiment_score AS DOUBLE) AS sentiment_score"
+        if sentiment_join
+        else "CAST(NULL AS VARCHAR) AS sentiment_label, CAST(NULL AS DOUBLE) AS sentiment_score"
     )
+    where, params = _where(f, persona)
+    sql = f"""SELECT r.review_id, r.timestamp, date_trunc('month', r.timestamp) AS month, r.product_id,
+                     coalesce(p.title, r.product_id) AS product, p.category, r.customer_id, {persona} AS persona,
+                     CAST(r.rating AS DOUBLE) AS rating, {sentiment}
+              FROM reviews r LEFT JOIN products p USING (product_id) {sentiment_join} {persona_join} {where}"""
+    return sql, params
+
+
+def _mentions(ws: Workspace) -> str | None:
+    """SQL of the active topics' review_id, topic_id rows (a review mentions a topic above PRESENT weight)."""
+    return registry.active_rows(ws, "topics") if registry.active_version(ws, "topics") else None
+
+
+def _picked(
+    ws: Workspace, topic_id: int | None, tone: str | None, month: pd.Timestamp | None
+) -> tuple[str, list[object]]:
+    clauses, params = [], []
+    mentions = _mentions(ws)
+    if topic_id is not None and mentions:
+        clauses.append(f"review_id IN (SELECT review_id FROM {mentions} WHERE topic_id = ?)")
+        params.append(int(topic_id))
+    if tone:
+        clauses.append("sentiment_label = ?")
+        params.append(tone)
+    if month is not None:
+        clauses.append("month = ?")
+        params.append(pd.Timestamp(month))
+    return ("WHERE " + " AND ".join(clauses)) if clauses else "", params
+
+
+def scored_reviews(
+    ws: Workspace,
+    filters: ReviewFilters | None = None,
+    topic_id: int | None = None,
+    tone: str | None = None,
+    month: pd.Timestamp | None = None,
+    limit: int | None = None,
+) -> pd.DataFrame:
+    """review_id, timestamp, month, product_id, product, category, customer_id, persona, rating,
+    sentiment_label, sentiment_score, topic_ids (list), topics ("a; b"), text; newest first: the
+    reviews under `filters` (and about `topic_id`, in `tone`, of `month`), at most `limit` of them."""
+    scoped, params = _scoped(ws, filters or ReviewFilters())
+    picked, more = _picked(ws, topic_id, tone, month)
+    cap = f"LIMIT {int(limit)}" if limit is not None else ""
     topic_join, topic_cols = "", "[]::INTEGER[] AS topic_ids, '' AS topics"
-    params: list[object] = []
-    topic_rows = registry.active_rows(ws, "topics")
-    if topics_version and topic_rows:
+    mentions, version = _mentions(ws), registry.active_version(ws, "topics")
+    if mentions:
         topic_join = f"""LEFT JOIN (SELECT t.review_id, list(t.topic_id ORDER BY t.weight DESC) AS topic_ids,
                                           string_agg(n.name, '; ' ORDER BY t.weight DESC) AS topics
-                                   FROM {topic_rows} t JOIN topic_names n ON n.topic_id = t.topic_id AND n.version = ?
+                                   FROM {mentions} t JOIN topic_names n ON n.topic_id = t.topic_id AND n.version = ?
+                                   WHERE t.review_id IN (SELECT review_id FROM picked)
                                    GROUP BY t.review_id) tt USING (review_id)"""
         topic_cols = "coalesce(tt.topic_ids, []::INTEGER[]) AS topic_ids, coalesce(tt.topics, '') AS topics"
-        params.append(topics_version)
-    where, more = _where(f, persona)
-    frame = ws.query(
-        f"""SELECT r.review_id, r.timestamp, date_trunc('month', r.timestamp) AS month, r.product_id,
-                   coalesce(p.title, r.product_id) AS product, p.category, r.customer_id, {persona} AS persona,
-                   r.rating, {sentiment}, {topic_cols},
+        more = [*more, version]
+    return ws.query(
+        f"""WITH picked AS (SELECT * FROM ({scoped}) {picked}
+                            ORDER BY timestamp DESC NULLS LAST, review_id {cap})
+            SELECT picked.*, {topic_cols},
                    trim(concat_ws('. ', nullif(trim(r.title), ''), nullif(trim(r.text), ''))) AS text
-            FROM reviews r LEFT JOIN products p USING (product_id) {sentiment_join} {persona_join} {topic_join}
-            {where} ORDER BY r.timestamp DESC NULLS LAST, r.review_id""",
+            FROM picked JOIN reviews r USING (review_id) {topic_join}
+            ORDER BY picked.timestamp DESC NULLS LAST, picked.review_id""",
         params + more,
     )
-    return frame
+
+
+def count_reviews(
+    ws: Workspace,
+    filters: ReviewFilters | None = None,
+    topic_id: int | None = None,
+    tone: str | None = None,
+    month: pd.Timestamp | None = None,
+) -> int:
+    """How many reviews `scored_reviews` would list without a limit."""
+    scoped, params = _scoped(ws, filters or ReviewFilters())
+    picked, more = _picked(ws, topic_id, tone, month)
+    return int(ws.query(f"SELECT count(*) AS n FROM ({scoped}) {picked}", params + more)["n"].iloc[0])
 
 
 def _where(f: ReviewFilters, persona: str) -> tuple[str, list[object]]:
@@ -95,58 +157,84 @@ def _where(f: ReviewFilters, persona: str) -> tuple[str, list[object]]:
     return ("WHERE " + " AND ".join(clauses)) if clauses else "", params
 
 
-def tone_counts(reviews: pd.DataFrame) -> pd.DataFrame:
+def tone_counts(ws: Workspace, filters: ReviewFilters) -> pd.DataFrame:
     """sentiment_label, reviews, share: one row per tone, negative to positive."""
-    counts = reviews["sentiment_label"].value_counts().reindex(list(TONES), fill_value=0)
+    scoped, params = _scoped(ws, filters)
+    found = ws.query(f"SELECT sentiment_label, count(*) AS n FROM ({scoped}) GROUP BY 1", params)
+    counts = found.set_index("sentiment_label")["n"].reindex(list(TONES), fill_value=0).astype(int)
     return pd.DataFrame(
         {"sentiment_label": TONES, "reviews": counts.to_numpy(), "share": counts.to_numpy() / max(counts.sum(), 1)}
     )
 
 
-def tone_by_month(reviews: pd.DataFrame) -> pd.DataFrame:
+def tone_by_month(ws: Workspace, filters: ReviewFilters) -> pd.DataFrame:
     """month, sentiment_label, reviews, share (of the month's reviews), avg_score."""
-    dated = reviews.dropna(subset=["month"])
-    if dated.empty:
-        return pd.DataFrame(columns=["month", "sentiment_label", "reviews", "share", "avg_score"])
-    counts = dated.groupby(["month", "sentiment_label"]).size().rename("reviews").reset_index()
-    totals = counts.groupby("month")["reviews"].transform("sum")
-    avg = dated.groupby("month")["sentiment_score"].mean().rename("avg_score")
-    return counts.assign(share=counts["reviews"] / totals).merge(avg, on="month")
-
-
-def topic_table(reviews: pd.DataFrame, topics: pd.DataFrame) -> pd.DataFrame:
-    """id, label, mentions, share (of these reviews), avg_sentiment, positive, negative; by share."""
-    exploded = reviews[["review_id", "topic_ids", "sentiment_score", "sentiment_label"]].explode("topic_ids")
-    exploded = exploded.dropna(subset=["topic_ids"]).astype({"topic_ids": int})
-    stats = exploded.groupby("topic_ids").agg(
-        mentions=("review_id", "nunique"),
-        avg_sentiment=("sentiment_score", "mean"),
-        positive=("sentiment_label", lambda s: (s == "positive").mean()),
-        negative=("sentiment_label", lambda s: (s == "negative").mean()),
+    scoped, params = _scoped(ws, filters)
+    return ws.query(
+        f"""SELECT month, sentiment_label, count(*) AS reviews,
+                   count(*) / sum(count(*)) OVER (PARTITION BY month) AS share,
+                   avg(avg(sentiment_score)) OVER (PARTITION BY month) AS avg_score
+            FROM ({scoped}) WHERE month IS NOT NULL AND sentiment_label IS NOT NULL
+            GROUP BY month, sentiment_label ORDER BY month, sentiment_label""",
+        params,
     )
-    out = topics[["id", "label", "top_terms"]].merge(stats, left_on="id", right_index=True, how="left")
+
+
+def _topic_names(ws: Workspace) -> pd.DataFrame:
+    from core.topics.service import topics
+
+    return topics(ws)
+
+
+def topic_table(ws: Workspace, filters: ReviewFilters) -> pd.DataFrame:
+    """id, label, top_terms, mentions, share (of these reviews), avg_sentiment, positive, negative; by share."""
+    named = _topic_names(ws)[["id", "label", "top_terms"]]
+    scoped, params = _scoped(ws, filters)
+    mentions = _mentions(ws)
+    stats = pd.DataFrame(columns=["id", "mentions", "avg_sentiment", "positive", "negative"])
+    if mentions:
+        stats = ws.query(
+            f"""SELECT t.topic_id AS id, count(DISTINCT s.review_id) AS mentions,
+                       avg(s.sentiment_score) AS avg_sentiment,
+                       avg(CAST(s.sentiment_label = 'positive' AS DOUBLE)) AS positive,
+                       avg(CAST(s.sentiment_label = 'negative' AS DOUBLE)) AS negative
+                FROM ({scoped}) s JOIN {mentions} t USING (review_id) GROUP BY t.topic_id""",
+            params,
+        )
+    total = count_reviews(ws, filters)
+    out = named.merge(stats.astype({"id": int}), on="id", how="left")
     out["mentions"] = out["mentions"].fillna(0).astype(int)
-    out["share"] = out["mentions"] / max(len(reviews), 1)
+    out["share"] = out["mentions"] / max(total, 1)
     return out.sort_values("share", ascending=False).reset_index(drop=True)
 
 
-def topic_by_month(reviews: pd.DataFrame, topics: pd.DataFrame) -> pd.DataFrame:
+def topic_by_month(ws: Workspace, filters: ReviewFilters) -> pd.DataFrame:
     """label, month, share: the share of each month's reviews that mention each topic."""
-    dated = reviews.dropna(subset=["month"])
-    per_month = dated.groupby("month").size()
-    exploded = dated[["month", "topic_ids"]].explode("topic_ids").dropna().astype({"topic_ids": int})
-    counts = exploded.groupby(["topic_ids", "month"]).size().rename("mentions").reset_index()
-    counts["share"] = counts["mentions"] / counts["month"].map(per_month)
-    labels = dict(zip(topics["id"], topics["label"], strict=True))
-    return counts.assign(label=counts["topic_ids"].map(labels))[["label", "month", "share"]]
+    per_month = "JOIN (SELECT month, count(*) AS reviews FROM scoped GROUP BY month) m USING (month)"
+    found = _per_topic(ws, filters, "month", "count(*) / any_value(m.reviews)", "share", per_month)
+    return found[["label", "month", "share"]]
 
 
-def topic_by_tone(reviews: pd.DataFrame, topics: pd.DataFrame) -> pd.DataFrame:
+def topic_by_tone(ws: Workspace, filters: ReviewFilters) -> pd.DataFrame:
     """label, sentiment_label, mentions."""
-    exploded = reviews[["topic_ids", "sentiment_label"]].explode("topic_ids").dropna().astype({"topic_ids": int})
-    counts = exploded.groupby(["topic_ids", "sentiment_label"]).size().rename("mentions").reset_index()
-    labels = dict(zip(topics["id"], topics["label"], strict=True))
-    return counts.assign(label=counts["topic_ids"].map(labels))[["label", "sentiment_label", "mentions"]]
+    return _per_topic(ws, filters, "sentiment_label", "count(*)", "mentions")[["label", "sentiment_label", "mentions"]]
+
+
+def _per_topic(ws: Workspace, filters: ReviewFilters, by: str, value: str, name: str, join: str = "") -> pd.DataFrame:
+    """topic_id, label, `by`, `name`: `value` (SQL) per topic and value of `by` (a scoped column)."""
+    mentions = _mentions(ws)
+    if not mentions:
+        return pd.DataFrame(columns=["topic_id", "label", by, name])
+    scoped, params = _scoped(ws, filters)
+    found = ws.query(
+        f"""WITH scoped AS ({scoped})
+            SELECT t.topic_id, s.{by}, {value} AS {name}
+            FROM scoped s JOIN {mentions} t USING (review_id) {join}
+            WHERE s.{by} IS NOT NULL
+            GROUP BY t.topic_id, s.{by} ORDER BY t.topic_id, s.{by}""",
+        params,
+    )
+    return found.assign(label=found["topic_id"].map(topic_labels(_topic_names(ws))))
 
 
 def load_pipeline(ws: Workspace) -> TextPipeline | None:
@@ -163,6 +251,19 @@ class ReviewWords:
     most_used: dict[str, float]  # the most frequent terms (documents containing them)
     positive: dict[str, float]  # said much more in positive than in negative reviews
     negative: dict[str, float]  # said much more in negative than in positive reviews
+
+
+def cloud_reviews(ws: Workspace, filters: ReviewFilters) -> pd.DataFrame:
+    """text, sentiment_label of the reviews under `filters`, a seeded sample of WORD_SAMPLE beyond that
+    (word counts settle long before; tokenising every review of a big store would hold the page)."""
+    scoped, params = _scoped(ws, filters)
+    return ws.query(
+        f"""SELECT trim(concat_ws('. ', nullif(trim(r.title), ''), nullif(trim(r.text), ''))) AS text,
+                   s.sentiment_label
+            FROM ({scoped}) s JOIN reviews r USING (review_id)
+            ORDER BY hash(s.review_id) LIMIT {WORD_SAMPLE}""",
+        params,
+    )
 
 
 def review_words(reviews: pd.DataFrame, pipeline: TextPipeline, top: int = 80, top_distinct: int = 60) -> ReviewWords:
@@ -229,41 +330,21 @@ def persona_names(ws: Workspace) -> list[str]:
     return ws.query("SELECT name FROM persona_names ORDER BY persona_id")["name"].tolist()
 
 
-def ensure_numeric(frame: pd.DataFrame) -> pd.DataFrame:
-    """Scores as floats (NULL-only columns come back as objects)."""
-    return (
-        frame.assign(sentiment_score=pd.to_numeric(frame["sentiment_score"], errors="coerce").astype(float)).assign(
-            rating=pd.to_numeric(frame["rating"], errors="coerce").astype(float)
-        )
-        if len(frame)
-        else frame.assign(sentiment_score=np.array([], dtype=float))
-    )
-
-
-def drill(
-    reviews: pd.DataFrame, topic_id: int | None = None, tone: str | None = None, month: pd.Timestamp | None = None
-) -> pd.DataFrame:
-    """The reviews behind one point of a chart: a topic, a tone and/or a month."""
-    mask = np.ones(len(reviews), dtype=bool)
-    if topic_id is not None:
-        mask &= reviews["topic_ids"].map(lambda ids: topic_id in list(ids)).to_numpy(dtype=bool)
-    if tone:
-        mask &= (reviews["sentiment_label"] == tone).to_numpy(dtype=bool)
-    if month is not None:
-        mask &= (reviews["month"] == pd.Timestamp(month)).to_numpy(dtype=bool)
-    return reviews[mask]
-
-
-def overview_numbers(reviews: pd.DataFrame) -> dict[str, float | int | None]:
+def overview_numbers(ws: Workspace, filters: ReviewFilters) -> dict[str, float | int | None]:
     """reviews, positive, negative (shares), avg_score, avg_rating."""
-    n = len(reviews)
-    rating = reviews["rating"].dropna()
+    scoped, params = _scoped(ws, filters)
+    row = ws.query(
+        f"""SELECT count(*) AS reviews,
+                   coalesce(avg(CAST(sentiment_label = 'positive' AS DOUBLE)), 0) AS positive,
+                   coalesce(avg(CAST(sentiment_label = 'negative' AS DOUBLE)), 0) AS negative,
+                   avg(sentiment_score) AS avg_score, avg(rating) AS avg_rating
+            FROM ({scoped})""",
+        params,
+    ).iloc[0]
     return {
-        "reviews": n,
-        "positive": float((reviews["sentiment_label"] == "positive").mean()) if n else 0.0,
-        "negative": float((reviews["sentiment_label"] == "negative").mean()) if n else 0.0,
-        "avg_score": float(reviews["sentiment_score"].mean()) if n else None,
-        "avg_rating": float(rating.mean()) if len(rating) else None,
+        "reviews": int(row["reviews"]),
+        **{k: float(row[k]) for k in ("positive", "negative")},
+        **{k: None if pd.isna(row[k]) else float(row[k]) for k in ("avg_score", "avg_rating")},
     }
 
 

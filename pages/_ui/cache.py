@@ -192,14 +192,53 @@ def recs_audience(ws: Workspace, bundle: recs_service.RecsBundle, product_id: st
 TEXT_KINDS = ("sentiment", "topics", "personas")  # what a scored review shows
 
 
-@st.cache_data(show_spinner=False, max_entries=32)
-def _scored_reviews(path: str, key: Key, filters: text_views.ReviewFilters) -> pd.DataFrame:
-    return text_views.ensure_numeric(text_views.scored_reviews(Workspace(Path(path)), filters))
+REVIEW_VIEWS = {  # what the Sentiment page reads under its filters: each a few DuckDB aggregates
+    "overview": text_views.overview_numbers,
+    "tones": text_views.tone_counts,
+    "tone_months": text_views.tone_by_month,
+    "topic_table": text_views.topic_table,
+    "topic_months": text_views.topic_by_month,
+    "topic_tones": text_views.topic_by_tone,
+}
 
 
-def scored_reviews(ws: Workspace, filters: text_views.ReviewFilters) -> pd.DataFrame:
-    """Every review under `filters` with sentiment, product, persona and topics. Shared: do not mutate."""
-    return _scored_reviews(str(ws.path), _key(ws, *TEXT_KINDS), filters)
+@st.cache_data(show_spinner=False, max_entries=256)
+def _review_view(path: str, key: Key, view: str, filters: text_views.ReviewFilters):  # noqa: ANN202
+    return REVIEW_VIEWS[view](Workspace(Path(path)), filters)
+
+
+def review_view(ws: Workspace, view: str, filters: text_views.ReviewFilters):  # noqa: ANN201 - the view's result
+    """One of REVIEW_VIEWS under `filters`. Shared: do not mutate."""
+    return _review_view(str(ws.path), _key(ws, *TEXT_KINDS), view, filters)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _drill(
+    path: str, key: Key, filters: text_views.ReviewFilters, topic_id: int | None, tone: str | None
+) -> tuple[pd.DataFrame, int]:
+    ws = Workspace(Path(path))
+    shown = text_views.scored_reviews(ws, filters, topic_id, tone, limit=text_views.REVIEW_ROWS)
+    return shown, text_views.count_reviews(ws, filters, topic_id, tone)
+
+
+def drill(
+    ws: Workspace, filters: text_views.ReviewFilters, topic_id: int | None = None, tone: str | None = None
+) -> tuple[pd.DataFrame, int]:
+    """The newest REVIEW_ROWS reviews under `filters` about `topic_id` in `tone`, and how many there are."""
+    return _drill(str(ws.path), _key(ws, *TEXT_KINDS), filters, topic_id, tone)
+
+
+def review_export(
+    ws: Workspace, filters: text_views.ReviewFilters, topic_id: int | None = None, tone: str | None = None
+):  # noqa: ANN201 - a callable for st.download_button
+    """The CSV of every such review, built only when someone clicks the download button."""
+    path = str(ws.path)
+
+    def build() -> bytes:
+        found = text_views.scored_reviews(Workspace(Path(path)), filters, topic_id, tone)
+        return to_csv_bytes(found.drop(columns=["topic_ids"]))
+
+    return build
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
@@ -224,11 +263,11 @@ def text_pipeline(ws: Workspace):  # noqa: ANN201 - a TextPipeline or None
 @st.cache_data(show_spinner=False, max_entries=32)
 def _review_words(path: str, key: Key, filters: text_views.ReviewFilters) -> text_views.ReviewWords:
     ws = Workspace(Path(path))
-    return text_views.review_words(_scored_reviews(path, key, filters), text_views.load_pipeline(ws))
+    return text_views.review_words(text_views.cloud_reviews(ws, filters), text_views.load_pipeline(ws))
 
 
 def review_words(ws: Workspace, filters: text_views.ReviewFilters) -> text_views.ReviewWords:
-    """The Sentiment page's word clouds under `filters`: tokenising every review is the slow part."""
+    """The Sentiment page's word clouds under `filters`: tokenising the reviews is the slow part."""
     return _review_words(str(ws.path), _key(ws, *TEXT_KINDS), filters)
 
 

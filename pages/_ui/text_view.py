@@ -9,11 +9,12 @@ from core.topics.models import METHOD_LABELS
 from pages._ui import cache
 
 
-def review_table(reviews: pd.DataFrame, key: str, limit: int = 500) -> None:
+def review_table(reviews: pd.DataFrame, total: int, key: str) -> None:
+    """The newest reviews of a drill-down (`reviews`, already capped) out of `total`."""
     if reviews.empty:
         st.caption("No review here.")
         return
-    shown = reviews.head(limit)[["timestamp", "product", "persona", "rating", "sentiment_score", "topics", "text"]]
+    shown = reviews[["timestamp", "product", "persona", "rating", "sentiment_score", "topics", "text"]]
     st.dataframe(
         shown,
         hide_index=True,
@@ -31,8 +32,8 @@ def review_table(reviews: pd.DataFrame, key: str, limit: int = 500) -> None:
             "text": st.column_config.TextColumn("Review", width="large"),
         },
     )
-    if len(reviews) > limit:
-        st.caption(f"Showing the newest {limit:,} of {len(reviews):,}; the CSV export has them all.")
+    if total > len(reviews):
+        st.caption(f"Showing the newest {len(reviews):,} of {total:,}; the CSV export has them all.")
 
 
 def cloud(weights: dict[str, float], caption: str, colormap: str = "viridis") -> None:

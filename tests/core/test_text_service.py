@@ -49,16 +49,31 @@ def test_key_drivers_find_negative_mentions_pulling_ratings_down(trained_ws: Wor
     assert (drivers["ci_low"] <= drivers["effect"]).all() and (drivers["effect"] <= drivers["ci_high"]).all()
 
 
-def test_views_filter_and_drill_down(trained_ws: Workspace) -> None:
-    every = views.scored_reviews(trained_ws)
-    garden = views.scored_reviews(trained_ws, views.ReviewFilters(categories=("Garden",), ratings=(1, 2)))
+def test_views_aggregate_in_the_database_what_the_reviews_say(trained_ws: Workspace) -> None:
+    every, none = views.scored_reviews(trained_ws), views.ReviewFilters()
+    garden_only = views.ReviewFilters(categories=("Garden",), ratings=(1, 2))
+    garden = views.scored_reviews(trained_ws, garden_only)
     assert 0 < len(garden) < len(every) and set(garden["category"]) == {"Garden"} and garden["rating"].max() <= 2
-    table = views.topic_table(every, topics(trained_ws))
+    assert views.count_reviews(trained_ws, garden_only) == len(garden)
+    numbers = views.overview_numbers(trained_ws, garden_only)
+    assert numbers["reviews"] == len(garden) and numbers["avg_rating"] == pytest.approx(garden["rating"].mean())
+    tones = views.tone_counts(trained_ws, garden_only).set_index("sentiment_label")["reviews"]
+    assert tones.to_dict() == garden["sentiment_label"].value_counts().reindex(views.TONES, fill_value=0).to_dict()
+    assert views.tone_by_month(trained_ws, none).groupby("month")["share"].sum().round(6).eq(1).all()
+
+    table = views.topic_table(trained_ws, none)
     first = int(table["id"].iloc[0])
-    drilled = views.drill(every, topic_id=first, tone="negative")
-    assert len(drilled) and all(first in list(ids) for ids in drilled["topic_ids"])
-    assert set(drilled["sentiment_label"]) == {"negative"}
-    assert views.tone_counts(every)["reviews"].sum() == len(every)
+    about = every["topic_ids"].map(lambda ids: first in list(ids)).to_numpy(dtype=bool)
+    assert table["mentions"].iloc[0] == about.sum() and table["share"].iloc[0] == pytest.approx(about.mean())
+    by_tone = views.topic_by_tone(trained_ws, none)
+    assert by_tone.loc[by_tone["label"] == table["label"].iloc[0], "mentions"].sum() == about.sum()
+    assert views.topic_by_month(trained_ws, none)["share"].between(0, 1).all()
+
+    drilled = views.scored_reviews(trained_ws, none, topic_id=first, tone="negative", limit=50)
+    assert len(drilled) == 50 and all(first in list(ids) for ids in drilled["topic_ids"])
+    assert set(drilled["sentiment_label"]) == {"negative"} and drilled["timestamp"].is_monotonic_decreasing
+    negative = (every["sentiment_label"] == "negative").to_numpy(dtype=bool)
+    assert views.count_reviews(trained_ws, none, first, "negative") == (about & negative).sum()
 
 
 def test_renamed_topics_keep_their_names_after_retraining(trained_ws: Workspace, tmp_path: Path) -> None:
