@@ -22,6 +22,7 @@ BUDGETS: dict[str, int] = {
     "topic_search": 12_000,  # reviews the models x topic counts grid is fitted and scored on
     "persona_words": 8_000,  # customers whose reviews teach the persona word vectors
     "persona_tone": 20_000,  # reviews VADER scores for each persona's average tone
+    "propensity_pairs": 120_000,  # customer x category pairs per cutoff (buyers kept, the rest sampled)
     "recs_comparison": 20_000,  # customers (whole histories) the recommenders are compared and tuned on
 }
 SECONDS: dict[str, float] = {

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from core.budget import budget
 from core.errors import PersonaLensError
 from core.whatif.features import Snapshot
 from core.whatif.history import PurchaseHistory
@@ -21,7 +22,6 @@ from core.whatif.propensity import PropensityModel, Quality, measure
 Progress = Callable[[float, str], None]
 DEFAULT_HORIZON = 90
 MAX_TRAINING_CUTOFFS = 4
-MAX_PAIRS = 250_000  # per cutoff; beyond this, non-buyers are sampled and weighted up
 
 
 @dataclass
@@ -60,9 +60,11 @@ def cutoffs_for(history: PurchaseHistory, horizon: int) -> list[pd.Timestamp]:
 
 
 def training_pairs(
-    snapshot: Snapshot, rng: np.random.Generator, max_pairs: int = MAX_PAIRS
+    snapshot: Snapshot, rng: np.random.Generator, max_pairs: int | None = None
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """customers, units, weights: every active pair, or every buyer plus weighted sampled non-buyers."""
+    """customers, units, weights: every active pair, or (past core.budget's "propensity_pairs" per cutoff)
+    every buyer plus weighted sampled non-buyers."""
+    max_pairs = max_pairs or budget("propensity_pairs")
     n_u = snapshot.history.n_units
     active = np.flatnonzero(snapshot.active)
     total = len(active) * n_u
