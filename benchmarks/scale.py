@@ -116,7 +116,11 @@ def run(factors: list[int], kinds_to_train: list[str], timeout: float, keep: Pat
     for factor in factors:
         store = home / f"store-{factor}x"
         t = time.perf_counter()
-        counts = replicate(factor, store)
+        # in a child: a process started later would inherit the tables' memory in its peak (ru_maxrss)
+        built = subprocess.run(
+            [sys.executable, __file__, "--build", str(factor), str(store)], capture_output=True, text=True, check=True
+        )
+        counts = json.loads(built.stdout)
         line = {"factor": factor, "step": "build_csv", "seconds": round(time.perf_counter() - t, 1), **counts}
         print(json.dumps(line), flush=True)
         name = f"scale{factor}x"
@@ -176,7 +180,11 @@ def main() -> None:
     parser.add_argument("--timeout", type=float, default=1800, help="seconds per step before it is stopped")
     parser.add_argument("--home", help="keep the stores and workspaces in this folder (default: a temp folder)")
     parser.add_argument("--chart", help="write the log-log chart to this PNG")
+    parser.add_argument("--build", nargs=2, metavar=("FACTOR", "FOLDER"), help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.build:
+        print(json.dumps(replicate(int(args.build[0]), Path(args.build[1]))))
+        return
     result = run([int(f) for f in args.factors.split(",")], args.kinds.split(","), args.timeout, args.home)
     if args.chart:
         chart(result["rows"], Path(args.chart))

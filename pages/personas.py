@@ -79,7 +79,7 @@ if cards_tab.open:
                 personas_view.card(ws, persona, state)
         st.download_button(
             "Download every customer's persona (CSV)",
-            to_csv_bytes(state.assignments),
+            lambda: to_csv_bytes(state.assignments),  # built on click: a big store has 100,000 rows
             file_name="personas.csv",
             mime="text/csv",
             icon=":material/download:",

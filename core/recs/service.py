@@ -166,7 +166,7 @@ class RecsBundle:
             scores = self.models[name].score(np.array([user]))[0]
             seen = self.training.matrix[user] if filters.exclude_seen else None
         items = self._rank(scores[None, :], k, seen, filters)[0]
-        items, fresh = self._expose_new(user, items, k, filters)
+        items, fresh = self._expose_new(user, items, k, self._never_bought(filters))
         reasons, quotes = self.explainer.reasons_and_quotes(user, items, name, group)
         reasons = [self._new_reason(user, i) if i == fresh else r for i, r in zip(items, reasons, strict=True)]
         meta = self.data.items_meta.iloc[items]
@@ -207,6 +207,7 @@ class RecsBundle:
         ]
         columns: dict[str, list] = {"customer_id": [], "product_id": [], "rank": [], "score": [], "reason": []}
         users = np.array([self.data.user_index[c] for c in known], dtype=int)
+        never_bought = self._never_bought(filters)  # once: it sums the whole matrix
         for start in range(0, len(users), _BATCH):
             batch = users[start : start + _BATCH]
             report(start / max(len(users), 1), f"recommending for customers {start + 1:,}-{start + len(batch):,}")
@@ -215,7 +216,7 @@ class RecsBundle:
             tops = self._rank(scores, k, seen, filters)
             for row, (user, items) in enumerate(zip(batch, tops, strict=True)):
                 customer = self.data.users[user]
-                items, fresh = self._expose_new(int(user), items, k, filters)
+                items, fresh = self._expose_new(int(user), items, k, never_bought)
                 if explain:
                     reasons = self.explainer.reasons(int(user), items, name, self.persona_of.get(customer))
                     reasons = [
@@ -288,16 +289,18 @@ class RecsBundle:
         ids = self.data.users.tolist()
         return ids if persona_id is None else [c for c in ids if self.persona_of.get(c) == persona_id]
 
-    def _expose_new(
-        self, user: int | None, items: np.ndarray, k: int, filters: RecFilters
-    ) -> tuple[np.ndarray, int | None]:
-        """Give one slot (the last) to the product nobody has bought yet that best matches the customer's
-        words, when it matches well enough: collaborative models can never rank such products."""
-        content = self.models.get("content")
+    def _never_bought(self, filters: RecFilters) -> np.ndarray:
+        """Products nobody has bought yet that the filters allow."""
         cold = np.asarray(self.training.matrix.sum(axis=0)).ravel() == 0
         allowed = self._allowed(filters)
-        if allowed is not None:
-            cold &= allowed
+        return cold if allowed is None else cold & allowed
+
+    def _expose_new(
+        self, user: int | None, items: np.ndarray, k: int, cold: np.ndarray
+    ) -> tuple[np.ndarray, int | None]:
+        """Give one slot (the last) to the product nobody has bought yet (`cold`) that best matches the
+        customer's words, when it matches well enough: collaborative models can never rank such products."""
+        content = self.models.get("content")
         if content is None or user is None or not cold.any() or len(items) < k or k < 3:
             return items, None
         affinity = np.where(cold, content.score(np.array([user]))[0], -np.inf)

@@ -15,12 +15,15 @@ purchases from their posterior; spend uses the Gamma-Gamma expectation).
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 from scipy.stats import spearmanr
 
+from core import registry
 from core.errors import PersonaLensError
 from core.value.btyd import BetaGeoModel, GammaGammaModel
 from core.whatif.history import PURCHASES
@@ -31,6 +34,8 @@ MIN_REPEAT = 20  # customers with a repeat purchase, for the spend model
 DRAWS = 400
 CHUNK = 5_000  # customers simulated at once
 INTERVAL = (0.1, 0.9)
+HORIZON = 365  # days: the year budgets are set by, what the pages show
+STORED = "value_forecast"  # .parquet + .json in the propensity version's folder
 
 
 def purchase_days(ws: Workspace) -> pd.DataFrame:
@@ -218,3 +223,29 @@ def audience_value(forecast: pd.DataFrame, customer_ids: pd.Series) -> tuple[flo
     80% bounds (a conservative range: members' bounds do not all come true at once)."""
     rows = forecast[forecast["customer_id"].isin(set(customer_ids.astype(str)))]
     return float(rows["clv"].sum()), float(rows["clv_low"].sum()), float(rows["clv_high"].sum())
+
+
+def store_forecast(ws: Workspace, folder: Path, horizon: int = HORIZON) -> bool:
+    """Forecast every customer now (a training run) into `folder`, so pages read it instead of simulating
+    100,000 customers' purchases on a first visit. False when the data cannot support a forecast."""
+    data_version = ws.data_version()
+    try:
+        forecast = customer_value(ws, horizon)[1]
+    except PersonaLensError:
+        return False
+    forecast.to_parquet(folder / f"{STORED}.parquet")
+    (folder / f"{STORED}.json").write_text(json.dumps({"horizon": horizon, "data_version": data_version}))
+    return True
+
+
+def current_forecast(ws: Workspace, horizon: int = HORIZON) -> pd.DataFrame:
+    """The forecast the active purchase-propensity version stored, when it was made on today's data for
+    this horizon; else a fresh one (raises PersonaLensError when the data cannot support it)."""
+    version = registry.active_version(ws, "propensity")
+    folder = ws.models_dir / "propensity" / str(version)
+    stamp = folder / f"{STORED}.json"
+    if version and stamp.is_file():
+        made = json.loads(stamp.read_text())
+        if made == {"horizon": horizon, "data_version": ws.data_version()}:
+            return pd.read_parquet(folder / f"{STORED}.parquet")
+    return customer_value(ws, horizon)[1]

@@ -23,6 +23,7 @@ from core.campaigns.contacts import load_contacts
 from core.errors import PersonaLensError
 from core.personas.rfm import rfm_scores
 from core.personas.service import assignments
+from core.value.service import store_forecast
 from core.whatif.calibration import REPLAY_COLUMNS, CampaignLearning, ResponseCalibration, learn
 from core.whatif.features import Snapshot
 from core.whatif.history import PurchaseHistory, load_history
@@ -77,6 +78,8 @@ def train_propensity(
         (draft.folder / "quality.json").write_text(json.dumps(result.quality.to_dict(), indent=1))
         replay.to_parquet(draft.folder / "replay.parquet")
         _save_learning(draft.folder, learned)
+        report(0.97, "forecasting what each customer is worth")
+        store_forecast(ws, draft.folder)
         metrics = {
             **_metrics(result),
             "interval_coverage": round(float(replay["inside"].mean()), 3) if len(replay) else None,

@@ -27,6 +27,7 @@ from core.recs import service as recs_service
 from core.sentiment import labels as sentiment_labels
 from core.sentiment import views as text_views
 from core.topics import service as topics_service
+from core.value.service import HORIZON as VALUE_HORIZON
 from core.whatif import campaign
 from core.workspace import Workspace, list_workspaces, open_workspace
 from pages._ui import charts
@@ -409,16 +410,13 @@ def copy_set(ws: Workspace, request):  # noqa: ANN001, ANN201 - a CopyRequest ->
     return write_copy(ctx, message_grounds(ws), request)
 
 
-VALUE_HORIZON = 365  # days: the year budgets are set by
-
-
 @st.cache_data(show_spinner="Forecasting what each customer is worth…", max_entries=8)
 def _customer_value(path: str, data: int, horizon: int) -> pd.DataFrame | None:
     from core.errors import PersonaLensError
-    from core.value.service import customer_value as forecast
+    from core.value.service import current_forecast
 
     try:
-        return forecast(Workspace(Path(path)), horizon)[1]
+        return current_forecast(Workspace(Path(path)), horizon)
     except PersonaLensError:  # no dated purchases, or too few customers: pages leave value out
         return None
 
