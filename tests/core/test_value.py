@@ -117,3 +117,19 @@ def test_value_reaches_personas_and_audiences(trained_ws: Workspace) -> None:
     assert {"clv", "p_alive"} <= set(table.columns) and table["clv"].is_monotonic_decreasing
     total, low, high = audience_value(forecast, table["customer_id"])
     assert low <= total <= high and total == pytest.approx(table["clv"].sum(), rel=1e-6)
+
+
+def test_a_propensity_run_stores_the_forecast_pages_read(
+    trained_ws: Workspace, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from core import registry
+    from core.value import service
+
+    folder = trained_ws.models_dir / "propensity" / registry.active_version(trained_ws, "propensity")
+    stored = pd.read_parquet(folder / f"{service.STORED}.parquet")
+    assert len(stored) > 1500 and stored["clv"].ge(0).all()
+    monkeypatch.setattr(service, "customer_value", lambda *_a: pytest.fail("the stored forecast was not read"))
+    pd.testing.assert_frame_equal(service.current_forecast(trained_ws), stored)
+    monkeypatch.setattr(trained_ws, "data_version", lambda: -1)  # newer data than the forecast: computed afresh
+    with pytest.raises(pytest.fail.Exception):
+        service.current_forecast(trained_ws)
