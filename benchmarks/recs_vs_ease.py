@@ -56,18 +56,22 @@ def _ndcg(model, users: np.ndarray, train_set, truth) -> float:  # noqa: ANN001
 
 def one_run(data, protocol: str, seed: int) -> dict:  # noqa: ANN001 - InteractionData
     from core.recs.data import InteractionData
-    from core.recs.evaluate import evaluate_models, fit_for_serving, fit_models, tune
+    from core.recs.evaluate import engine_models, fit_models, select_and_fit, tune
     from core.recs.split import natural_protocol, split_pairs
 
     started = time.perf_counter()
     train_pairs, test_pairs = split_pairs(data.pairs, protocol, seed=seed)
     workspace = InteractionData(data.users, data.items, train_pairs.reset_index(drop=True), data.items_meta)
     inner = natural_protocol(workspace.pairs)  # what train_recs measures and tunes on
-    chosen = evaluate_models(workspace, protocol=inner, seed=seed)
-    served = chosen.best
-    names = [r.name for r in chosen.results if r.error is None]
+    selection = select_and_fit(workspace, None, engine_models("local"), inner, 10, seed)  # train's own path
+    chosen, served, full, fitted, serving = (
+        selection.evaluation,
+        selection.ranked[0],
+        selection.training,
+        selection.fitted,
+        selection.tuned,
+    )
     quiet = lambda _f, _m: None  # noqa: E731
-    full, fitted, _, serving = fit_for_serving(workspace, None, names, 10, seed, quiet, (0.0, 1.0), inner)
     ease_trials = tune(data, train_pairs, None, ["ease"], 10, seed, quiet, (0.0, 1.0), inner)["inner_ndcg"]["ease"]
     plain = max((t for t in ease_trials if t["recency"] == 1.0), key=lambda t: t["ndcg"])  # one knob: no recency
     ease_tuned = {"params": {"ease": {"regularization": plain["regularization"]}}}

@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
+from core.budget import Sample, sample_rows
 from core.errors import PersonaLensError
 from core.recs.data import InteractionData
 from core.recs.metrics import METRICS, behaviour_vectors, ranking_metrics, top_k
@@ -382,6 +383,67 @@ def evaluate_models(
     report(1.0, "evaluation done")
     ordered = [results[n] for n in names if n in results]
     return Evaluation(protocol, k, seed, int(len(users)), data.n_users, data.n_items, ordered, tuned)
+
+
+@dataclass
+class Selection:
+    """What a training run serves: every model measured (`evaluation`), refitted on all the pairs
+    (`training`, `fitted`), best first (`ranked`), the ones that failed or were not trained and why
+    (`failed`), the knobs serving used (`tuned`), and the customers compared on (`sample`)."""
+
+    evaluation: Evaluation
+    training: TrainingSet
+    fitted: dict[str, Recommender]
+    ranked: list[str]
+    failed: dict[str, str]
+    tuned: dict
+    sample: Sample
+
+
+def select_and_fit(
+    data: InteractionData,
+    groups: np.ndarray | None,
+    models: list[str],
+    protocol: str,
+    k: int = 10,
+    seed: int = 42,
+    progress: Progress | None = None,
+) -> Selection:
+    """Measure and tune the models, then refit them on every customer: the one path `train` takes.
+
+    A model whose pairwise matrix outgrows the store is not trained (its reason is kept). Models are
+    compared and tuned on a sample of customers (their whole histories, core.budget's
+    "recs_comparison"); the chosen knobs then serve a refit on every customer.
+    """
+    report = progress or (lambda _f, _m: None)
+    skipped = {n: reason for n in models if (reason := REGISTRY[n].too_large(data.n_users, data.n_items))}
+    rows = sample_rows(data.n_users, "recs_comparison", seed)
+    compared = Sample("recs_comparison", "customers", len(rows), data.n_users, "models compared and tuned")
+    sample = (data.of_users(rows), None if groups is None else groups[rows]) if compared.sampled else None
+    evaluation = evaluate_models(
+        *(sample or (data, groups)),
+        [n for n in models if n not in skipped],
+        protocol,
+        k,
+        seed,
+        progress=lambda f, m: report(0.03 + 0.52 * f, m),
+    )
+    evaluation.results += [ModelResult(n, REGISTRY[n].label, error=reason) for n, reason in skipped.items()]
+    names = [r.name for r in evaluation.results if r.error is None]
+    full, fitted, results, serving = fit_for_serving(
+        data, groups, names, k, seed, report, (0.55, 0.93), protocol, tuning=sample
+    )
+    failed = {n: r.error for n, r in results.items() if r.error} | skipped
+    ranked = [r.name for r in sorted(evaluation.results, key=validation_ndcg, reverse=True) if r.name in fitted]
+    if not ranked:
+        raise PersonaLensError("no recommender could be trained: " + "; ".join(f"{n}: {e}" for n, e in failed.items()))
+    return Selection(evaluation, full, fitted, ranked, failed, serving, compared)
+
+
+def validation_ndcg(result: ModelResult) -> float:
+    """A model's NDCG@k on the validation split, -1 when it has none (failed): the order models are served in."""
+    value = result.metrics.get("ndcg", float("nan")) if result.metrics else float("nan")
+    return -1.0 if np.isnan(value) else value
 
 
 def groups_from_history(matrix: sp.csr_matrix, groups: np.ndarray | None) -> np.ndarray | None:

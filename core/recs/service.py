@@ -21,17 +21,9 @@ import pandas as pd
 import scipy.sparse as sp
 
 from core import registry
-from core.budget import Sample, sample_rows
 from core.errors import PersonaLensError
 from core.recs.data import InteractionData, load_interactions
-from core.recs.evaluate import (
-    Evaluation,
-    ModelResult,
-    engine_models,
-    evaluate_models,
-    fit_for_serving,
-    tuning_table,
-)
+from core.recs.evaluate import Evaluation, engine_models, select_and_fit, tuning_table, validation_ndcg
 from core.recs.explain import Explainer, positive_quotes
 from core.recs.metrics import top_k
 from core.recs.models import REGISTRY, Hybrid, Recommender, TrainingSet
@@ -73,34 +65,13 @@ def train_recs(
     data = load_interactions(ws)
     groups = persona_groups(ws, data)
     protocol = natural_protocol(data.pairs)
-    skipped = {n: reason for n in models if (reason := REGISTRY[n].too_large(data.n_users, data.n_items))}
-    # Models are compared and tuned on a sample of customers (their whole histories); the chosen
-    # knobs then serve a refit on every customer (core.budget).
-    rows = sample_rows(data.n_users, "recs_comparison", seed)
-    compared = Sample("recs_comparison", "customers", len(rows), data.n_users, "models compared and tuned")
-    sample = (data.of_users(rows), None if groups is None else groups[rows]) if compared.sampled else None
-    evaluation = evaluate_models(
-        *(sample or (data, groups)),
-        [n for n in models if n not in skipped],
-        protocol,
-        k,
-        seed,
-        progress=lambda f, m: report(0.03 + 0.52 * f, m),
-    )
-    evaluation.results += [ModelResult(n, REGISTRY[n].label, error=reason) for n, reason in skipped.items()]
-    names = [r.name for r in evaluation.results if r.error is None]
-    full, fitted, results, serving = fit_for_serving(
-        data, groups, names, k, seed, report, (0.55, 0.93), protocol, tuning=sample
-    )
-    failed = {n: r.error for n, r in results.items() if r.error} | skipped
-    ranked = [r.name for r in sorted(evaluation.results, key=_ndcg, reverse=True) if r.name in fitted]
-    if not ranked:
-        raise PersonaLensError("no recommender could be trained: " + "; ".join(f"{n}: {e}" for n, e in failed.items()))
+    chosen = select_and_fit(data, groups, models, protocol, k, seed, report)
+    evaluation, fitted, ranked = chosen.evaluation, chosen.fitted, chosen.ranked
     report(0.94, "finding review quotes")
     quotes = positive_quotes(ws, data.item_index)
     with registry.version_folder(ws, KIND, started) as draft:
         version, partial = draft.version, draft.folder
-        _save(partial, data, full, fitted, quotes, evaluation, ranked[0], failed)
+        _save(partial, data, chosen.training, fitted, quotes, evaluation, ranked[0], chosen.failed)
         with ws.transaction("training (recommendations)") as con:
             draft.record(
                 con,
@@ -108,9 +79,9 @@ def train_recs(
                 summary={
                     "best": ranked[0],
                     "models": ranked,
-                    "failed": failed,
+                    "failed": chosen.failed,
                     "tuned": tuning_table(evaluation.tuned),
-                    "samples": [compared.to_dict()] if compared.sampled else [],
+                    "samples": [chosen.sample.to_dict()] if chosen.sample.sampled else [],
                     **metadata(engine),
                 },
             )
@@ -429,7 +400,7 @@ def _save(
     failed: dict[str, str],
 ) -> None:
     folder.mkdir(parents=True, exist_ok=True)
-    ranked = [r.name for r in sorted(evaluation.results, key=_ndcg, reverse=True) if r.name in fitted]
+    ranked = [r.name for r in sorted(evaluation.results, key=validation_ndcg, reverse=True) if r.name in fitted]
     for name, model in fitted.items():
         model.save(folder / "models" / name)
     groups = full.user_groups if full.user_groups is not None else np.array([], dtype=int)
@@ -446,11 +417,6 @@ def _save(
     quotes.to_parquet(folder / "quotes.parquet")
     (folder / "evaluation.json").write_text(json.dumps(evaluation.to_dict(), indent=1, default=float))
     (folder / "meta.json").write_text(json.dumps({"best": best, "models": ranked, "failed": failed}, indent=1))
-
-
-def _ndcg(result) -> float:  # noqa: ANN001 - a ModelResult
-    value = result.metrics.get("ndcg", float("nan")) if result.metrics else float("nan")
-    return -1.0 if np.isnan(value) else value
 
 
 def persona_groups(ws: Workspace, data: InteractionData) -> np.ndarray | None:
