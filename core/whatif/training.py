@@ -63,7 +63,9 @@ def training_pairs(
     snapshot: Snapshot, rng: np.random.Generator, max_pairs: int | None = None
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """customers, units, weights: every active pair, or (past core.budget's "propensity_pairs" per cutoff)
-    every buyer plus weighted sampled non-buyers."""
+    a weighted sample: buyers and non-buyers each drawn at their own rate and weighted up by it, buyers
+    taking at most half of the budget (a busy store's buyers alone can fill it, and a model that has
+    seen a few non-buyers ranks nobody well)."""
     max_pairs = max_pairs or budget("propensity_pairs")
     n_u = snapshot.history.n_units
     active = np.flatnonzero(snapshot.active)
@@ -74,15 +76,18 @@ def training_pairs(
     lines = snapshot.history.lines
     after = lines[(lines["ts"] > snapshot.cutoff) & (lines["ts"] <= snapshot.cutoff + snapshot.horizon)]
     after = after[snapshot.active[after["customer"].to_numpy()]]
-    positive = np.unique(after["customer"].to_numpy(np.int64) * n_u + after["unit"].to_numpy())
+    buyers = np.unique(after["customer"].to_numpy(np.int64) * n_u + after["unit"].to_numpy())
+    positive = buyers
+    if len(buyers) > max_pairs // 2:
+        positive = rng.choice(buyers, size=max_pairs // 2, replace=False)
     n_negative = max(max_pairs - len(positive), 1000)
     drawn = active[rng.integers(len(active), size=n_negative)].astype(np.int64) * n_u + rng.integers(
         n_u, size=n_negative
     )
-    negative = drawn[~np.isin(drawn, positive)]
-    rate = len(negative) / max(total - len(positive), 1)
+    negative = drawn[~np.isin(drawn, buyers)]
+    rate = len(negative) / max(total - len(buyers), 1)
     keys = np.concatenate([positive, negative])
-    weights = np.concatenate([np.ones(len(positive)), np.full(len(negative), 1.0 / rate)])
+    weights = np.concatenate([np.full(len(positive), len(buyers) / len(positive)), np.full(len(negative), 1.0 / rate)])
     return keys // n_u, keys % n_u, weights
 
 
