@@ -6,8 +6,9 @@ growing; so each such step draws a seeded sample of at most its budget and the f
 cheap work (scoring every review, assigning every customer) still covers all rows. What was
 sampled is recorded with the version (`Sample.to_dict`) and said on the Models page.
 
-`PERSONALENS_BUDGET` (a number of rows) replaces every budget at once: the quality benchmark sets
-it small enough to bite on real sets, to check that sampling costs no quality.
+`PERSONALENS_BUDGET` overrides them: a number of rows replaces every budget, `step=rows` pairs
+(comma-separated) replace those steps'; the quality benchmark sets the comparison budgets small
+enough to bite on real sets, to check that sampling costs no quality.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ import numpy as np
 BUDGETS: dict[str, int] = {
     "sentiment_comparison": 20_000,  # labelled texts every candidate model is compared on
     "topic_search": 12_000,  # reviews the models x topic counts grid is fitted and scored on
+    "topic_fit": 100_000,  # reviews the chosen model and topic count are then refitted on (one fit, linear)
     "persona_words": 8_000,  # customers whose reviews teach the persona word vectors
     "persona_tone": 20_000,  # reviews VADER scores for each persona's average tone
     "propensity_pairs": 120_000,  # customer x category pairs per cutoff (buyers kept, the rest sampled)
@@ -32,9 +34,12 @@ ENV = "PERSONALENS_BUDGET"
 
 
 def budget(step: str) -> int:
-    """The most rows `step` looks at (PERSONALENS_BUDGET overrides every step)."""
-    override = os.environ.get(ENV, "").strip()
-    return int(override) if override.isdigit() and int(override) > 0 else BUDGETS[step]
+    """The most rows `step` looks at (PERSONALENS_BUDGET may override it; a malformed value is ignored)."""
+    for part in os.environ.get(ENV, "").split(","):
+        name, _, rows = part.strip().rpartition("=")
+        if name in ("", step) and rows.isdigit() and int(rows) > 0:
+            return int(rows)
+    return BUDGETS[step]
 
 
 @dataclass(frozen=True)

@@ -127,27 +127,8 @@ def train_topics(
             f"topics need at least {MIN_REVIEWS} reviews with text; this workspace has {len(reviews)}"
         )
     report(0.02, "reading and tokenising the reviews")
-    texts = reviews["text"].tolist()
-    # Spark fits every review itself; locally the grid is searched on a sample and the chosen model
-    # weighs the rest of the reviews afterwards (inference is linear in reviews, fitting 8 models is not)
-    rows = np.arange(len(texts)) if engine == SPARK else sample_rows(len(texts), "topic_search", seed)
-    searched = Sample("topic_search", "reviews", len(rows), len(texts), "models and topic counts compared")
-    try:
-        pipeline, corpus = prepare([texts[i] for i in rows])
-    except ValueError:  # every word pruned as too rare or too common
-        corpus = None
-    if corpus is None or len(corpus.terms) < 20:
-        raise PersonaLensError("the reviews use too few distinct words to find topics in")
-    ks = (n_topics,) if n_topics else K_GRID
-    methods = SPARK_METHODS if engine == SPARK else LOCAL_METHODS
-    candidates, fits = search(corpus, methods, ks, seed, lambda f, m: report(0.1 + 0.7 * f, m))
-    best = choose(candidates)
-    fit = fits[(best.method, best.k)]
-    if searched.sampled:
-        message = f"finding the topics of all {len(texts):,} reviews"
-        doc_topics = _weigh_all(pipeline, corpus, fit, texts, lambda f: report(0.8 + 0.1 * f, message))
-    else:
-        doc_topics = fit.doc_topics
+    found = find_topics(reviews["text"].tolist(), n_topics, seed, engine, report)
+    pipeline, corpus, fit, doc_topics = found.pipeline, found.corpus, found.fit, found.doc_topics
     previous = _edited_names(ws)
     topics = []
     for t, (ids, weights) in enumerate(zip(fit.top_terms, fit.top_weights, strict=True)):
@@ -161,7 +142,7 @@ def train_topics(
     with registry.version_folder(ws, KIND, started) as draft:
         version, partial = draft.version, draft.folder
         (partial / "topics.json").write_text(json.dumps([asdict(t) for t in topics], indent=1))
-        (partial / "candidates.json").write_text(json.dumps([asdict(c) for c in candidates], indent=1))
+        (partial / "candidates.json").write_text(json.dumps([asdict(c) for c in found.candidates], indent=1))
         (partial / "pipeline.json").write_text(json.dumps(pipeline.to_dict()))
         with ws.transaction("training (topics)") as con:
             for ddl in _DDL:
@@ -181,24 +162,99 @@ def train_topics(
                 )
             draft.record(
                 con,
-                metrics={"npmi": best.npmi, "diversity": best.diversity},
+                metrics={"npmi": found.npmi, "diversity": found.diversity},
                 summary={
-                    "method": best.method,
-                    "k": best.k,
-                    "samples": [searched.to_dict()] if searched.sampled else [],
+                    "method": found.method,
+                    "k": found.k,
+                    "samples": [sample.to_dict() for sample in found.samples],
                     **metadata(engine),
                 },
             )
     report(1.0, "done")
     return TopicsRun(
         version,
-        best.method,
-        best.k,
-        best.npmi,
-        best.diversity,
-        candidates,
+        found.method,
+        found.k,
+        found.npmi,
+        found.diversity,
+        found.candidates,
         topics,
         round(time.perf_counter() - started, 2),
+    )
+
+
+@dataclass
+class FoundTopics:
+    """The chosen topics of a set of reviews: the text pipeline and corpus (terms) they are in, every
+    candidate tried, the chosen method and k with the final fit's coherence and diversity (over the
+    reviews it was fitted on), every review's topic weights, and what was sampled."""
+
+    pipeline: TextPipeline
+    corpus: Corpus
+    candidates: list[Candidate]
+    method: str
+    k: int
+    npmi: float
+    diversity: float
+    fit: TopicFit
+    doc_topics: np.ndarray
+    samples: list[Sample]
+
+
+def find_topics(
+    texts: list[str],
+    n_topics: int | None = None,
+    seed: int = 42,
+    engine: str = LOCAL,
+    progress: Progress | None = None,
+) -> FoundTopics:
+    """Search the models and topic counts, then fit the chosen one and weigh every review.
+
+    Spark fits every review itself. Locally the grid is searched on a sample ("topic_search"); the
+    chosen method and count are then fitted once more on a larger sample ("topic_fit", every review
+    on most stores: one fit is linear in reviews, the grid is eight), which then weighs the rest.
+    """
+    report = progress or (lambda _f, _m: None)
+    rows = np.arange(len(texts)) if engine == SPARK else sample_rows(len(texts), "topic_search", seed)
+    searched = Sample("topic_search", "reviews", len(rows), len(texts), "models and topic counts compared")
+    try:
+        pipeline, corpus = prepare([texts[i] for i in rows])
+    except ValueError:  # every word pruned as too rare or too common
+        corpus = None
+    if corpus is None or len(corpus.terms) < 20:
+        raise PersonaLensError("the reviews use too few distinct words to find topics in")
+    ks = (n_topics,) if n_topics else K_GRID
+    methods = SPARK_METHODS if engine == SPARK else LOCAL_METHODS
+    candidates, fits = search(corpus, methods, ks, seed, lambda f, m: report(0.1 + 0.6 * f, m))
+    best = choose(candidates)
+    fit, fitted_on, samples = fits[(best.method, best.k)], corpus, [searched] if searched.sampled else []
+    if searched.sampled:
+        refit = sample_rows(len(texts), "topic_fit", seed)
+        report(0.72, f"fitting {best.method.upper()} with {best.k} topics on {len(refit):,} reviews")
+        fitted_on = Corpus(corpus.counts_for(pipeline.transform([texts[i] for i in refit])), corpus.terms)
+        fit = FITTERS[best.method](fitted_on, best.k, seed)
+        if len(refit) < len(texts):
+            samples.append(Sample("topic_fit", "reviews", len(refit), len(texts), "the chosen topics fitted"))
+        message = f"finding the topics of all {len(texts):,} reviews"
+        doc_topics = (
+            fit.doc_topics
+            if len(refit) == len(texts)
+            else _weigh_all(pipeline, corpus, fit, texts, lambda f: report(0.8 + 0.1 * f, message))
+        )
+    else:
+        doc_topics = fit.doc_topics
+    coherence = round(float(np.mean(npmi(fit.top_terms, fitted_on.presence))), 4)
+    return FoundTopics(
+        pipeline,
+        corpus,
+        candidates,
+        best.method,
+        best.k,
+        coherence,
+        round(diversity(fit.top_terms), 3),
+        fit,
+        doc_topics,
+        samples,
     )
 
 

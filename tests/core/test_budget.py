@@ -25,6 +25,9 @@ def test_within_budget_every_row_is_kept_beyond_it_a_seeded_stratified_sample(
     assert np.array_equal(picked, budget.sample_rows(1000, "topic_search", seed=1, strata=strata))
     assert len(picked) == pytest.approx(100, abs=2) and np.all(np.diff(picked) > 0)
     assert np.bincount(strata[picked]).tolist() == [95, 4, 1]  # proportional, the rarest kept
+    monkeypatch.setenv(budget.ENV, "topic_search=50, persona_tone=7")
+    assert (budget.budget("topic_search"), budget.budget("persona_tone")) == (50, 7)
+    assert budget.budget("topic_fit") == budget.BUDGETS["topic_fit"]
     monkeypatch.setenv(budget.ENV, "not a number")
     assert budget.budget("topic_search") == budget.BUDGETS["topic_search"]
     sample = budget.Sample("topic_search", "reviews", 100, 1000, "compared")
@@ -36,22 +39,20 @@ def test_topics_searched_on_a_sample_still_weigh_every_review(
 ) -> None:
     shutil.copytree(small_ws.path, tmp_path / "ws")
     ws = open_workspace(tmp_path / "ws")
-    monkeypatch.setenv(budget.ENV, "400")
+    monkeypatch.setenv(budget.ENV, "topic_search=400,topic_fit=800")
     run = train_topics(ws, n_topics=6)
     reviews = ws.query("SELECT count(*) AS n FROM reviews WHERE text IS NOT NULL")["n"].iloc[0]
     covered = ws.query(f"SELECT count(DISTINCT review_id) AS n FROM {registry.active_rows(ws, 'topics')}")["n"].iloc[0]
     assert reviews == 1200 and covered > 0.9 * reviews  # far beyond the 400 the models were fitted on
-    assert run_info(ws)["samples"] == [
-        {
-            "step": "topic_search",
-            "what": "reviews",
-            "used": 400,
-            "of": 1200,
-            "purpose": "models and topic counts compared",
-        }
+    assert [(s["step"], s["used"], s["of"]) for s in run_info(ws)["samples"]] == [
+        ("topic_search", 400, 1200),
+        ("topic_fit", 800, 1200),
     ]
     assert len(run.topics) == 6 and run.npmi > 0
-    said = ("Models and topic counts compared on 400 of 1,200 reviews",)
+    said = (
+        "Models and topic counts compared on 400 of 1,200 reviews",
+        "The chosen topics fitted on 800 of 1,200 reviews",
+    )
     assert models_view.sampled(ws, "topics", run.version) == said
     assert next(c for c in models_view.cards(ws) if c.kind == "topics").sampled == said
 

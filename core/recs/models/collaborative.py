@@ -71,8 +71,9 @@ class UserKNN(Recommender):
     summary = "What the most similar customers chose, weighted by how similar they are and how they rated it."
 
     GRID: ClassVar[dict[str, tuple]] = {"neighbours": (20, 50, 150)}
-    # 19 s a fit for 20,000 customers on 2 cores, growing with their square (benchmarks/scale.py)
-    MAX_USERS: ClassVar[int | None] = 30_000
+    # 19 s a fit for 20,000 customers on 2 cores, growing with their square, and a training run fits it
+    # about eight times (tuning, measuring, serving): past 15,000 customers it would hold the run for minutes
+    MAX_USERS: ClassVar[int | None] = 15_000
     PAIRWISE: ClassVar[str] = "compares every pair of customers"
 
     def __init__(self, neighbours: int = 50) -> None:
