@@ -212,7 +212,8 @@ def find_topics(
 
     Spark fits every review itself. Locally the grid is searched on a sample ("topic_search"); the
     chosen method and count are then fitted once more on a larger sample ("topic_fit", every review
-    on most stores: one fit is linear in reviews, the grid is eight), which then weighs the rest.
+    on most stores: one fit is linear in reviews, the grid is eight) and that fit serves when it is at
+    least as coherent there as the searched one; the serving fit weighs the rest of the reviews.
     """
     report = progress or (lambda _f, _m: None)
     rows = np.arange(len(texts)) if engine == SPARK else sample_rows(len(texts), "topic_search", seed)
@@ -232,13 +233,16 @@ def find_topics(
         refit = sample_rows(len(texts), "topic_fit", seed)
         report(0.72, f"fitting {best.method.upper()} with {best.k} topics on {len(refit):,} reviews")
         fitted_on = Corpus(corpus.counts_for(pipeline.transform([texts[i] for i in refit])), corpus.terms)
-        fit = FITTERS[best.method](fitted_on, best.k, seed)
-        if len(refit) < len(texts):
+        searched_fit, fit = fit, FITTERS[best.method](fitted_on, best.k, seed)
+        presence = fitted_on.presence
+        if np.mean(npmi(searched_fit.top_terms, presence)) > np.mean(npmi(fit.top_terms, presence)):
+            fit = searched_fit  # the refit serves only when it is at least as coherent on the reviews it saw
+        elif len(refit) < len(texts):
             samples.append(Sample("topic_fit", "reviews", len(refit), len(texts), "the chosen topics fitted"))
         message = f"finding the topics of all {len(texts):,} reviews"
         doc_topics = (
             fit.doc_topics
-            if len(refit) == len(texts)
+            if fit is not searched_fit and len(refit) == len(texts)
             else _weigh_all(pipeline, corpus, fit, texts, lambda f: report(0.8 + 0.1 * f, message))
         )
     else:
