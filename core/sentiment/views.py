@@ -173,7 +173,8 @@ def tone_by_month(ws: Workspace, filters: ReviewFilters) -> pd.DataFrame:
     return ws.query(
         f"""SELECT month, sentiment_label, count(*) AS reviews,
                    count(*) / sum(count(*)) OVER (PARTITION BY month) AS share,
-                   avg(avg(sentiment_score)) OVER (PARTITION BY month) AS avg_score
+                   sum(sum(sentiment_score)) OVER (PARTITION BY month)
+                     / sum(count(sentiment_score)) OVER (PARTITION BY month) AS avg_score
             FROM ({scoped}) WHERE month IS NOT NULL AND sentiment_label IS NOT NULL
             GROUP BY month, sentiment_label ORDER BY month, sentiment_label""",
         params,

@@ -6,6 +6,7 @@ import json
 import shutil
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -59,7 +60,10 @@ def test_views_aggregate_in_the_database_what_the_reviews_say(trained_ws: Worksp
     assert numbers["reviews"] == len(garden) and numbers["avg_rating"] == pytest.approx(garden["rating"].mean())
     tones = views.tone_counts(trained_ws, garden_only).set_index("sentiment_label")["reviews"]
     assert tones.to_dict() == garden["sentiment_label"].value_counts().reindex(views.TONES, fill_value=0).to_dict()
-    assert views.tone_by_month(trained_ws, none).groupby("month")["share"].sum().round(6).eq(1).all()
+    months = views.tone_by_month(trained_ws, none)
+    assert months.groupby("month")["share"].sum().round(6).eq(1).all()
+    mean = every.dropna(subset=["month"]).groupby("month")["sentiment_score"].mean()
+    np.testing.assert_allclose(months.groupby("month")["avg_score"].first().to_numpy(), mean.to_numpy(), atol=1e-9)
 
     table = views.topic_table(trained_ws, none)
     first = int(table["id"].iloc[0])
