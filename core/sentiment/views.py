@@ -89,6 +89,15 @@ def _picked(
     return ("WHERE " + " AND ".join(clauses)) if clauses else "", params
 
 
+def _selected(
+    ws: Workspace, filters: ReviewFilters | None, topic_id: int | None, tone: str | None, month: pd.Timestamp | None
+) -> tuple[str, list[object]]:
+    """SQL (and parameters) of the scoped reviews about `topic_id`, in `tone`, of `month`."""
+    scoped, params = _scoped(ws, filters or ReviewFilters())
+    picked, more = _picked(ws, topic_id, tone, month)
+    return f"SELECT * FROM ({scoped}) {picked}", params + more
+
+
 def scored_reviews(
     ws: Workspace,
     filters: ReviewFilters | None = None,
@@ -100,9 +109,9 @@ def scored_reviews(
     """review_id, timestamp, month, product_id, product, category, customer_id, persona, rating,
     sentiment_label, sentiment_score, topic_ids (list), topics ("a; b"), text; newest first: the
     reviews under `filters` (and about `topic_id`, in `tone`, of `month`), at most `limit` of them."""
-    scoped, params = _scoped(ws, filters or ReviewFilters())
-    picked, more = _picked(ws, topic_id, tone, month)
+    selected, params = _selected(ws, filters, topic_id, tone, month)
     cap = f"LIMIT {int(limit)}" if limit is not None else ""
+    version_param: list[object] = []
     topic_join, topic_cols = "", "[]::INTEGER[] AS topic_ids, '' AS topics"
     mentions, version = _mentions(ws), registry.active_version(ws, "topics")
     if mentions:
@@ -112,15 +121,14 @@ def scored_reviews(
                                    WHERE t.review_id IN (SELECT review_id FROM picked)
                                    GROUP BY t.review_id) tt USING (review_id)"""
         topic_cols = "coalesce(tt.topic_ids, []::INTEGER[]) AS topic_ids, coalesce(tt.topics, '') AS topics"
-        more = [*more, version]
+        version_param = [version]
     return ws.query(
-        f"""WITH picked AS (SELECT * FROM ({scoped}) {picked}
-                            ORDER BY timestamp DESC NULLS LAST, review_id {cap})
+        f"""WITH picked AS ({selected} ORDER BY timestamp DESC NULLS LAST, review_id {cap})
             SELECT picked.*, {topic_cols},
                    trim(concat_ws('. ', nullif(trim(r.title), ''), nullif(trim(r.text), ''))) AS text
             FROM picked JOIN reviews r USING (review_id) {topic_join}
             ORDER BY picked.timestamp DESC NULLS LAST, picked.review_id""",
-        params + more,
+        params + version_param,
     )
 
 
@@ -132,9 +140,8 @@ def count_reviews(
     month: pd.Timestamp | None = None,
 ) -> int:
     """How many reviews `scored_reviews` would list without a limit."""
-    scoped, params = _scoped(ws, filters or ReviewFilters())
-    picked, more = _picked(ws, topic_id, tone, month)
-    return int(ws.query(f"SELECT count(*) AS n FROM ({scoped}) {picked}", params + more)["n"].iloc[0])
+    selected, params = _selected(ws, filters, topic_id, tone, month)
+    return int(ws.query(f"SELECT count(*) AS n FROM ({selected})", params)["n"].iloc[0])
 
 
 def _where(f: ReviewFilters, persona: str) -> tuple[str, list[object]]:

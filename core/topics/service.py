@@ -16,6 +16,7 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 import pandas as pd
+import scipy.sparse as sp
 
 from core import audit, registry
 from core.auth import User, require
@@ -32,7 +33,7 @@ K_GRID = (6, 8, 10, 12)
 MIN_DIVERSITY = 0.85
 PRESENT = 0.2
 MIN_REVIEWS = 50
-WEIGH_BATCH = 20_000  # reviews tokenised and weighed at a time once a model is chosen on a sample
+WEIGH_BATCH = 20_000  # reviews tokenised at a time once a model is chosen on a sample
 SAME_TOPIC = 0.4  # Jaccard overlap of top terms above which a retrained topic keeps its edited name
 Progress = Callable[[float, str], None]
 _DDL = (
@@ -230,21 +231,19 @@ def find_topics(
     best = choose(candidates)
     fit, fitted_on, samples = fits[(best.method, best.k)], corpus, [searched] if searched.sampled else []
     if searched.sampled:
+        message = f"reading all {len(texts):,} reviews in the chosen words"
+        every = _counts_of_all(pipeline, corpus, texts, lambda f: report(0.7 + 0.1 * f, message))
         refit = sample_rows(len(texts), "topic_fit", seed)
-        report(0.72, f"fitting {best.method.upper()} with {best.k} topics on {len(refit):,} reviews")
-        fitted_on = Corpus(corpus.counts_for(pipeline.transform([texts[i] for i in refit])), corpus.terms)
+        report(0.8, f"fitting {best.method.upper()} with {best.k} topics on {len(refit):,} reviews")
+        fitted_on = Corpus(every[refit], corpus.terms)
         searched_fit, fit = fit, FITTERS[best.method](fitted_on, best.k, seed)
         presence = fitted_on.presence
         if np.mean(npmi(searched_fit.top_terms, presence)) > np.mean(npmi(fit.top_terms, presence)):
             fit = searched_fit  # the refit serves only when it is at least as coherent on the reviews it saw
         elif len(refit) < len(texts):
             samples.append(Sample("topic_fit", "reviews", len(refit), len(texts), "the chosen topics fitted"))
-        message = f"finding the topics of all {len(texts):,} reviews"
-        doc_topics = (
-            fit.doc_topics
-            if fit is not searched_fit and len(refit) == len(texts)
-            else _weigh_all(pipeline, corpus, fit, texts, lambda f: report(0.8 + 0.1 * f, message))
-        )
+        report(0.88, f"finding the topics of all {len(texts):,} reviews")
+        doc_topics = fit.doc_topics if fit is not searched_fit and len(refit) == len(texts) else fit.infer(every)
     else:
         doc_topics = fit.doc_topics
     coherence = round(float(np.mean(npmi(fit.top_terms, fitted_on.presence))), 4)
@@ -262,20 +261,16 @@ def find_topics(
     )
 
 
-def _weigh_all(
-    pipeline: TextPipeline,
-    corpus: Corpus,
-    fit: TopicFit,
-    texts: list[str],
-    progress: Callable[[float], None],
-) -> np.ndarray:
-    """Every review's topic weights under a model fitted on a sample, a batch at a time."""
-    out = np.zeros((len(texts), fit.doc_topics.shape[1]))
+def _counts_of_all(
+    pipeline: TextPipeline, corpus: Corpus, texts: list[str], progress: Callable[[float], None]
+) -> sp.csr_matrix:
+    """Every review as counts over `corpus`'s terms, tokenised a batch at a time (once, for the refit and
+    the weighing both)."""
+    parts = []
     for start in range(0, len(texts), WEIGH_BATCH):
         progress(start / len(texts))
-        counts = corpus.counts_for(pipeline.transform(texts[start : start + WEIGH_BATCH]))
-        out[start : start + WEIGH_BATCH] = fit.infer(counts)
-    return out
+        parts.append(corpus.counts_for(pipeline.transform(texts[start : start + WEIGH_BATCH])))
+    return sp.vstack(parts).tocsr()
 
 
 def topics(ws: Workspace) -> pd.DataFrame:

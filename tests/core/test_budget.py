@@ -34,11 +34,14 @@ def test_within_budget_every_row_is_kept_beyond_it_a_seeded_stratified_sample(
     assert sample.sampled and sample.in_words() == "compared on 100 of 1,000 reviews"
 
 
-def test_topics_searched_on_a_sample_still_weigh_every_review(
-    small_ws: Workspace, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+@pytest.fixture
+def ws(small_ws: Workspace, tmp_path: Path) -> Workspace:
+    """A private copy of the small store, to train on."""
     shutil.copytree(small_ws.path, tmp_path / "ws")
-    ws = open_workspace(tmp_path / "ws")
+    return open_workspace(tmp_path / "ws")
+
+
+def test_topics_searched_on_a_sample_still_weigh_every_review(ws: Workspace, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv(budget.ENV, "topic_search=400,topic_fit=800")
     run = train_topics(ws, n_topics=6)
     reviews = ws.query("SELECT count(*) AS n FROM reviews WHERE text IS NOT NULL")["n"].iloc[0]
@@ -73,13 +76,11 @@ def test_persona_profiles_record_what_their_text_part_sampled(
 
 
 def test_sentiment_models_compared_on_a_sample_still_score_every_review(
-    small_ws: Workspace, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    ws: Workspace, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from core.sentiment.service import run_info as sentiment_info
     from core.sentiment.service import train_sentiment
 
-    shutil.copytree(small_ws.path, tmp_path / "ws")
-    ws = open_workspace(tmp_path / "ws")
     monkeypatch.setenv(budget.ENV, "300")
     run = train_sentiment(ws, models=("vader", "linear"))
     (sample,) = sentiment_info(ws)["samples"]
