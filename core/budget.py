@@ -25,6 +25,7 @@ BUDGETS: dict[str, int] = {
     "persona_words": 8_000,  # customers whose reviews teach the persona word vectors
     "persona_tone": 20_000,  # reviews VADER scores for each persona's average tone
     "propensity_pairs": 120_000,  # customer x category pairs per cutoff (buyers kept, the rest sampled)
+    "propensity_stored": 2_000_000,  # today's customer x unit predictions stored at training (most bought units)
     "recs_comparison": 20_000,  # customers (whole histories) the recommenders are compared and tuned on
 }
 SECONDS: dict[str, float] = {

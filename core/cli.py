@@ -235,7 +235,7 @@ def _progress_printer(quiet: bool) -> Callable[[float, str], None]:
 
 
 def cmd_whatif(args: argparse.Namespace) -> int:
-    from core.whatif.campaign import Offer, audience_export, recommended_titles, simulate
+    from core.whatif.campaign import Offer, audience_export, simulate
     from core.whatif.service import load_propensity
     from core.workspace import open_workspace
 
@@ -260,7 +260,7 @@ def cmd_whatif(args: argparse.Namespace) -> int:
         from core.recs.service import load_recs
 
         recs = load_recs(ws)
-        titles = recommended_titles(recs, result.customers["customer_id"]) if recs is not None else None
+        titles = recs.top_titles(result.customers["customer_id"]) if recs is not None else None
         write_csv(audience_export(result, titles), args.export)
     if args.json:
         _print_json(result.to_dict())

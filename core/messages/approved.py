@@ -27,6 +27,7 @@ import pandas as pd
 from core import audit
 from core.auth import User, require, who
 from core.errors import PersonaLensError
+from core.frames import isin
 from core.messages import checks
 from core.messages.channels import MERGE_TAG, channel
 from core.messages.service import BLOCKING, CopySet
@@ -161,7 +162,7 @@ def campaign_export(
         options = general[general["persona_id"] == pid]
         if options.empty:
             continue
-        members = members[~members["customer_id"].astype(str).isin(taken)]
+        members = members[~isin(members["customer_id"], taken)]
         held = rng.random(len(members)) < control_share
         pick = rng.integers(0, len(options), len(members))
         for (_, member), is_control, k in zip(members.iterrows(), held, pick, strict=True):

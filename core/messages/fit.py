@@ -19,6 +19,7 @@ import pandas as pd
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 
+from core.frames import isin
 from core.messages.channels import CHANNELS, MERGE_TAG
 from core.messages.checks import Grounds
 from core.messages.facts import MessageContext, OfferSpec, gather_facts, persona_occasions, persona_reviews
@@ -46,7 +47,7 @@ def split_customers(assignments: pd.DataFrame, seed: int) -> tuple[set[str], set
 def customer_documents(ctx: MessageContext, customers: set[str], skip: Sequence[str] = ()) -> pd.DataFrame:
     """customer_id, persona_id, text: each customer's reviews (but those containing a `skip` text) and
     the titles and categories of the products they bought."""
-    members = ctx.assignments[ctx.assignments["customer_id"].astype(str).isin(customers)][["customer_id", "persona_id"]]
+    members = ctx.assignments[isin(ctx.assignments["customer_id"], customers)][["customer_id", "persona_id"]]
     reviews = ctx.ws.query_with(
         "SELECT r.customer_id, concat_ws('. ', r.title, r.text) AS text FROM reviews r JOIN m USING (customer_id)",
         {"m": members},
@@ -80,7 +81,7 @@ def persona_fit(
     """Copy for every persona x its top `offers` categories on every channel, classified by persona."""
     facts_half, judge_half = split_customers(ctx.assignments, seed)
     reviews = persona_reviews(ctx.ws, ctx.assignments)
-    own = reviews[reviews["customer_id"].astype(str).isin(facts_half)]
+    own = reviews[isin(reviews["customer_id"], facts_half)]
     half_ctx = replace(ctx, phrases=persona_occasions(own, ctx.aspect_terms, ctx.catalogue))
     written: list[tuple[int, str, str]] = []
     quotes: list[str] = []

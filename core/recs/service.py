@@ -37,6 +37,8 @@ KIND = "recs"
 NEW_PRODUCT_MATCH = 0.15  # content affinity (cosine scale) a never-bought product needs for a slot
 Progress = Callable[[float, str], None]
 _BATCH = 1024
+TOP_TITLES = "top_titles.parquet"  # each customer's TOP_K product titles, listed at training time
+TOP_K = 3
 
 
 @dataclass(frozen=True)
@@ -72,6 +74,9 @@ def train_recs(
     with registry.version_folder(ws, KIND, started) as draft:
         version, partial = draft.version, draft.folder
         _save(partial, data, chosen.training, fitted, quotes, evaluation, ranked[0], chosen.failed)
+        report(0.96, "listing each customer's top products")
+        listed = _bundle(ws, partial, version).top_titles(progress=lambda f, m: report(0.96 + 0.03 * f, m))
+        listed.to_frame().to_parquet(partial / TOP_TITLES)
         with ws.transaction("training (recommendations)") as con:
             draft.record(
                 con,
@@ -117,6 +122,7 @@ class RecsBundle:
     persona_of: dict[str, int] = field(default_factory=dict)
     persona_names: dict[int, str] = field(default_factory=dict)
     problem: str | None = None  # why an earlier version serves instead of the active one
+    folder: Path | None = None  # where the version is stored (its top lists are read from there)
 
     def labels(self) -> dict[str, str]:
         return {name: model.label for name, model in self.models.items()}
@@ -206,6 +212,27 @@ class RecsBundle:
         if not frames:
             return pd.DataFrame(columns=list(columns))
         return pd.concat(frames, ignore_index=True)[list(columns)]
+
+    def top_titles(
+        self, customer_ids: Iterable[str] | None = None, k: int = TOP_K, progress: Progress | None = None
+    ) -> pd.Series:
+        """customer_id -> their top `k` recommended product titles, "; "-joined (everyone by default).
+
+        Everyone's TOP_K are listed at training time (TOP_TITLES), so an audience export on a page is a
+        lookup; other asks (some customers, another k, versions trained before) are recommended here.
+        """
+        stored = None if self.folder is None else self.folder / TOP_TITLES
+        if customer_ids is None and k == TOP_K and stored is not None and stored.is_file():
+            return pd.read_parquet(stored)["recommended_products"]
+        listed = self.recommend_many(customer_ids, k=k, explain=False, progress=progress)
+        titles = self.product_titles()
+        listed["label"] = listed["product_id"].map(lambda p: titles.get(p) or p)
+        return (
+            listed.sort_values(["customer_id", "rank"])
+            .groupby("customer_id")["label"]
+            .agg(lambda s: "; ".join(str(v) for v in s))
+            .rename("recommended_products")
+        )
 
     def audience(self, product_id: str, n: int = 100, model: str | None = None, exclude_owners: bool = True):
         """rank, customer_id, score, persona_name, products: who is most likely to want `product_id`."""
@@ -351,7 +378,11 @@ def load_recs(ws: Workspace, version: str | None = None) -> RecsBundle | None:
             return None
         version, problem = serving.version, serving.problem
     registry.verify(ws, KIND, version)
-    folder = ws.models_dir / KIND / version
+    return _bundle(ws, ws.models_dir / KIND / version, version, problem)
+
+
+def _bundle(ws: Workspace, folder: Path, version: str, problem: str | None = None) -> RecsBundle:
+    """A version's folder read back for serving (training reads its own draft to list the top products)."""
     meta = json.loads((folder / "meta.json").read_text())
     users = pd.read_parquet(folder / "users.parquet")["customer_id"].to_numpy(dtype=object)
     items_meta = pd.read_parquet(folder / "items.parquet")
@@ -385,7 +416,17 @@ def load_recs(ws: Workspace, version: str | None = None) -> RecsBundle | None:
     )
     evaluation = Evaluation.from_dict(json.loads((folder / "evaluation.json").read_text()))
     return RecsBundle(
-        version, data, training, models, meta["best"], evaluation, explainer, persona_of, persona_names, problem
+        version,
+        data,
+        training,
+        models,
+        meta["best"],
+        evaluation,
+        explainer,
+        persona_of,
+        persona_names,
+        problem,
+        folder,
     )
 
 

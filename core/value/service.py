@@ -25,6 +25,7 @@ from scipy.stats import spearmanr
 
 from core import registry
 from core.errors import PersonaLensError
+from core.frames import isin
 from core.value.btyd import BetaGeoModel, GammaGammaModel
 from core.whatif.history import PURCHASES
 from core.workspace import Workspace
@@ -221,7 +222,7 @@ def value_by_persona(forecast: pd.DataFrame, assignments: pd.DataFrame) -> pd.Da
 def audience_value(forecast: pd.DataFrame, customer_ids: pd.Series) -> tuple[float, float, float]:
     """The summed expected value of an audience over the forecast's horizon, and the sums of its members'
     80% bounds (a conservative range: members' bounds do not all come true at once)."""
-    rows = forecast[forecast["customer_id"].isin(set(customer_ids.astype(str)))]
+    rows = forecast[isin(forecast["customer_id"], customer_ids)]
     return float(rows["clv"].sum()), float(rows["clv_low"].sum()), float(rows["clv_high"].sum())
 
 

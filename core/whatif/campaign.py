@@ -16,13 +16,13 @@ is `margin` of the list price, less the discount.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 
 import numpy as np
 import pandas as pd
 
 from core.errors import PersonaLensError
+from core.frames import isin
 from core.recs.service import RecsBundle
 from core.whatif.calibration import MAX_BASE
 from core.whatif.service import PropensityBundle
@@ -273,34 +273,17 @@ def assumptions(bundle: PropensityBundle, offer: Offer, value: float) -> list[st
     return out
 
 
-def recommended_titles(recs: RecsBundle, customer_ids: Iterable[str] | None = None, k: int = 3) -> pd.Series:
-    """customer_id -> their top `k` recommended product titles, "; "-joined (everyone by default).
-
-    The slow part of an audience export and independent of the scenario, so a UI builds it once per
-    recommender version and every audience after that is a lookup.
-    """
-    listed = recs.recommend_many(customer_ids, k=k, explain=False)
-    titles = recs.product_titles()
-    listed["label"] = listed["product_id"].map(lambda p: titles.get(p) or p)
-    return (
-        listed.sort_values(["customer_id", "rank"])
-        .groupby("customer_id")["label"]
-        .agg(lambda s: "; ".join(str(v) for v in s))
-        .rename("recommended_products")
-    )
-
-
 def audience_export(
     result: CampaignResult, titles: pd.Series | None = None, recs: RecsBundle | None = None
 ) -> pd.DataFrame:
-    """The ranked audience, with a `recommended_products` column when `titles` (from `recommended_titles`)
+    """The ranked audience, with a `recommended_products` column when `titles` (from `RecsBundle.top_titles`)
     are given; customers missing from them (new since the recommender was trained) get theirs from `recs`."""
     out = result.customers.copy()
     if titles is None or out.empty:
         return out
-    missing = out.loc[~out["customer_id"].isin(titles.index), "customer_id"]
+    missing = out.loc[~isin(out["customer_id"], titles.index), "customer_id"]
     if recs is not None and len(missing):
-        titles = pd.concat([titles, recommended_titles(recs, missing.tolist())])
+        titles = pd.concat([titles, recs.top_titles(missing.tolist())])
     return out.merge(titles.rename("recommended_products"), left_on="customer_id", right_index=True, how="left")
 
 

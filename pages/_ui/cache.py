@@ -163,16 +163,15 @@ def recs(ws: Workspace) -> recs_service.RecsBundle | None:
 
 @st.cache_data(show_spinner="Finding each customer's top products…", max_entries=4)
 def _recommended_titles(path: str, version: str, labels: int) -> pd.Series:
-    return campaign.recommended_titles(_recs(path, version, labels))
+    return _recs(path, version, labels).top_titles()
 
 
 def audience_csv(ws: Workspace, result: campaign.CampaignResult, bundle: recs_service.RecsBundle | None) -> bytes:
     """A scenario's audience as CSV, with each customer's top products once recommendations are trained.
 
-    `bundle` is `recs(ws)`, read once by the caller for all scenarios. Everyone's top products are found
-    once per recommender version, so each scenario change only joins
-    and writes: the file is ready before the click (Streamlit's plainest download, which no rerun in
-    flight can lose), and sliders stay quick.
+    `bundle` is `recs(ws)`, read once by the caller for all scenarios. Everyone's top products were listed
+    when the recommender was trained, so each scenario change only joins and writes: the file is ready
+    before the click (Streamlit's plainest download, which no rerun in flight can lose), and sliders stay quick.
     """
     if bundle is None:
         return to_csv_bytes(campaign.audience_export(result))

@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import json
+import shutil
+
 import numpy as np
 import pandas as pd
 import pytest
 from sklearn.ensemble import HistGradientBoostingClassifier
 
 from core.errors import PersonaLensError
-from core.whatif.campaign import Audience, Offer, audience_export, recommended_titles, simulate, with_discount
+from core.whatif.campaign import Audience, Offer, audience_export, simulate, with_discount
 from core.whatif.features import FEATURES
 from core.whatif.history import load_history
 from core.whatif.propensity import PropensityModel
-from core.whatif.service import load_propensity, persona_array
+from core.whatif.service import PREDICTIONS, _stored_predictions, load_propensity, persona_array
 from core.whatif.training import campaign_check
 
 
@@ -52,6 +55,23 @@ def test_saved_model_predicts_the_same(bundle, tmp_path) -> None:
     x = bundle.snapshot.features(bundle.rows[:200], np.zeros(200, dtype=int))
     bundle.model.save(tmp_path)
     np.testing.assert_allclose(PropensityModel.load(tmp_path).predict_proba(x), bundle.model.predict_proba(x))
+
+
+def test_todays_predictions_are_stored_at_training_and_read_only_while_the_data_is_unchanged(
+    bundle, trained_ws, tmp_path
+) -> None:
+    assert len(bundle.predicted) == bundle.history.n_units  # the demo's categories fit the budget
+    for unit, stored in bundle.predicted.items():
+        live = bundle.model.predict_proba(bundle.snapshot.features(bundle.rows, np.full(len(bundle.rows), unit)))
+        np.testing.assert_array_equal(stored, live)
+    folder = trained_ws.models_dir / "propensity" / bundle.version
+    copy = tmp_path / "version"
+    shutil.copytree(folder, copy)
+    assert len(_stored_predictions(trained_ws, copy, bundle.horizon_days, bundle.rows)) == bundle.history.n_units
+    stamp = copy / f"{PREDICTIONS}.json"
+    made = json.loads(stamp.read_text())
+    stamp.write_text(json.dumps({**made, "data_version": made["data_version"] - 1}))  # made before the last upload
+    assert _stored_predictions(trained_ws, copy, bundle.horizon_days, bundle.rows) == {}
 
 
 def test_persona_offer_predicts_the_held_out_period_within_its_interval(trained_ws) -> None:
@@ -111,13 +131,13 @@ def test_product_offer_and_top_n(bundle, trained_ws) -> None:
     from core.recs.service import load_recs
 
     recs = load_recs(trained_ws)
-    exported = audience_export(result, recommended_titles(recs, result.customers["customer_id"]))
+    exported = audience_export(result, recs.top_titles(result.customers["customer_id"]))
     assert len(exported) == 50
     assert exported["recommended_products"].str.count("; ").max() == 2
-    everyone = recommended_titles(recs)  # built once, then any audience is a lookup
+    everyone = recs.top_titles()  # listed at training time, then any audience is a lookup
     assert audience_export(result, everyone).equals(exported)
     assert audience_export(result).columns.tolist() == result.customers.columns.tolist()
-    some = recommended_titles(recs, result.customers["customer_id"].iloc[:10])  # the rest are new to it
+    some = recs.top_titles(result.customers["customer_id"].iloc[:10])  # the rest are new to it
     assert audience_export(result, some, recs).equals(exported)
 
 

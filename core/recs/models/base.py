@@ -79,10 +79,7 @@ class Recommender(ABC):
         """Why a store of this size is beyond the model, or None."""
         for size, limit, what in ((n_users, cls.MAX_USERS, "customers"), (n_items, cls.MAX_ITEMS, "products")):
             if limit is not None and size > limit:
-                return (
-                    f"not trained: {cls.label} {cls.PAIRWISE}, which it does for up to {limit:,} {what}; "
-                    f"this store has {size:,}"
-                )
+                return f"{cls.label} {cls.PAIRWISE}, which it does for up to {limit:,} {what}; this store has {size:,}"
         return None
 
     data: TrainingSet
