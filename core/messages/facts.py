@@ -9,12 +9,15 @@ from these facts and the checker verifies that they did.
 
 from __future__ import annotations
 
+import json
 import os
 from dataclasses import dataclass, field, replace
 from datetime import date
+from pathlib import Path
 
 import pandas as pd
 
+from core import registry
 from core.errors import PersonaLensError
 from core.messages.aspects import aspect_terms, description_attributes, offer_aspects, persona_phrases
 from core.personas.describe import PersonaCard
@@ -24,6 +27,8 @@ OFFER_KINDS = ("product", "category")
 MAX_DISCOUNT = 0.9
 MAX_CATEGORY_CHARS = 40
 SAMPLE_REVIEWS = 30_000  # enough to tell a persona's phrases apart; bounded for large stores
+PHRASES = "message_phrases.json"  # in a personas version: each persona's distinctive two-word phrases
+ASPECTS = "message_aspects.json"  # in a topics version: the topics' terms that name things in the reviews
 TRAIT_PRIORITIES = {  # what a persona with this trait is told about first
     "premium": ("quality", "build", "design", "material", "finish", "sound", "craft"),
     "budget": ("price", "value", "money", "deal", "bargain"),
@@ -124,7 +129,7 @@ class MessageContext:
 
 def load_context(ws: Workspace, recs: object | None = None) -> MessageContext:
     """The personas, catalogue, aspect vocabulary and persona phrases of `ws`."""
-    from core.personas.service import load_views
+    from core.personas.service import current_version, load_views
     from core.topics.service import topics
 
     views = load_views(ws)
@@ -138,19 +143,49 @@ def load_context(ws: Workspace, recs: object | None = None) -> MessageContext:
             "messages name the products they offer: upload the product catalogue (titles, and categories if you "
             "have them) first"
         )
-    reviews = persona_reviews(ws, views.assignments)
-    found = topics(ws)
-    texts = reviews["text"].tolist()
-    terms = aspect_terms([list(t) for t in found["top_terms"]], texts) if len(found) else []
+    phrases = _stored(ws, "personas", current_version(ws), PHRASES)
+    if phrases is None:  # a version trained before phrases were stored with it
+        phrases = persona_phrases(persona_reviews(ws, views.assignments))
+    terms = _stored(ws, "topics", registry.active_version(ws, "topics"), ASPECTS)
+    if terms is None:
+        found = topics(ws)
+        terms = review_aspects(ws, [list(t) for t in found["top_terms"]]) if len(found) else []
     return MessageContext(
         ws=ws,
         cards={c.persona_id: c for c in views.cards},
         assignments=views.assignments,
         catalogue=catalogue,
         aspect_terms=terms,
-        phrases=persona_occasions(reviews, terms, catalogue),
+        phrases=occasions(
+            {int(k): v for k, v in phrases.items()}, terms, catalogue["title"].dropna().astype(str).tolist()
+        ),
         reasons=recs,
     )
+
+
+def _stored(ws: Workspace, kind: str, version: str | None, name: str) -> dict | list | None:
+    """What `version` of `kind` stored for messages under `name` (None when it has not)."""
+    path = ws.models_dir / kind / str(version) / name
+    return json.loads(path.read_text()) if version and path.is_file() else None
+
+
+def store_phrases(ws: Workspace, folder: Path, assignments: pd.DataFrame) -> None:
+    """At personas training: each persona's distinctive phrases, so the Messages page need not read reviews."""
+    found = persona_phrases(persona_reviews(ws, assignments))
+    (folder / PHRASES).write_text(json.dumps({str(pid): phrases for pid, phrases in found.items()}))
+
+
+def store_aspects(ws: Workspace, folder: Path, top_terms: list[list[str]]) -> None:
+    """At topics training: the aspect words of `top_terms` (topics most mentioned first)."""
+    (folder / ASPECTS).write_text(json.dumps(review_aspects(ws, top_terms)))
+
+
+def review_aspects(ws: Workspace, top_terms: list[list[str]]) -> list[str]:
+    """The topics' terms that name things (aspects) in a seeded sample of the store's reviews."""
+    texts = ws.query(
+        f"SELECT concat_ws('. ', title, text) AS text FROM reviews USING SAMPLE {SAMPLE_REVIEWS} ROWS (reservoir, 42)"
+    )["text"].tolist()
+    return aspect_terms(top_terms, texts)
 
 
 def persona_reviews(ws: Workspace, assignments: pd.DataFrame) -> pd.DataFrame:

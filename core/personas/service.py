@@ -70,6 +70,10 @@ def train_personas(
         model.save(partial)
         report(0.85, "preparing the charts")
         _save_views(partial / "views", model, profiles, assignments, cards)
+        report(0.9, "finding each persona's own phrases")
+        from core.messages.facts import store_phrases  # messages build on personas, not the other way
+
+        store_phrases(ws, partial, assignments)
         with ws.transaction("training (personas)") as con:
             for ddl in _DDL:
                 con.execute(ddl)

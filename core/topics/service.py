@@ -145,6 +145,10 @@ def train_topics(
         (partial / "topics.json").write_text(json.dumps([asdict(t) for t in topics], indent=1))
         (partial / "candidates.json").write_text(json.dumps([asdict(c) for c in found.candidates], indent=1))
         (partial / "pipeline.json").write_text(json.dumps(pipeline.to_dict()))
+        report(0.93, "finding the words that name product aspects")
+        from core.messages.facts import store_aspects  # messages build on topics, not the other way
+
+        store_aspects(ws, partial, [topic.top_terms for topic in _by_share(topics, mentions)])
         with ws.transaction("training (topics)") as con:
             for ddl in _DDL:
                 con.execute(ddl)
@@ -271,6 +275,12 @@ def _counts_of_all(
         progress(start / len(texts))
         parts.append(corpus.counts_for(pipeline.transform(texts[start : start + WEIGH_BATCH])))
     return sp.vstack(parts).tocsr()
+
+
+def _by_share(topics: list[Topic], mentions: pd.DataFrame) -> list[Topic]:
+    """Most mentioned first, as `topics` lists them."""
+    reviews = mentions.groupby("topic_id")["review_id"].nunique()
+    return sorted(topics, key=lambda t: (-int(reviews.get(t.topic_id, 0)), t.topic_id))
 
 
 def topics(ws: Workspace) -> pd.DataFrame:

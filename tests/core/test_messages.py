@@ -34,6 +34,22 @@ def premium(ctx) -> int:  # noqa: ANN001
     return next(pid for pid, card in ctx.cards.items() if "premium" in card.traits)
 
 
+def test_phrases_and_aspects_stored_at_training_are_what_the_reviews_say_now(ctx, trained_ws: Workspace) -> None:
+    """The page reads them from the personas and topics versions; reading the reviews again agrees."""
+    from core.messages.facts import ASPECTS, PHRASES, occasions, persona_phrases, persona_reviews, review_aspects
+    from core.personas.service import current_version
+    from core.registry import active_version
+    from core.topics.service import topics
+
+    stored = json.loads((trained_ws.models_dir / "personas" / current_version(trained_ws) / PHRASES).read_text())
+    phrases = persona_phrases(persona_reviews(trained_ws, ctx.assignments))
+    assert {int(pid): found for pid, found in stored.items()} == phrases and any(phrases.values())
+    aspects = review_aspects(trained_ws, [list(t) for t in topics(trained_ws)["top_terms"]])
+    assert json.loads((trained_ws.models_dir / "topics" / active_version(trained_ws, "topics") / ASPECTS).read_text())
+    assert ctx.aspect_terms == aspects
+    assert ctx.phrases == occasions(phrases, aspects, ctx.catalogue["title"].dropna().astype(str).tolist())
+
+
 def _product(ws: Workspace, category: str) -> str:
     return str(
         ws.query("SELECT product_id FROM products WHERE category = ? ORDER BY price DESC", [category]).iloc[0, 0]
