@@ -29,6 +29,7 @@ from core.auth import User, require
 from core.errors import PersonaLensError
 from core.workspace import Workspace
 
+TABLE = "model_versions"
 _DDL = """CREATE TABLE IF NOT EXISTS model_versions (
     kind VARCHAR, version VARCHAR, status VARCHAR, created_at TIMESTAMP, data_version INTEGER,
     metrics JSON, summary JSON, PRIMARY KEY (kind, version))"""
@@ -178,10 +179,11 @@ def versions(ws: Workspace, kind: str | None = None) -> pd.DataFrame:
         "libraries",
         "stale",
     ]
-    if not _has_table(ws):
-        return pd.DataFrame(columns=columns)
     where, params = ("WHERE kind = ?", [kind]) if kind else ("", [])
-    frame = ws.query(f"SELECT * FROM model_versions {where} ORDER BY kind, version DESC", params)
+    with ws.connect() as con:  # one connection: pages ask on every rerun
+        if not _exists(con, TABLE):
+            return pd.DataFrame(columns=columns)
+        frame = con.execute(f"SELECT * FROM model_versions {where} ORDER BY kind, version DESC", params).df()
     for column, _ in _COLUMNS:  # a workspace from before these columns existed
         if column not in frame:
             frame[column] = None
@@ -190,10 +192,19 @@ def versions(ws: Workspace, kind: str | None = None) -> pd.DataFrame:
 
 
 def active_version(ws: Workspace, kind: str) -> str | None:
-    if not _has_table(ws):
+    with ws.connect() as con:
+        return _active(con, kind)
+
+
+def _active(con: duckdb.DuckDBPyConnection, kind: str) -> str | None:
+    if not _exists(con, TABLE):
         return None
-    found = ws.query("SELECT version FROM model_versions WHERE kind = ? AND status = 'active'", [kind])
-    return None if found.empty else str(found["version"].iloc[0])
+    found = con.execute("SELECT version FROM model_versions WHERE kind = ? AND status = 'active'", [kind]).fetchone()
+    return None if found is None else str(found[0])
+
+
+def _exists(con: duckdb.DuckDBPyConnection, table: str) -> bool:
+    return bool(con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = ?", [table]).fetchone()[0])
 
 
 def verify(ws: Workspace, kind: str, version: str) -> None:
@@ -322,8 +333,8 @@ def find_kind(ws: Workspace, version: str) -> str:
 
 
 def _has_table(ws: Workspace) -> bool:
-    found = ws.query("SELECT count(*) AS n FROM duckdb_tables() WHERE table_name = 'model_versions'")
-    return bool(found["n"].iloc[0])
+    with ws.connect() as con:
+        return _exists(con, TABLE)
 
 
 def headline(kind: str, metrics: dict, summary: dict) -> tuple[str, float | None]:
@@ -374,9 +385,10 @@ def active_rows(ws: Workspace, kind: str) -> str | None:
     Output tables keep every version's rows, so promoting or rolling back is a change of status
     only; readers select the active version's rows through this.
     """
-    table, version = OUTPUT_TABLES[kind], active_version(ws, kind)
-    found = ws.query("SELECT count(*) AS n FROM duckdb_tables() WHERE table_name = ?", [table])
-    if version is None or not found["n"].iloc[0]:
+    table = OUTPUT_TABLES[kind]
+    with ws.connect() as con:
+        version, present = _active(con, kind), _exists(con, table)
+    if version is None or not present:
         return None
     return f"(SELECT * FROM {table} WHERE version = '{version}')"  # version ids are our own timestamps
 
