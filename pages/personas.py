@@ -79,11 +79,13 @@ if cards_tab.open:
                 personas_view.card(ws, persona, state)
         st.download_button(
             "Download every customer's persona (CSV)",
-            lambda: to_csv_bytes(state.assignments),  # built on click: a big store has 100,000 rows
+            access.exported_when_built(  # built on click: a big store has 100,000 rows
+                ws, "every customer's persona", lambda: to_csv_bytes(state.assignments)
+            ),
             file_name="personas.csv",
             mime="text/csv",
             icon=":material/download:",
-            on_click=access.exported(ws, "every customer's persona"),
+            on_click="ignore",
         )
 if map_tab.open:
     with map_tab:

@@ -224,11 +224,11 @@ if reviews_tab.open:
         text_view.review_table(*cache.drill(ws, filters, topic_pick, tone_pick), key="reviews-table")
         st.download_button(
             "Download these reviews with their sentiment (CSV)",
-            cache.review_export(ws, filters, topic_pick, tone_pick),
+            access.exported_when_built(ws, "scored reviews", cache.review_export(ws, filters, topic_pick, tone_pick)),
             file_name="reviews-scored.csv",
             mime="text/csv",
             icon=":material/download:",
-            on_click=access.exported(ws, "scored reviews"),
+            on_click="ignore",
         )
 if teach_tab.open:
     with teach_tab:

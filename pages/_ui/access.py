@@ -28,6 +28,20 @@ def exported(ws: Workspace, what: str) -> Callable[[], None]:
     return lambda: audit.record(ws, user(), "export", what)
 
 
+def exported_when_built(ws: Workspace, what: str, build: Callable[[], bytes]) -> Callable[[], bytes]:
+    """A deferred download's data (`st.download_button` with a callable, on_click="ignore"): the file is built
+    on the click and the export goes into the audit trail then. An on_click callback would rerun the page,
+    and a rerun replaces the button's deferred file: a click racing it would find nothing to download."""
+    by = user()  # the callable runs outside the session's script, where the session state is not at hand
+
+    def run() -> bytes:
+        data = build()
+        audit.record(ws, by, "export", what)
+        return data
+
+    return run
+
+
 def masked_exports() -> bool:
     """Viewers' exports hide names and e-mails; analysts and admins run campaigns with them."""
     return not can("campaign_export")

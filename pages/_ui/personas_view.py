@@ -97,12 +97,16 @@ def card(ws: Workspace, persona: PersonaCard, state: service.PersonaViews) -> No
         )
         st.download_button(
             "Audience CSV",
-            cache.persona_audience_csv(ws, persona.persona_id, access.masked_exports()),
+            access.exported_when_built(
+                ws,
+                f"audience of persona {persona.persona_id} ({persona.name})",
+                cache.persona_audience_csv(ws, persona.persona_id, access.masked_exports()),
+            ),
             file_name=f"audience-persona-{persona.persona_id}.csv",
             mime="text/csv",
             key=f"audience-{persona.persona_id}",
             icon=":material/download:",
-            on_click=access.exported(ws, f"audience of persona {persona.persona_id} ({persona.name})"),
+            on_click="ignore",
         )
 
 

@@ -20,7 +20,8 @@ ENV = {"PERSONALENS_AUTH": "password", "PERSONALENS_SECRET": "a-browser-test-sec
 
 
 @pytest.fixture(scope="module")
-def team_url(trained_home: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def team_home(trained_home: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A copy of the trained demo with markup in names and titles, and a viewer, an analyst and an admin."""
     from core import auth
     from core.personas.service import rename_persona
     from core.recs.service import train_recs
@@ -42,7 +43,12 @@ def team_url(trained_home: Path, tmp_path_factory: pytest.TempPathFactory) -> It
             auth.add_user(name, PASSWORD, role)
             auth.grant(name, "demo", role)
         auth.add_user("boss", PASSWORD, "admin")
-    with running_app(home, home / "streamlit.log", ENV) as url:
+    return home
+
+
+@pytest.fixture(scope="module")
+def team_url(team_home: Path) -> Iterator[str]:
+    with running_app(team_home, team_home / "streamlit.log", ENV) as url:
         yield url
 
 
@@ -54,7 +60,7 @@ def _sign_in(page, url: str, name: str = "vera") -> None:  # noqa: ANN001 - a pl
     page.get_by_text("Revenue by category").wait_for(timeout=60_000)
 
 
-def test_sign_in_survives_a_reload_and_a_viewer_cannot_upload(team_url: str, browser) -> None:  # noqa: ANN001
+def test_sign_in_survives_a_reload_and_a_viewer_cannot_upload(team_url: str, team_home: Path, browser) -> None:  # noqa: ANN001
     context = browser.new_context(viewport={"width": 1400, "height": 1000})
     page = context.new_page()
     page.goto(team_url)
@@ -79,6 +85,12 @@ def test_sign_in_survives_a_reload_and_a_viewer_cannot_upload(team_url: str, bro
     exported = Path(download.value.path()).read_text()
     assert "***@" in exported and "@example" in exported  # e-mails masked, domains kept
     assert not re.search(r"[a-z]{2,}\.[a-z]+\d*@", exported)  # no full local part left
+    from core import audit
+    from core.workspace import open_workspace
+
+    logged = audit.events(open_workspace(team_home / "demo"))
+    assert ((logged["action"] == "export") & logged["what"].str.startswith("audience of persona")).any()
+    assert logged.loc[logged["action"] == "export", "user"].str.contains("vera").all()  # built on the click, hers
     page.get_by_role("link", name="Data").click()
     page.get_by_text("Browse").first.wait_for(timeout=30_000)
     assert page.get_by_text("Upload", exact=True).count() == 0
