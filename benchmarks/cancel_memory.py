@@ -43,7 +43,7 @@ def group_rss_mb(group: int) -> tuple[int, float]:
             continue
         try:
             fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-            if int(fields[2]) == group:  # field 5 of stat: the process group
+            if int(fields[2]) == group and fields[0] != "Z":  # the process group; a zombie holds no memory
                 count += 1
                 pages += int((entry / "statm").read_text().split()[1])
         except (OSError, IndexError, ValueError):
