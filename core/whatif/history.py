@@ -110,8 +110,7 @@ PRODUCT_LINES = f"""
 CODED_LINES = """
     SELECT dense_rank() OVER (ORDER BY customer_id) - 1 AS customer, dense_rank() OVER (ORDER BY unit_name) - 1 AS unit,
            ts, dense_rank() OVER (ORDER BY order_key) - 1 AS "order", spend
-    FROM lines WHERE unit_name <> ''
-    ORDER BY ts, customer, unit, "order"
+    FROM lines ORDER BY ts, customer, unit, "order"
 """  # ids sorted, so codes index `customers` and `units`
 
 
@@ -126,10 +125,9 @@ def load_history(ws: Workspace) -> PurchaseHistory:
         def run(sql: str) -> pd.DataFrame:
             return con.execute(f"WITH purchases AS ({PURCHASES}) {sql}").df()
 
-        shape = run(f"""
+        shape = run(f"""{_lines(CATEGORY_LINES)}
             SELECT count(*) AS n, count(*) FILTER (WHERE {CATEGORISED}) AS categorised,
-                   (SELECT count(DISTINCT u) FROM (SELECT trim(unnest(string_split(category, '|'))) AS u
-                    FROM purchases WHERE {CATEGORISED}) WHERE u <> '') AS categories
+                   (SELECT count(DISTINCT unit_name) FROM lines) AS categories
             FROM purchases""").iloc[0]
         if int(shape["n"]) == 0:
             raise PersonaLensError(
@@ -139,10 +137,9 @@ def load_history(ws: Workspace) -> PurchaseHistory:
             shape["categorised"] / shape["n"] >= MIN_CATEGORY_COVERAGE and 2 <= shape["categories"] <= MAX_CATEGORIES
         )
         level, long = ("category", CATEGORY_LINES) if by_category else ("product", PRODUCT_LINES)
-        ids = f", lines AS ({long}) "
-        lines = run(ids + CODED_LINES)
-        customers = _ids(run(ids + "SELECT DISTINCT customer_id AS id FROM lines WHERE unit_name <> '' ORDER BY 1"))
-        units = _ids(run(ids + "SELECT DISTINCT unit_name AS id FROM lines WHERE unit_name <> '' ORDER BY 1"))
+        lines = run(_lines(long) + CODED_LINES)
+        customers = _ids(run(_lines(long) + "SELECT DISTINCT customer_id AS id FROM lines ORDER BY 1"))
+        units = _ids(run(_lines(long) + "SELECT DISTINCT unit_name AS id FROM lines ORDER BY 1"))
         seen = run("""
             SELECT product_id, median(spend) AS price_paid, count(*) AS lines,
                    count(*) FILTER (WHERE ts > (SELECT max(ts) FROM purchases) - INTERVAL 180 DAY) AS recent_lines
@@ -165,6 +162,11 @@ def load_history(ws: Workspace) -> PurchaseHistory:
         _people(ws, customers),
         _responses(ws, customers),
     )
+
+
+def _lines(long: str) -> str:
+    """The `lines` table of a query on `purchases`: CATEGORY_LINES or PRODUCT_LINES, empty names left out."""
+    return f", lines AS (SELECT * FROM ({long}) WHERE unit_name <> '') "
 
 
 def _ids(frame: pd.DataFrame) -> np.ndarray:
