@@ -19,7 +19,7 @@ import scipy.sparse as sp
 from core.budget import Sample, sample_rows
 from core.errors import PersonaLensError
 from core.recs.data import InteractionData
-from core.recs.metrics import METRICS, behaviour_vectors, ranking_metrics, top_k
+from core.recs.metrics import METRICS, NdcgJudge, behaviour_vectors, ranking_metrics, top_k
 from core.recs.models import REGISTRY, Hybrid, Recommender, TrainingSet
 from core.recs.models.base import row_normalize
 from core.recs.models.hybrid import standardize
@@ -260,31 +260,51 @@ def tune(
     train_set = training_set(data, inner_train, groups)
     truth = data.matrix(inner_val)
     users = _sample_users(inner_val, seed)
+    judge = NdcgJudge(users, train_set.matrix, truth)
     tuned: dict = {"params": {}, "inner_ndcg": {}}
     mid = span[0] + (span[1] - span[0]) * 0.5
     blend = [n for n in BLENDABLE if n in names] or [n for n in BLENDABLE if n in DEFAULT_BLEND]
     needed = set(names) | (set(blend) if "hybrid" in names else set())
     grids = [n for n in REGISTRY if n in needed and REGISTRY[n].GRID]
     trials = [(n, combo) for n in grids for combo in _combinations(REGISTRY[n].GRID)]
-    best: dict[str, float] = {}
+    best: dict[str, tuple[float, Recommender]] = {}
+
+    def measure(name: str, model: Recommender, knobs: dict) -> None:
+        score = judge.ndcg(model.score(users), k)
+        tuned["inner_ndcg"].setdefault(name, []).append({**knobs, "ndcg": round(score, 5)})
+        if name not in best or score > best[name][0]:
+            best[name], tuned["params"][name] = (score, model), knobs
+
     for i, (name, combo) in enumerate(trials):
         progress(span[0] + (mid - span[0]) * i / len(trials), f"tuning {REGISTRY[name].label} ({_describe(combo)})")
         try:
             model = REGISTRY[name](**combo).fit(train_set)
         except Exception:  # noqa: BLE001 - too large for this store, or broken: fitting reports it the same way
             continue
-        for scoring in _combinations(REGISTRY[name].SCORE_GRID):
-            for key, value in scoring.items():
-                setattr(model, key, value)
-            score = _ndcg(model.score(users), users, train_set, truth, k)
-            tuned["inner_ndcg"].setdefault(name, []).append({**combo, **scoring, "ndcg": round(score, 5)})
-            if score > best.get(name, -1.0):
-                best[name], tuned["params"][name] = score, {**combo, **scoring}
+        first, *_ = _combinations(REGISTRY[name].SCORE_GRID)
+        _apply(model, first)
+        measure(name, model, {**combo, **first})
+    for name, (_, model) in list(best.items()):
+        # Scoring knobs are tried on the best fit only: each is a setting at scoring time, so this needs
+        # no refit, and on every set measured the knobs' best fit did not depend on it.
+        chosen = dict(tuned["params"][name])
+        for scoring in _combinations(REGISTRY[name].SCORE_GRID)[1:]:
+            _apply(model, scoring)
+            measure(name, model, {**chosen, **scoring})
+        _apply(model, {key: tuned["params"][name][key] for key in REGISTRY[name].SCORE_GRID})
     if "hybrid" in names:
-        fitted, _ = fit_models(blend, train_set, tuned, progress, (mid, span[1]))
+        kept = {n: best[n][1] for n in blend if n in best}  # the grid's best fits, not fitted twice
+        rest, _ = fit_models([n for n in blend if n not in kept], train_set, tuned, progress, (mid, span[1]))
+        fitted = {n: kept[n] if n in kept else rest[n] for n in blend if n in kept or n in rest}
         standardized = {n: standardize(m.score(users)).astype(np.float32) for n, m in fitted.items()}
-        tuned["hybrid_weights"] = _search_weights(standardized, users, train_set, truth, k)
+        tuned["hybrid_weights"] = _search_weights(standardized, judge, min(SEARCH_DEPTH, train_set.n_items), k)
     return tuned
+
+
+def _apply(model: Recommender, scoring: dict) -> None:
+    """Set knobs that act at scoring time (a model's SCORE_GRID) without refitting."""
+    for key, value in scoring.items():
+        setattr(model, key, value)
 
 
 def per_customer_scaled(tuned: dict, ratio: float) -> dict:
@@ -322,14 +342,12 @@ def _describe(combo: dict) -> str:
     return ", ".join(f"{k} {v:g}" if isinstance(v, float) else f"{k} {v}" for k, v in combo.items())
 
 
-def _search_weights(
-    scores: dict[str, np.ndarray], users: np.ndarray, train_set: TrainingSet, truth, k: int
-) -> dict[str, float]:
+def _search_weights(scores: dict[str, np.ndarray], judge: NdcgJudge, depth: int, k: int) -> dict[str, float]:
     """Greedy coordinate search: start from the best single model, then add what helps."""
     if not scores:
         return {}
-    k = max(k, min(SEARCH_DEPTH, train_set.n_items))
-    single = {n: _ndcg(s, users, train_set, truth, k) for n, s in scores.items()}
+    k = max(k, depth)
+    single = {n: judge.ndcg(s, k) for n, s in scores.items()}
     weights = {n: 0.0 for n in scores}
     lead = max(single, key=single.get)
     weights[lead] = 1.0
@@ -339,8 +357,10 @@ def _search_weights(
             if name == lead:
                 continue
             for w in WEIGHT_GRID:
+                if w == weights[name]:
+                    continue  # the current blend, already measured
                 trial = {**weights, name: w}
-                value = _ndcg(sum(trial[n] * s for n, s in scores.items() if trial[n]), users, train_set, truth, k)
+                value = judge.ndcg(sum(trial[n] * s for n, s in scores.items() if trial[n]), k)
                 if value > best + 1e-4:
                     best, weights = value, trial
     return {n: w for n, w in weights.items() if w}
@@ -474,12 +494,6 @@ def _sample_users(pairs: pd.DataFrame, seed: int) -> np.ndarray:
     if len(users) > _TUNING_USERS:
         users = np.sort(np.random.default_rng(seed).choice(users, _TUNING_USERS, replace=False))
     return users
-
-
-def _ndcg(scores: np.ndarray, users: np.ndarray, train_set: TrainingSet, truth, k: int) -> float:
-    top = top_k(scores, k, train_set.matrix[users])
-    popularity = np.ones(train_set.n_items)
-    return ranking_metrics(top, truth[users], k, popularity)["ndcg"]
 
 
 def _plain(exc: Exception) -> str:

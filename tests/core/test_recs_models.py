@@ -109,8 +109,16 @@ def test_tuning_tries_each_models_grid_on_an_inner_split_and_keeps_the_best() ->
     tuned = tune(data, data.pairs, None, ["ease", "rp3beta"], 5, 42, lambda _f, _m: None, (0.0, 1.0))
     for name in ("ease", "rp3beta"):
         trials = tuned["inner_ndcg"][name]
-        # every fit once per GRID combination, each scored at every SCORE_GRID value without refitting
-        assert len(trials) == len(_combinations(REGISTRY[name].GRID)) * len(_combinations(REGISTRY[name].SCORE_GRID))
+        # every GRID combination fitted once and scored as fitted; the best fit then at every SCORE_GRID value
+        grid, scoring = _combinations(REGISTRY[name].GRID), _combinations(REGISTRY[name].SCORE_GRID)
+        assert len(trials) == len(grid) + len(scoring) - 1
+        fits, rescored = trials[: len(grid)], trials[len(grid) :]
+        assert [{k: t[k] for k in scoring[0]} for t in fits] == [scoring[0]] * len(grid)
+        best_fit = max(fits, key=lambda t: t["ndcg"])
+        assert [{k: t[k] for k in REGISTRY[name].GRID} for t in rescored] == [
+            {k: best_fit[k] for k in REGISTRY[name].GRID}
+        ] * len(rescored)
+        assert [{k: t[k] for k in scoring[0]} for t in rescored] == scoring[1:]
         best = max(trials, key=lambda t: t["ndcg"])
         assert tuned["params"][name] == {k: v for k, v in best.items() if k != "ndcg"}
     assert {r["model"] for r in tuning_table(tuned)} == {REGISTRY["ease"].label, REGISTRY["rp3beta"].label}
