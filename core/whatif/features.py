@@ -8,6 +8,8 @@ persona's taste for a unit is still measured on purchases before the cutoff.
 
 from __future__ import annotations
 
+from functools import cached_property
+
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
@@ -51,7 +53,7 @@ class Snapshot:
         before = lines[lines["ts"] <= self.cutoff]
         self.before = before
         n_c, n_u = history.n_customers, history.n_units
-        days_ago = (self.cutoff - before["ts"]).dt.total_seconds().to_numpy() / 86400.0
+        days_ago = self._days_ago()
         cust = before["customer"].to_numpy()
         self.active = np.bincount(cust, minlength=n_c) > 0
         self.last_days = _group_min(cust, days_ago, n_c)
@@ -61,26 +63,65 @@ class Snapshot:
         recent_orders = orders[orders["ts"] > self.cutoff - self.horizon]
         self.recent_orders = np.bincount(recent_orders["customer"], minlength=n_c).astype(float)
         self.spend = np.bincount(cust, weights=before["spend"].to_numpy(), minlength=n_c)
-        unit = before["unit"].to_numpy()
         self.pair_count = sp.csr_matrix(
-            (np.ones(len(before), dtype=np.float32), (cust, unit)), shape=(n_c, n_u)
+            (np.ones(len(before), dtype=np.float32), (cust, before["unit"].to_numpy())), shape=(n_c, n_u)
         )  # duplicates are summed
         self.pair_count.sum_duplicates()
         self.line_count = np.asarray(self.pair_count.sum(axis=1)).ravel()
-        self._pair_last = _pair_min_days(cust, unit, days_ago, n_u)
-        self.unit_popularity = _window_share(before, self.cutoff - self.horizon, self.cutoff, n_u)
-        earlier = _window_share(before, self.cutoff - 2 * self.horizon, self.cutoff - self.horizon, n_u)
-        self.unit_trend = np.log((self.unit_popularity + 1e-3) / (earlier + 1e-3))
-        self.unit_season = self._season(before, n_u)
-        self.persona_lift = self._persona_lift(personas, cust, unit, n_u)
         self.personas = personas
-        self.affinity = _basket_affinity(self.pair_count)
         self._affinity_scores: np.ndarray | None = None
-        ages = pd.to_numeric(history.people["age"], errors="coerce").to_numpy(dtype=float)
-        self.age = ages if np.isfinite(ages).mean() > 0.3 else np.full(n_c, np.nan)
-        gender = history.people["gender"].astype("string").str.lower().str[:1]
-        self.female = (gender == "f").fillna(False).to_numpy(dtype=float)
-        self.campaign_response = self._campaign_response(n_c)
+        # The rest is computed on the first `features` call (cached_property below): a What-if page that reads
+        # the predictions stored at training needs only the customer statistics above.
+
+    def _days_ago(self) -> np.ndarray:
+        return (self.cutoff - self.before["ts"]).dt.total_seconds().to_numpy() / 86400.0
+
+    @cached_property
+    def _pair_last(self) -> tuple[np.ndarray, np.ndarray]:
+        before = self.before
+        return _pair_min_days(
+            before["customer"].to_numpy(), before["unit"].to_numpy(), self._days_ago(), self.history.n_units
+        )
+
+    @cached_property
+    def unit_popularity(self) -> np.ndarray:
+        return _window_share(self.before, self.cutoff - self.horizon, self.cutoff, self.history.n_units)
+
+    @cached_property
+    def unit_trend(self) -> np.ndarray:
+        earlier = _window_share(
+            self.before, self.cutoff - 2 * self.horizon, self.cutoff - self.horizon, self.history.n_units
+        )
+        return np.log((self.unit_popularity + 1e-3) / (earlier + 1e-3))
+
+    @cached_property
+    def unit_season(self) -> np.ndarray:
+        return self._season(self.before, self.history.n_units)
+
+    @cached_property
+    def persona_lift(self) -> np.ndarray | None:
+        before = self.before
+        return self._persona_lift(
+            self.personas, before["customer"].to_numpy(), before["unit"].to_numpy(), self.history.n_units
+        )
+
+    @cached_property
+    def affinity(self) -> np.ndarray:
+        return _basket_affinity(self.pair_count)
+
+    @cached_property
+    def age(self) -> np.ndarray:
+        ages = pd.to_numeric(self.history.people["age"], errors="coerce").to_numpy(dtype=float)
+        return ages if np.isfinite(ages).mean() > 0.3 else np.full(self.history.n_customers, np.nan)
+
+    @cached_property
+    def female(self) -> np.ndarray:
+        gender = self.history.people["gender"].astype("string").str.lower().str[:1]
+        return (gender == "f").fillna(False).to_numpy(dtype=float)
+
+    @cached_property
+    def campaign_response(self) -> np.ndarray:
+        return self._campaign_response(self.history.n_customers)
 
     def _campaign_response(self, n_c: int) -> np.ndarray:
         """Answers to campaigns whose buying window had closed by the cutoff (a later send's answer

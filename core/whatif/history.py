@@ -7,7 +7,9 @@ MAX_PRODUCT_UNITS of them. Returns, cancellations and lines without a time are l
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -18,6 +20,8 @@ from core.workspace import Workspace
 MAX_PRODUCT_UNITS = 2000
 MIN_CATEGORY_COVERAGE = 0.5  # share of purchase lines whose product has a category
 MAX_CATEGORIES = 100
+STORED = "history"  # the folder a training run stores the history it read in, for pages to load instead
+_LINE_COLUMNS = ("customer", "unit", "ts", "order", "spend")
 
 
 @dataclass
@@ -110,8 +114,8 @@ PRODUCT_LINES = f"""
 CODED_LINES = """
     SELECT dense_rank() OVER (ORDER BY customer_id) - 1 AS customer, dense_rank() OVER (ORDER BY unit_name) - 1 AS unit,
            ts, dense_rank() OVER (ORDER BY order_key) - 1 AS "order", spend
-    FROM lines ORDER BY ts, customer, unit, "order"
-"""  # ids sorted, so codes index `customers` and `units`
+    FROM lines ORDER BY ts, customer, unit, "order", spend
+"""  # ids sorted, so codes index `customers` and `units`; every column in the order: the same lines, same order
 
 
 def load_history(ws: Workspace) -> PurchaseHistory:
@@ -225,3 +229,40 @@ def _people(ws: Workspace, customers: np.ndarray) -> pd.DataFrame:
     people["customer_id"] = people["customer_id"].astype(str)
     frame = pd.DataFrame({"customer_id": customers.tolist()}).merge(people, on="customer_id", how="left")
     return frame.reset_index(drop=True)
+
+
+def store_history(history: PurchaseHistory, folder: Path, data_version: int) -> None:
+    """Save the history under `folder`/STORED, stamped with the data version it was read from: at 2M lines
+    reading it back takes a fraction of a second, building it from the workspace seconds."""
+    target = folder / STORED
+    target.mkdir()
+    lines = {name: history.lines[name].to_numpy() for name in _LINE_COLUMNS}  # numeric: saved as they are
+    np.savez(target / "lines.npz", **lines)
+    pd.DataFrame({"id": history.customers}).to_parquet(target / "customers.parquet")
+    history.product_units.to_parquet(target / "product_units.parquet")
+    history.people.to_parquet(target / "people.parquet")
+    history.responses.to_parquet(target / "responses.parquet")
+    meta = {"data_version": data_version, "level": history.level, "units": history.units.tolist()}
+    (target / "meta.json").write_text(json.dumps(meta))
+
+
+def stored_history(folder: Path, data_version: int) -> PurchaseHistory | None:
+    """The history `store_history` saved, when it was read from data version `data_version`; else None."""
+    target = folder / STORED
+    meta_file = target / "meta.json"
+    if not meta_file.is_file():
+        return None
+    meta = json.loads(meta_file.read_text())
+    if meta["data_version"] != data_version:
+        return None
+    with np.load(target / "lines.npz") as arrays:
+        lines = pd.DataFrame({name: arrays[name] for name in _LINE_COLUMNS})
+    return PurchaseHistory(
+        lines,
+        _ids(pd.read_parquet(target / "customers.parquet")),
+        np.array(meta["units"], dtype=object).astype(str),
+        meta["level"],
+        pd.read_parquet(target / "product_units.parquet"),
+        pd.read_parquet(target / "people.parquet"),
+        pd.read_parquet(target / "responses.parquet"),
+    )

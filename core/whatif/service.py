@@ -27,7 +27,7 @@ from core.personas.service import assignments, current_version
 from core.value.service import store_forecast
 from core.whatif.calibration import REPLAY_COLUMNS, CampaignLearning, ResponseCalibration, learn
 from core.whatif.features import Snapshot
-from core.whatif.history import PurchaseHistory, load_history
+from core.whatif.history import PurchaseHistory, load_history, store_history, stored_history
 from core.whatif.propensity import PropensityModel, Quality
 from core.whatif.training import Backtest, backtest, campaign_check
 from core.workspace import Workspace
@@ -63,6 +63,7 @@ def train_propensity(
     report = progress or (lambda _f, _m: None)
     started = time.perf_counter()
     report(0.01, "reading purchases")
+    data_version = ws.data_version()  # before reading: what the stored history and predictions were made from
     history = load_history(ws)
     persona_version = current_version(ws)
     personas, _ = persona_array(ws, history.customers)
@@ -89,8 +90,9 @@ def train_propensity(
             if history.level == "category"
             else "predicting today's buyers of the most bought products",
         )
-        made_from = _stamp(draft.data_version, persona_version, result.horizon_days)
+        made_from = _stamp(data_version, persona_version, result.horizon_days)
         _store_predictions(draft.folder, made_from, result.model, history, personas)
+        store_history(history, draft.folder, data_version)
         metrics = {
             **_metrics(result),
             "interval_coverage": round(float(replay["inside"].mean()), 3) if len(replay) else None,
@@ -291,7 +293,7 @@ def load_propensity(ws: Workspace) -> PropensityBundle | None:
     model = PropensityModel.load(folder)
     quality = Quality.from_dict(json.loads((folder / "quality.json").read_text()))
     summary = json.loads(registry.versions(ws, KIND).set_index("version").loc[serving.version, "summary"])
-    history = load_history(ws)
+    history = stored_history(folder, ws.data_version()) or load_history(ws)
     personas, names = persona_array(ws, history.customers)
     horizon = int(summary["horizon_days"])
     snapshot = Snapshot(history, history.end, horizon, personas)

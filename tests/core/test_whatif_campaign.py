@@ -13,7 +13,7 @@ from sklearn.ensemble import HistGradientBoostingClassifier
 from core.errors import PersonaLensError
 from core.whatif.campaign import Audience, Offer, audience_export, simulate, with_discount
 from core.whatif.features import FEATURES
-from core.whatif.history import load_history
+from core.whatif.history import load_history, stored_history
 from core.whatif.propensity import PropensityModel
 from core.whatif.service import PREDICTIONS, _stored_predictions, load_propensity, persona_array
 from core.whatif.training import campaign_check
@@ -72,6 +72,19 @@ def test_todays_predictions_are_stored_at_training_and_read_only_while_the_data_
     made = json.loads(stamp.read_text())
     stamp.write_text(json.dumps({**made, "data_version": made["data_version"] - 1}))  # made before the last upload
     assert _stored_predictions(trained_ws, copy, bundle.horizon_days, bundle.rows) == {}
+
+
+def test_the_history_training_read_is_stored_and_read_back_only_for_the_same_data(bundle, trained_ws) -> None:
+    folder = trained_ws.models_dir / "propensity" / bundle.version
+    fresh, stored = load_history(trained_ws), stored_history(folder, trained_ws.data_version())
+    assert stored is not None
+    pd.testing.assert_frame_equal(stored.lines, fresh.lines)
+    for frame in ("product_units", "people", "responses"):
+        pd.testing.assert_frame_equal(getattr(stored, frame), getattr(fresh, frame), check_dtype=False)
+    np.testing.assert_array_equal(stored.customers, fresh.customers)
+    np.testing.assert_array_equal(stored.units, fresh.units)
+    assert stored.level == fresh.level
+    assert stored_history(folder, trained_ws.data_version() + 1) is None  # data uploaded since: read it anew
 
 
 def test_persona_offer_predicts_the_held_out_period_within_its_interval(trained_ws) -> None:
