@@ -37,11 +37,10 @@ def rfm_scores(profiles: pd.DataFrame) -> pd.DataFrame:
     active["r"] = _quintile(-active["recency_days"])
     active["f"] = _quintile(active["orders"])
     active["m"] = _quintile(active["monetary"])
-    fm = np.round((active["f"] + active["m"]) / 2)
-    segment = pd.Series("Other", index=active.index, dtype="string")
-    for name, rule in reversed(SEGMENTS):
-        segment[active.assign(fm=fm).eval(rule)] = name
-    active["segment"] = segment
+    scored = active.assign(fm=np.round((active["f"] + active["m"]) / 2))
+    matches = [scored.eval(rule).to_numpy(dtype=bool) for _, rule in SEGMENTS]  # the first rule that matches names it
+    names = np.select(matches, [name for name, _ in SEGMENTS], default="Other")
+    active["segment"] = pd.Series(names, index=active.index, dtype="string")
     return active
 
 

@@ -58,10 +58,12 @@ class Snapshot:
         self.active = np.bincount(cust, minlength=n_c) > 0
         self.last_days = _group_min(cust, days_ago, n_c)
         self.first_days = _group_max(cust, days_ago, n_c)
-        orders = before.drop_duplicates(["customer", "order"])
-        self.n_orders = np.bincount(orders["customer"], minlength=n_c).astype(float)
-        recent_orders = orders[orders["ts"] > self.cutoff - self.horizon]
-        self.recent_orders = np.bincount(recent_orders["customer"], minlength=n_c).astype(float)
+        order = before["order"].to_numpy(np.int64)
+        # each (customer, order)'s first line: np.unique on one integer key (drop_duplicates on two columns took 0.8 s)
+        _, first = np.unique(cust.astype(np.int64) * (int(order.max(initial=0)) + 1) + order, return_index=True)
+        self.n_orders = np.bincount(cust[first], minlength=n_c).astype(float)
+        recent = first[(before["ts"].to_numpy()[first] > np.datetime64(self.cutoff - self.horizon))]
+        self.recent_orders = np.bincount(cust[recent], minlength=n_c).astype(float)
         self.spend = np.bincount(cust, weights=before["spend"].to_numpy(), minlength=n_c)
         self.pair_count = sp.csr_matrix(
             (np.ones(len(before), dtype=np.float32), (cust, before["unit"].to_numpy())), shape=(n_c, n_u)
