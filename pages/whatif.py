@@ -130,7 +130,7 @@ def campaigns() -> None:
 
 
 def audience_download(result: campaign.CampaignResult, recs: recs_service.RecsBundle | None) -> None:
-    """The scenario's audience as a CSV, ready before the click (a cached join, see `cache.audience_csv`)."""
+    """The scenario's audience as a CSV, built on the click (stored top products joined: `cache.audience_csv`)."""
     with_recs = " (CSV with each customer's top 3 products)" if recs is not None else " (CSV)"
     st.download_button(
         f"Download {result.reach:,} customers{with_recs}",
