@@ -10,6 +10,7 @@ from __future__ import annotations
 import itertools
 import time
 from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 
 import numpy as np
@@ -181,22 +182,28 @@ def fit_models(
     names: list[str], data: TrainingSet, tuned: dict, progress: Progress, span: tuple[float, float]
 ) -> tuple[dict[str, Recommender], dict[str, ModelResult]]:
     """Fit each named model; a model that fails is reported, the others still train."""
-    fitted: dict[str, Recommender] = {}
-    results: dict[str, ModelResult] = {}
     base = [n for n in names if n != "hybrid"]
     if "hybrid" in names:
         base += [n for n in tuned.get("hybrid_weights", {}) if n not in base]
-    for i, name in enumerate(base):
-        progress(span[0] + (span[1] - span[0]) * i / max(len(base), 1), f"training {REGISTRY[name].label}")
+
+    def fit_one(name: str) -> tuple[Recommender | None, ModelResult]:
         model = make_model(name, tuned)
         started = time.perf_counter()
         try:
-            fitted[name] = model.fit(data)
-            results[name] = ModelResult(
-                name, model.label, fit_seconds=round(time.perf_counter() - started, 3), params=model.params()
-            )
+            model.fit(data)
         except Exception as exc:  # one model's failure must not stop the others
-            results[name] = ModelResult(name, model.label, params=model.params(), error=_plain(exc))
+            return None, ModelResult(name, model.label, params=model.params(), error=_plain(exc))
+        seconds = round(time.perf_counter() - started, 3)
+        return model, ModelResult(name, model.label, fit_seconds=seconds, params=model.params())
+
+    done: dict[str, tuple[Recommender | None, ModelResult]] = {}
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="personalens-fit") as side:
+        later = {n: side.submit(fit_one, n) for n in base if REGISTRY[n].SIDE_THREAD}
+        for i, name in enumerate([n for n in base if n not in later] + list(later)):
+            progress(span[0] + (span[1] - span[0]) * i / max(len(base), 1), f"training {REGISTRY[name].label}")
+            done[name] = later[name].result() if name in later else fit_one(name)
+    fitted = {n: done[n][0] for n in base if done[n][0] is not None}
+    results = {n: done[n][1] for n in base}
     if "hybrid" in names:
         hybrid = make_model("hybrid", tuned)
         try:
@@ -268,6 +275,11 @@ def tune(
     grids = [n for n in REGISTRY if n in needed and REGISTRY[n].GRID]
     trials = [(n, combo) for n in grids for combo in _combinations(REGISTRY[n].GRID)]
     best: dict[str, tuple[float, Recommender]] = {}
+    # the blend's models without knobs fit meanwhile (their fit does not depend on the grid's choices)
+    untuned = [n for n in blend if not REGISTRY[n].GRID] if "hybrid" in names else []
+    side = ThreadPoolExecutor(max_workers=1, thread_name_prefix="personalens-tune")
+    later = side.submit(fit_models, untuned, train_set, {}, lambda _f, _m: None, (0.0, 1.0))
+    side.shutdown(wait=False)
 
     def measure(name: str, model: Recommender, knobs: dict) -> None:
         score = judge.ndcg(model.score(users), k)
@@ -285,16 +297,17 @@ def tune(
         _apply(model, first)
         measure(name, model, {**combo, **first})
     for name, (_, model) in list(best.items()):
-        # Scoring knobs are tried on the best fit only: each is a setting at scoring time, so this needs
-        # no refit, and on every set measured the knobs' best fit did not depend on it.
+        # Scoring knobs are tried on the best fit only (a setting at scoring time: no refit). Against trying
+        # them on every fit, served / inner-tuned EASE over 4 sets x 4 seeds moved by at most 0.011 (UCI seed 42).
         chosen = dict(tuned["params"][name])
         for scoring in _combinations(REGISTRY[name].SCORE_GRID)[1:]:
             _apply(model, scoring)
             measure(name, model, {**chosen, **scoring})
         _apply(model, {key: tuned["params"][name][key] for key in REGISTRY[name].SCORE_GRID})
     if "hybrid" in names:
+        progress(mid, "weighing the blend")
         kept = {n: best[n][1] for n in blend if n in best}  # the grid's best fits, not fitted twice
-        rest, _ = fit_models([n for n in blend if n not in kept], train_set, tuned, progress, (mid, span[1]))
+        rest, _ = later.result()
         fitted = {n: kept[n] if n in kept else rest[n] for n in blend if n in kept or n in rest}
         standardized = {n: standardize(m.score(users)).astype(np.float32) for n, m in fitted.items()}
         tuned["hybrid_weights"] = _search_weights(standardized, judge, min(SEARCH_DEPTH, train_set.n_items), k)

@@ -24,6 +24,7 @@ class TwoTower(Recommender):
     name = "two_tower"
     label = "Neural two-tower (TensorFlow)"
     summary = "A neural network that reads a customer's history and predicts the next product."
+    SIDE_THREAD = True
 
     def __init__(
         self,
