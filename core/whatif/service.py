@@ -10,6 +10,7 @@ campaigns can target them.
 from __future__ import annotations
 
 import json
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -17,6 +18,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import scipy.sparse as sp
 
 from core import registry
 from core.budget import budget
@@ -35,6 +37,9 @@ from core.workspace import Workspace
 KIND = "propensity"
 TONE = 0.05
 PREDICTIONS = "predictions"  # .npy: today's probabilities (customers x units), .json: what they were made from
+# Stored beside them, for the same data and personas: today's customer table (without tone, which follows the
+# sentiment model) and each customer's purchase counts per unit, so a page builds neither.
+TODAY_CUSTOMERS, TODAY_COUNTS = "today_customers.parquet", "today_counts.npz"
 Progress = Callable[[float, str], None]
 
 
@@ -66,7 +71,7 @@ def train_propensity(
     data_version = ws.data_version()  # before reading: what the stored history and predictions were made from
     history = load_history(ws)
     persona_version = current_version(ws)
-    personas, _ = persona_array(ws, history.customers)
+    personas, names = persona_array(ws, history.customers)
     result = backtest(history, personas, horizon_days, seed, lambda f, m: report(0.02 + 0.5 * f, m))
     report(0.55, "replaying campaigns on the held-out period")
     replay = campaign_check(
@@ -91,7 +96,7 @@ def train_propensity(
             else "predicting today's buyers of the most bought products",
         )
         made_from = _stamp(data_version, persona_version, result.horizon_days)
-        _store_predictions(draft.folder, made_from, result.model, history, personas)
+        _store_predictions(draft.folder, made_from, result.model, history, personas, names)
         store_history(history, draft.folder, data_version)
         metrics = {
             **_metrics(result),
@@ -118,10 +123,16 @@ def _stamp(data_version: int, persona_version: str | None, horizon: int) -> dict
 
 
 def _store_predictions(
-    folder: Path, made_from: dict, model: PropensityModel, history: PurchaseHistory, personas: np.ndarray | None
+    folder: Path,
+    made_from: dict,
+    model: PropensityModel,
+    history: PurchaseHistory,
+    personas: np.ndarray | None,
+    names: dict[int, str],
 ) -> None:
     """Every customer's probability of buying each unit from today, so a What-if first visit reads them
-    instead of predicting 100,000 customers per offer; units most bought first, up to the budget."""
+    instead of predicting 100,000 customers per offer; units most bought first, up to the budget. With
+    them, today's customer table and purchase counts (TODAY_CUSTOMERS, TODAY_COUNTS)."""
     snapshot = Snapshot(history, history.end, made_from["horizon"], personas)
     rows = np.flatnonzero(snapshot.active)
     if not len(rows):
@@ -132,20 +143,53 @@ def _store_predictions(
     for column, unit in enumerate(units):
         table[:, column] = model.predict_proba(snapshot.features(rows, np.full(len(rows), unit)))
     np.save(folder / f"{PREDICTIONS}.npy", table)
-    (folder / f"{PREDICTIONS}.json").write_text(json.dumps({**made_from, "rows": len(rows), "units": units.tolist()}))
+    _customer_frame(history, snapshot, rows, personas, names).to_parquet(folder / TODAY_CUSTOMERS)
+    counts = snapshot.pair_count[rows].tocsr()
+    np.savez(
+        folder / TODAY_COUNTS,
+        rows=rows,
+        data=counts.data,
+        indices=counts.indices,
+        indptr=counts.indptr,
+        line_count=snapshot.line_count[rows],
+    )
+    made = {**made_from, "rows": len(rows), "units": units.tolist(), "names": {str(k): v for k, v in names.items()}}
+    (folder / f"{PREDICTIONS}.json").write_text(json.dumps(made))
 
 
-def _stored_predictions(ws: Workspace, folder: Path, horizon: int, rows: np.ndarray) -> dict[int, np.ndarray]:
-    """unit -> today's probabilities stored at training, when they were made from today's data and personas."""
+@dataclass(frozen=True)
+class _Today:
+    """What training stored for today's data and personas (see `_store_predictions`)."""
+
+    customers: pd.DataFrame  # without tone
+    rows: np.ndarray
+    counts: sp.csr_matrix
+    line_count: np.ndarray
+    names: dict[int, str]
+    predicted: dict[int, np.ndarray]
+
+
+def _stored_today(ws: Workspace, folder: Path, horizon: int, n_units: int) -> _Today | None:
+    """Today's table, counts and predictions stored at training, when made from today's data and personas."""
     stamp = folder / f"{PREDICTIONS}.json"
-    if not stamp.is_file():
-        return {}
+    if not stamp.is_file() or not (folder / TODAY_COUNTS).is_file():
+        return None  # never stored, or stored before the customer table was (its predictions are read anew)
     made = json.loads(stamp.read_text())
-    units = made.pop("units")
-    if made != {**_stamp(ws.data_version(), current_version(ws), horizon), "rows": len(rows)}:
-        return {}
+    units, names, n_rows = made.pop("units"), made.pop("names", {}), made.pop("rows")
+    if made != _stamp(ws.data_version(), current_version(ws), horizon):
+        return None
+    with np.load(folder / TODAY_COUNTS) as arrays:
+        rows, line_count = arrays["rows"], arrays["line_count"]
+        counts = sp.csr_matrix((arrays["data"], arrays["indices"], arrays["indptr"]), shape=(n_rows, n_units))
     table = np.load(folder / f"{PREDICTIONS}.npy")
-    return {int(unit): table[:, column] for column, unit in enumerate(units)}
+    return _Today(
+        pd.read_parquet(folder / TODAY_CUSTOMERS),
+        rows,
+        counts,
+        line_count,
+        {int(k): v for k, v in names.items()},
+        {int(unit): table[:, column] for column, unit in enumerate(units)},
+    )
 
 
 def _save_learning(folder: Path, learned: CampaignLearning) -> None:
@@ -212,17 +256,29 @@ class PropensityBundle:
     version: str
     model: PropensityModel
     history: PurchaseHistory
-    snapshot: Snapshot
+    make_snapshot: Callable[[], Snapshot]  # today's features, built on the first offer with no stored prediction
     quality: Quality
     horizon_days: int
     customers: pd.DataFrame
     rows: np.ndarray  # history index of each customers row
+    counts: sp.csr_matrix  # customers rows x units: purchase lines so far
+    line_count: np.ndarray  # each customers row's purchase lines
     persona_names: dict[int, str]
     replay: pd.DataFrame  # campaign_check's output: persona x unit groups replayed on the held-out period
     learned: CampaignLearning  # the response model fitted on past campaigns, if any, and its replay
     problem: str | None = None
     predicted: dict[int, np.ndarray] = field(default_factory=dict, repr=False)  # unit -> `propensity(unit)`
     _spend: dict[int, float] = field(default_factory=dict, repr=False)
+    _snapshot: list[Snapshot] = field(default_factory=list, repr=False)
+    _snapshot_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    @property
+    def snapshot(self) -> Snapshot:
+        """Today's Snapshot, built once (the bundle is shared by every session)."""
+        with self._snapshot_lock:
+            if not self._snapshot:
+                self._snapshot.append(self.make_snapshot())
+            return self._snapshot[0]
 
     @property
     def level(self) -> str:
@@ -248,9 +304,8 @@ class PropensityBundle:
 
     def unit_shares(self, unit: int) -> np.ndarray:
         """Share of each customer's purchases that fell in `unit` (category affinity)."""
-        counts = self.snapshot.pair_count
-        column = np.asarray(counts[self.rows, np.full(len(self.rows), unit)]).ravel()
-        return column / np.maximum(self.snapshot.line_count[self.rows], 1)
+        column = self.counts[:, unit].toarray().ravel()
+        return column / np.maximum(self.line_count, 1)
 
     def product_titles(self) -> dict[str, str]:
         """Product id -> title, best sellers first (products without a title show their id)."""
@@ -259,8 +314,10 @@ class PropensityBundle:
 
     def favourite_unit(self, persona_id: int | None) -> int:
         """The unit a persona's customers buy most of (or everyone's when None): a sensible default offer."""
-        members = self.rows if persona_id is None else self.rows[self.customers["persona_id"].to_numpy() == persona_id]
-        totals = np.asarray(self.snapshot.pair_count[members].sum(axis=0)).ravel()
+        counts = (
+            self.counts if persona_id is None else self.counts[self.customers["persona_id"].to_numpy() == persona_id]
+        )
+        totals = np.asarray(counts.sum(axis=0)).ravel()
         return int(np.argmax(totals)) if totals.any() else 0
 
     @property
@@ -294,32 +351,46 @@ def load_propensity(ws: Workspace) -> PropensityBundle | None:
     quality = Quality.from_dict(json.loads((folder / "quality.json").read_text()))
     summary = json.loads(registry.versions(ws, KIND).set_index("version").loc[serving.version, "summary"])
     history = stored_history(folder, ws.data_version()) or load_history(ws)
-    personas, names = persona_array(ws, history.customers)
     horizon = int(summary["horizon_days"])
-    snapshot = Snapshot(history, history.end, horizon, personas)
-    rows = np.flatnonzero(snapshot.active)
-    customers = _customer_frame(ws, history, snapshot, rows, personas, names)
+    today, built = _stored_today(ws, folder, horizon, history.n_units), None
+    if today is None:
+        today, built = _today(ws, history, horizon)
+
+    def make_snapshot() -> Snapshot:
+        return built or Snapshot(history, history.end, horizon, persona_array(ws, history.customers)[0])
+
     replay = pd.read_parquet(folder / "replay.parquet")
-    replay["group_name"] = replay["group"].map(names).fillna("") if personas is not None else ""
+    replay["group_name"] = replay["group"].map(today.names).fillna("") if today.names else ""
     return PropensityBundle(
         serving.version,
         model,
         history,
-        snapshot,
+        make_snapshot,
         quality,
         horizon,
-        customers,
-        rows,
-        names,
+        _with_tone(ws, today.customers),
+        today.rows,
+        today.counts,
+        today.line_count,
+        today.names,
         replay,
         _load_learning(folder),
         serving.problem,
-        predicted=_stored_predictions(ws, folder, horizon, rows),
+        predicted=today.predicted,
     )
 
 
+def _today(ws: Workspace, history: PurchaseHistory, horizon: int) -> tuple[_Today, Snapshot]:
+    """Today's customer table and counts built from the history (nothing stored for today's data), and the
+    Snapshot they came from (its features will be asked for: no prediction is stored)."""
+    personas, names = persona_array(ws, history.customers)
+    snapshot = Snapshot(history, history.end, horizon, personas)
+    rows = np.flatnonzero(snapshot.active)
+    frame = _customer_frame(history, snapshot, rows, personas, names)
+    return _Today(frame, rows, snapshot.pair_count[rows].tocsr(), snapshot.line_count[rows], names, {}), snapshot
+
+
 def _customer_frame(
-    ws: Workspace,
     history: PurchaseHistory,
     snapshot: Snapshot,
     rows: np.ndarray,
@@ -334,22 +405,28 @@ def _customer_frame(
     frame["recency_days"] = snapshot.last_days[rows].round()
     scores = rfm_scores(frame.set_index("customer_id")[["recency_days", "orders", "monetary"]])
     frame["segment"] = frame["customer_id"].map(scores["segment"]).fillna("Other").astype(str)
-    frame["tone"] = frame["customer_id"].map(_tones(ws)).astype("string").fillna("no reviews").astype(str)
-    return frame[
-        [
-            "customer_id",
-            "persona_id",
-            "persona_name",
-            "segment",
-            "tone",
-            "age",
-            "gender",
-            "location",
-            "orders",
-            "monetary",
-            "recency_days",
-        ]
-    ]
+    return frame[[c for c in CUSTOMER_COLUMNS if c != "tone"]]
+
+
+CUSTOMER_COLUMNS = (
+    "customer_id",
+    "persona_id",
+    "persona_name",
+    "segment",
+    "tone",
+    "age",
+    "gender",
+    "location",
+    "orders",
+    "monetary",
+    "recency_days",
+)
+
+
+def _with_tone(ws: Workspace, frame: pd.DataFrame) -> pd.DataFrame:
+    """The customer table with each customer's review tone from the active sentiment model."""
+    tone = frame["customer_id"].map(_tones(ws)).astype("string").fillna("no reviews").astype(str)
+    return frame.assign(tone=tone)[list(CUSTOMER_COLUMNS)]
 
 
 def _tones(ws: Workspace) -> pd.Series:

@@ -15,7 +15,7 @@ from core.whatif.campaign import Audience, Offer, audience_export, simulate, wit
 from core.whatif.features import FEATURES
 from core.whatif.history import load_history, stored_history
 from core.whatif.propensity import PropensityModel
-from core.whatif.service import PREDICTIONS, _stored_predictions, load_propensity, persona_array
+from core.whatif.service import PREDICTIONS, _stored_today, _today, load_propensity, persona_array
 from core.whatif.training import campaign_check
 
 
@@ -67,11 +67,19 @@ def test_todays_predictions_are_stored_at_training_and_read_only_while_the_data_
     folder = trained_ws.models_dir / "propensity" / bundle.version
     copy = tmp_path / "version"
     shutil.copytree(folder, copy)
-    assert len(_stored_predictions(trained_ws, copy, bundle.horizon_days, bundle.rows)) == bundle.history.n_units
+    stored = _stored_today(trained_ws, copy, bundle.horizon_days, bundle.history.n_units)
+    assert len(stored.predicted) == bundle.history.n_units
+    # the customer table and counts a page shows equal the ones built from the history
+    built, _ = _today(trained_ws, bundle.history, bundle.horizon_days)
+    pd.testing.assert_frame_equal(stored.customers, built.customers, check_dtype=False)
+    np.testing.assert_array_equal(stored.rows, built.rows)
+    assert (stored.counts != built.counts).nnz == 0
+    np.testing.assert_array_equal(stored.line_count, built.line_count)
+    assert stored.names == built.names
     stamp = copy / f"{PREDICTIONS}.json"
     made = json.loads(stamp.read_text())
     stamp.write_text(json.dumps({**made, "data_version": made["data_version"] - 1}))  # made before the last upload
-    assert _stored_predictions(trained_ws, copy, bundle.horizon_days, bundle.rows) == {}
+    assert _stored_today(trained_ws, copy, bundle.horizon_days, bundle.history.n_units) is None
 
 
 def test_the_history_training_read_is_stored_and_read_back_only_for_the_same_data(bundle, trained_ws) -> None:
