@@ -357,7 +357,11 @@ def load_propensity(ws: Workspace) -> PropensityBundle | None:
         today, built = _today(ws, history, horizon)
 
     def make_snapshot() -> Snapshot:
-        return built or Snapshot(history, history.end, horizon, persona_array(ws, history.customers)[0])
+        return (
+            built
+            if built is not None
+            else Snapshot(history, history.end, horizon, persona_array(ws, history.customers)[0])
+        )
 
     replay = pd.read_parquet(folder / "replay.parquet")
     replay["group_name"] = replay["group"].map(today.names).fillna("") if today.names else ""
