@@ -91,7 +91,7 @@ class NdcgJudge:
         relevant = truth[users].toarray() > 0
         n_rel = relevant.sum(axis=1)
         self.scored = n_rel > 0
-        self.users, self.seen = users, seen[users]
+        self.seen = seen[users]
         self.relevant, self.n_rel = relevant[self.scored], n_rel[self.scored]
 
     def ndcg(self, scores: np.ndarray, k: int) -> float:

@@ -26,6 +26,7 @@ from core.campaigns.contacts import load_contacts
 from core.errors import PersonaLensError
 from core.personas.rfm import rfm_scores
 from core.personas.service import assignments, current_version
+from core.recs.models.base import sparse_from_arrays, sparse_to_arrays
 from core.value.service import store_forecast
 from core.whatif.calibration import REPLAY_COLUMNS, CampaignLearning, ResponseCalibration, learn
 from core.whatif.features import Snapshot
@@ -134,7 +135,8 @@ def _store_predictions(
     instead of predicting 100,000 customers per offer; units most bought first, up to the budget. With
     them, today's customer table and purchase counts (TODAY_CUSTOMERS, TODAY_COUNTS)."""
     snapshot = Snapshot(history, history.end, made_from["horizon"], personas)
-    rows = np.flatnonzero(snapshot.active)
+    today = _todays_table(history, snapshot, personas, names)
+    rows = today.rows
     if not len(rows):
         return
     bought = np.bincount(history.lines["unit"].to_numpy(), minlength=history.n_units)
@@ -143,16 +145,8 @@ def _store_predictions(
     for column, unit in enumerate(units):
         table[:, column] = model.predict_proba(snapshot.features(rows, np.full(len(rows), unit)))
     np.save(folder / f"{PREDICTIONS}.npy", table)
-    _customer_frame(history, snapshot, rows, personas, names).to_parquet(folder / TODAY_CUSTOMERS)
-    counts = snapshot.pair_count[rows].tocsr()
-    np.savez(
-        folder / TODAY_COUNTS,
-        rows=rows,
-        data=counts.data,
-        indices=counts.indices,
-        indptr=counts.indptr,
-        line_count=snapshot.line_count[rows],
-    )
+    today.customers.to_parquet(folder / TODAY_CUSTOMERS)
+    np.savez(folder / TODAY_COUNTS, rows=rows, line_count=today.line_count, **sparse_to_arrays("counts", today.counts))
     made = {**made_from, "rows": len(rows), "units": units.tolist(), "names": {str(k): v for k, v in names.items()}}
     (folder / f"{PREDICTIONS}.json").write_text(json.dumps(made))
 
@@ -169,18 +163,27 @@ class _Today:
     predicted: dict[int, np.ndarray]
 
 
-def _stored_today(ws: Workspace, folder: Path, horizon: int, n_units: int) -> _Today | None:
+def _todays_table(
+    history: PurchaseHistory, snapshot: Snapshot, personas: np.ndarray | None, names: dict[int, str]
+) -> _Today:
+    """Today's customer table and purchase counts, for the customers with purchases (no predictions yet)."""
+    rows = np.flatnonzero(snapshot.active)
+    frame = _customer_frame(history, snapshot, rows, personas, names)
+    return _Today(frame, rows, snapshot.pair_count[rows].tocsr(), snapshot.line_count[rows], names, {})
+
+
+def _stored_today(ws: Workspace, folder: Path, horizon: int) -> _Today | None:
     """Today's table, counts and predictions stored at training, when made from today's data and personas."""
     stamp = folder / f"{PREDICTIONS}.json"
     if not stamp.is_file() or not (folder / TODAY_COUNTS).is_file():
         return None  # never stored, or stored before the customer table was (its predictions are read anew)
     made = json.loads(stamp.read_text())
-    units, names, n_rows = made.pop("units"), made.pop("names", {}), made.pop("rows")
+    units, names = made.pop("units"), made.pop("names", {})
+    made.pop("rows")
     if made != _stamp(ws.data_version(), current_version(ws), horizon):
         return None
     with np.load(folder / TODAY_COUNTS) as arrays:
-        rows, line_count = arrays["rows"], arrays["line_count"]
-        counts = sp.csr_matrix((arrays["data"], arrays["indices"], arrays["indptr"]), shape=(n_rows, n_units))
+        rows, line_count, counts = arrays["rows"], arrays["line_count"], sparse_from_arrays("counts", arrays)
     table = np.load(folder / f"{PREDICTIONS}.npy")
     return _Today(
         pd.read_parquet(folder / TODAY_CUSTOMERS),
@@ -352,7 +355,7 @@ def load_propensity(ws: Workspace) -> PropensityBundle | None:
     summary = json.loads(registry.versions(ws, KIND).set_index("version").loc[serving.version, "summary"])
     history = stored_history(folder, ws.data_version()) or load_history(ws)
     horizon = int(summary["horizon_days"])
-    today, built = _stored_today(ws, folder, horizon, history.n_units), None
+    today, built = _stored_today(ws, folder, horizon), None
     if today is None:
         today, built = _today(ws, history, horizon)
 
@@ -389,9 +392,7 @@ def _today(ws: Workspace, history: PurchaseHistory, horizon: int) -> tuple[_Toda
     Snapshot they came from (its features will be asked for: no prediction is stored)."""
     personas, names = persona_array(ws, history.customers)
     snapshot = Snapshot(history, history.end, horizon, personas)
-    rows = np.flatnonzero(snapshot.active)
-    frame = _customer_frame(history, snapshot, rows, personas, names)
-    return _Today(frame, rows, snapshot.pair_count[rows].tocsr(), snapshot.line_count[rows], names, {}), snapshot
+    return _todays_table(history, snapshot, personas, names), snapshot
 
 
 def _customer_frame(

@@ -67,7 +67,7 @@ def test_todays_predictions_are_stored_at_training_and_read_only_while_the_data_
     folder = trained_ws.models_dir / "propensity" / bundle.version
     copy = tmp_path / "version"
     shutil.copytree(folder, copy)
-    stored = _stored_today(trained_ws, copy, bundle.horizon_days, bundle.history.n_units)
+    stored = _stored_today(trained_ws, copy, bundle.horizon_days)
     assert len(stored.predicted) == bundle.history.n_units
     # the customer table and counts a page shows equal the ones built from the history
     built, _ = _today(trained_ws, bundle.history, bundle.horizon_days)
@@ -79,7 +79,7 @@ def test_todays_predictions_are_stored_at_training_and_read_only_while_the_data_
     stamp = copy / f"{PREDICTIONS}.json"
     made = json.loads(stamp.read_text())
     stamp.write_text(json.dumps({**made, "data_version": made["data_version"] - 1}))  # made before the last upload
-    assert _stored_today(trained_ws, copy, bundle.horizon_days, bundle.history.n_units) is None
+    assert _stored_today(trained_ws, copy, bundle.horizon_days) is None
 
 
 def test_the_history_training_read_is_stored_and_read_back_only_for_the_same_data(bundle, trained_ws) -> None:
