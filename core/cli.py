@@ -16,7 +16,7 @@ from dataclasses import asdict
 
 from core import kinds, storage
 from core.config import DEMO_ASSETS_DIR, DEMO_SEED, workspaces_home
-from core.errors import PersonaLensError
+from core.errors import PersonaLensError, user_message
 from core.export import to_csv_text, write_csv
 
 Handler = Callable[[argparse.Namespace], int]
@@ -156,7 +156,7 @@ def cmd_train(args: argparse.Namespace) -> int:
             results = runs.train_models(ws, wanted, options, args.promote, report)
     except BaseException as exc:
         if reporter:
-            reporter.finish({}, runs.plain_error(exc))
+            reporter.finish({}, user_message(exc))
         raise
     finally:
         engine.stop()
@@ -812,8 +812,8 @@ def build_parser() -> argparse.ArgumentParser:
     rec.add_argument("--output", help="CSV file to write (default: print to stdout)")
     rec.set_defaults(func=cmd_recommend)
 
+    from core.messages import GENERATORS
     from core.messages.channels import CHANNELS, TONES
-    from core.messages.service import GENERATORS
 
     cp = sub.add_parser("copy", help="marketing copy for a persona and an offer, with the facts and checks")
     cp.add_argument("--workspace", required=True)

@@ -32,3 +32,8 @@ class DataError(PersonaLensError):
 
 class IngestError(PersonaLensError):
     """An uploaded file cannot be read or mapped; nothing was written."""
+
+
+def user_message(exc: BaseException) -> str:
+    """What to tell a user about `exc`: our own messages as written, anything else with its type."""
+    return str(exc) if isinstance(exc, PersonaLensError) else f"{type(exc).__name__}: {exc}"

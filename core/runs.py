@@ -30,7 +30,7 @@ import pandas as pd
 
 from core import audit, kinds, registry
 from core.auth import User, require
-from core.errors import PersonaLensError
+from core.errors import PersonaLensError, user_message
 from core.workspace import Workspace
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -263,7 +263,7 @@ def train_models(
         try:
             results[kind.name] = kind.train(ws, replace(options, engine=engine), report)
         except Exception as exc:  # the other models still train; nothing active changes for this one
-            results[kind.name] = {"error": plain_error(exc)}
+            results[kind.name] = {"error": user_message(exc)}
             continue
         results[kind.name]["engine"] = engine
         results[kind.name]["promoted"] = _apply_policy(ws, kind.name, previous, results[kind.name]["version"], promote)
@@ -280,10 +280,6 @@ def _apply_policy(ws: Workspace, kind: str, previous: str | None, new: str, poli
             return True
     registry.keep_candidate(ws, kind, new, previous)
     return False
-
-
-def plain_error(exc: BaseException) -> str:
-    return str(exc) if isinstance(exc, PersonaLensError) else f"{type(exc).__name__}: {exc}"
 
 
 def runs(ws: Workspace, limit: int = 20) -> list[RunStatus]:

@@ -18,12 +18,13 @@ import pandas as pd
 import scipy.sparse as sp
 
 from core.budget import Sample, sample_rows
-from core.errors import PersonaLensError
+from core.errors import PersonaLensError, user_message
 from core.recs.data import InteractionData
 from core.recs.metrics import METRICS, NdcgJudge, behaviour_vectors, ranking_metrics, top_k
 from core.recs.models import REGISTRY, Hybrid, Recommender, TrainingSet
 from core.recs.models.base import row_normalize
 from core.recs.models.hybrid import standardize
+from core.recs.side import SideFits, fit_timed, side_fits
 from core.recs.split import split_pairs
 
 Progress = Callable[[float, str], None]
@@ -57,6 +58,8 @@ WEIGHT_GRID = (0.0, 0.15, 0.35, 0.7, 1.0, 1.5, 2.0, 3.0)
 # products in a top 50 than in a top 10, so the comparison between two weightings is less noisy. On
 # MovieLens 100k (4 seeds) searching on NDCG@50 served 1.031x EASE's NDCG@10 against 1.026x on NDCG@10.
 SEARCH_DEPTH = 50
+# The stages of a training run that fit models, in order (select_and_fit plans the side thread's fits by them).
+STAGES = ("evaluation tuning", "evaluation", "serving tuning", "serving")
 _BATCH = 1024
 _TUNING_USERS = 2000
 
@@ -179,29 +182,31 @@ def available_models(wanted: Iterable[str] | None, groups: np.ndarray | None) ->
 
 
 def fit_models(
-    names: list[str], data: TrainingSet, tuned: dict, progress: Progress, span: tuple[float, float]
+    names: list[str],
+    data: TrainingSet,
+    tuned: dict,
+    progress: Progress,
+    span: tuple[float, float],
+    side: SideFits | None = None,
+    stage: str = "fit",
 ) -> tuple[dict[str, Recommender], dict[str, ModelResult]]:
-    """Fit each named model; a model that fails is reported, the others still train."""
+    """Fit each named model; a model that fails is reported, the others still train. SIDE_THREAD models
+    come from `side` (the fit planned for `stage`, or one started now), fitting while the others do."""
     base = [n for n in names if n != "hybrid"]
     if "hybrid" in names:
         base += [n for n in tuned.get("hybrid_weights", {}) if n not in base]
-
-    def fit_one(name: str) -> tuple[Recommender | None, ModelResult]:
-        model = make_model(name, tuned)
-        started = time.perf_counter()
-        try:
-            model.fit(data)
-        except Exception as exc:  # one model's failure must not stop the others
-            return None, ModelResult(name, model.label, params=model.params(), error=_plain(exc))
-        seconds = round(time.perf_counter() - started, 3)
-        return model, ModelResult(name, model.label, fit_seconds=seconds, params=model.params())
-
+    models = {n: make_model(n, tuned) for n in base}
+    later = [n for n in base if models[n].SIDE_THREAD]
     done: dict[str, tuple[Recommender | None, ModelResult]] = {}
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="personalens-fit") as side:
-        later = {n: side.submit(fit_one, n) for n in base if REGISTRY[n].SIDE_THREAD}
-        for i, name in enumerate([n for n in base if n not in later] + list(later)):
+    with side_fits(side) as side:
+        for name in later:
+            side.plan(stage, models[name], lambda: data)
+        for i, name in enumerate([n for n in base if n not in later] + later):
             progress(span[0] + (span[1] - span[0]) * i / max(len(base), 1), f"training {REGISTRY[name].label}")
-            done[name] = later[name].result() if name in later else fit_one(name)
+            model = models[name]
+            fitted, seconds, error = side.fitted(stage, model, data) if name in later else fit_timed(model, data)
+            result = ModelResult(name, model.label, fit_seconds=seconds, params=model.params(), error=error)
+            done[name] = fitted, result
     fitted = {n: done[n][0] for n in base if done[n][0] is not None}
     results = {n: done[n][1] for n in base}
     if "hybrid" in names:
@@ -213,7 +218,7 @@ def fit_models(
                 "hybrid", hybrid.label, fit_seconds=round(seconds, 3), params=hybrid.params()
             )
         except Exception as exc:
-            results["hybrid"] = ModelResult("hybrid", hybrid.label, params=hybrid.params(), error=_plain(exc))
+            results["hybrid"] = ModelResult("hybrid", hybrid.label, params=hybrid.params(), error=user_message(exc))
     return fitted, results
 
 
@@ -227,6 +232,7 @@ def fit_for_serving(
     span: tuple[float, float],
     protocol: str = "stratified",
     tuning: tuple[InteractionData, np.ndarray | None] | None = None,
+    side: SideFits | None = None,
 ) -> tuple[TrainingSet, dict[str, Recommender], dict[str, ModelResult], dict]:
     """Every model refitted on all the pairs, its knobs re-tuned on an inner split of all of them, or of
     `tuning` (a sample of the customers and their groups), with the knobs that grow with the number of
@@ -238,11 +244,14 @@ def fit_for_serving(
     """
     mid = span[0] + (span[1] - span[0]) * 0.5
     tune_data, tune_groups = tuning or (data, groups)
-    tuned = tune(tune_data, tune_data.pairs, tune_groups, names, k, seed, progress, (span[0], mid), protocol)
-    if tune_data is not data:
-        tuned = per_customer_scaled(tuned, data.n_users / tune_data.n_users)
-    full = training_set(data, data.pairs, groups)
-    fitted, results = fit_models(names, full, tuned, progress, (mid, span[1]))
+    with side_fits(side) as side:
+        tuned = tune(
+            tune_data, tune_data.pairs, tune_groups, names, k, seed, progress, (span[0], mid), protocol, side, STAGES[2]
+        )
+        if tune_data is not data:
+            tuned = per_customer_scaled(tuned, data.n_users / tune_data.n_users)
+        full = training_set(data, data.pairs, groups)
+        fitted, results = fit_models(names, full, tuned, progress, (mid, span[1]), side, STAGES[3])
     return full, fitted, results, tuned
 
 
@@ -256,30 +265,55 @@ def tune(
     progress: Progress,
     span: tuple[float, float],
     protocol: str = "stratified",
+    side: SideFits | None = None,
+    stage: str = "tuning",
 ) -> dict:
     """Each model's main knobs (its GRID, and its SCORE_GRID on each fit) and the hybrid's weights, chosen on an
-    inner split of the training pairs made the way the evaluation's is (`protocol`).
+    inner split of the training pairs made the way the evaluation's is (`protocol`, `inner_split`).
+    SIDE_THREAD models come from `side` (the fit planned for `stage`).
 
     Returns params (model -> chosen knobs), inner_ndcg (model -> every combination tried and its
     NDCG@k) and hybrid_weights.
     """
-    inner_train, inner_val = split_pairs(train_pairs, protocol, 0.8, seed + 1)
+    with side_fits(side) as side:
+        return _tune(data, train_pairs, groups, names, k, seed, progress, span, protocol, side, stage)
+
+
+def inner_split(train_pairs: pd.DataFrame, protocol: str, seed: int) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The split tuning learns (80%) and measures on, made the way the evaluation's is."""
+    return split_pairs(train_pairs, protocol, 0.8, seed + 1)
+
+
+def _tune(
+    data: InteractionData,
+    train_pairs: pd.DataFrame,
+    groups: np.ndarray | None,
+    names: list[str],
+    k: int,
+    seed: int,
+    progress: Progress,
+    span: tuple[float, float],
+    protocol: str,
+    side: SideFits,
+    stage: str,
+) -> dict:
+    inner_train, inner_val = inner_split(train_pairs, protocol, seed)
     train_set = training_set(data, inner_train, groups)
     truth = data.matrix(inner_val)
     users = _sample_users(inner_val, seed)
     judge = NdcgJudge(users, train_set.matrix, truth)
     tuned: dict = {"params": {}, "inner_ndcg": {}}
     mid = span[0] + (span[1] - span[0]) * 0.5
-    blend = [n for n in BLENDABLE if n in names] or [n for n in BLENDABLE if n in DEFAULT_BLEND]
+    blend = blend_candidates(names)
     needed = set(names) | (set(blend) if "hybrid" in names else set())
     grids = [n for n in REGISTRY if n in needed and REGISTRY[n].GRID]
     trials = [(n, combo) for n in grids for combo in _combinations(REGISTRY[n].GRID)]
     best: dict[str, tuple[float, Recommender]] = {}
     # the blend's models without knobs fit meanwhile (their fit does not depend on the grid's choices)
     untuned = [n for n in blend if not REGISTRY[n].GRID] if "hybrid" in names else []
-    side = ThreadPoolExecutor(max_workers=1, thread_name_prefix="personalens-tune")
-    later = side.submit(fit_models, untuned, train_set, {}, lambda _f, _m: None, (0.0, 1.0))
-    side.shutdown(wait=False)
+    helper = ThreadPoolExecutor(max_workers=1, thread_name_prefix="personalens-tune")
+    later = helper.submit(fit_models, untuned, train_set, {}, lambda _f, _m: None, (0.0, 1.0), side, stage)
+    helper.shutdown(wait=False)
 
     def measure(name: str, model: Recommender, knobs: dict) -> None:
         score = judge.ndcg(model.score(users), k)
@@ -312,6 +346,12 @@ def tune(
         standardized = {n: standardize(m.score(users)).astype(np.float32) for n, m in fitted.items()}
         tuned["hybrid_weights"] = _search_weights(standardized, judge, min(SEARCH_DEPTH, train_set.n_items), k)
     return tuned
+
+
+def blend_candidates(names: Iterable[str]) -> list[str]:
+    """The models the hybrid's weights are searched over: the blendable ones trained, else the default blend."""
+    names = list(names)
+    return [n for n in BLENDABLE if n in names] or [n for n in BLENDABLE if n in DEFAULT_BLEND]
 
 
 def _apply(model: Recommender, scoring: dict) -> None:
@@ -388,19 +428,22 @@ def evaluate_models(
     seed: int = 42,
     progress: Progress | None = None,
     tuned: dict | None = None,
+    side: SideFits | None = None,
 ) -> Evaluation:
-    """Measure every model on one split of the data (see the module docstring)."""
+    """Measure every model on one split of the data (see the module docstring); SIDE_THREAD models come
+    from `side` (the fits select_and_fit planned)."""
     report = progress or (lambda _f, _m: None)
     names = available_models(models, groups)
     train_pairs, test_pairs = split_pairs(data.pairs, protocol, seed=seed)
     if test_pairs.empty:
         raise PersonaLensError("no customer has enough interactions to hold some out for evaluation")
     groups = groups_from_history(data.matrix(train_pairs), groups)
-    if tuned is None:
-        tuned = tune(data, train_pairs, groups, names, k, seed, report, (0.0, 0.45), protocol)
-    tuned = dict(tuned)
-    train_set = training_set(data, train_pairs, groups)
-    fitted, results = fit_models(names, train_set, tuned, report, (0.45, 0.85))
+    with side_fits(side) as side:
+        if tuned is None:
+            tuned = tune(data, train_pairs, groups, names, k, seed, report, (0.0, 0.45), protocol, side, STAGES[0])
+        tuned = dict(tuned)
+        train_set = training_set(data, train_pairs, groups)
+        fitted, results = fit_models(names, train_set, tuned, report, (0.45, 0.85), side, STAGES[1])
     truth = data.matrix(test_pairs)
     users = np.unique(test_pairs["user"].to_numpy())
     vectors = behaviour_vectors(train_set.matrix, seed=seed)
@@ -458,24 +501,65 @@ def select_and_fit(
     rows = sample_rows(data.n_users, "recs_comparison", seed)
     compared = Sample("recs_comparison", "customers", len(rows), data.n_users, "models compared and tuned")
     sample = (data.of_users(rows), None if groups is None else groups[rows]) if compared.sampled else None
-    evaluation = evaluate_models(
-        *(sample or (data, groups)),
-        [n for n in models if n not in skipped],
-        protocol,
-        k,
-        seed,
-        progress=lambda f, m: report(0.03 + 0.52 * f, m),
-    )
-    evaluation.results += [ModelResult(n, REGISTRY[n].label, error=reason) for n, reason in skipped.items()]
-    names = [r.name for r in evaluation.results if r.error is None]
-    full, fitted, results, serving = fit_for_serving(
-        data, groups, names, k, seed, report, (0.55, 0.93), protocol, tuning=sample
-    )
+    wanted = [n for n in models if n not in skipped]
+    with side_fits(None) as side:
+        _plan_side_fits(side, wanted, sample or (data, groups), (data, groups), protocol, seed)
+        evaluation = evaluate_models(
+            *(sample or (data, groups)),
+            wanted,
+            protocol,
+            k,
+            seed,
+            progress=lambda f, m: report(0.03 + 0.52 * f, m),
+            side=side,
+        )
+        evaluation.results += [ModelResult(n, REGISTRY[n].label, error=reason) for n, reason in skipped.items()]
+        names = [r.name for r in evaluation.results if r.error is None]
+        full, fitted, results, serving = fit_for_serving(
+            data, groups, names, k, seed, report, (0.55, 0.93), protocol, tuning=sample, side=side
+        )
     failed = {n: r.error for n, r in results.items() if r.error} | skipped
     ranked = [r.name for r in sorted(evaluation.results, key=validation_ndcg, reverse=True) if r.name in fitted]
     if not ranked:
         raise PersonaLensError("no recommender could be trained: " + "; ".join(f"{n}: {e}" for n, e in failed.items()))
     return Selection(evaluation, full, fitted, ranked, failed, serving, compared)
+
+
+def _plan_side_fits(
+    side: SideFits,
+    names: list[str],
+    compared: tuple[InteractionData, np.ndarray | None],
+    every: tuple[InteractionData, np.ndarray | None],
+    protocol: str,
+    seed: int,
+) -> None:
+    """Start the SIDE_THREAD models' fits for every stage of a run, each on the set that stage will build
+    (made on the side thread, the way the stage makes it: a stage whose set differs fits its own)."""
+    (data, groups), (all_data, all_groups) = compared, every
+    side_models = [n for n in available_models(names, groups) if REGISTRY[n].SIDE_THREAD and not REGISTRY[n].GRID]
+    if not side_models:
+        return
+
+    def evaluation_split() -> tuple[pd.DataFrame, np.ndarray | None]:
+        train_pairs, _ = split_pairs(data.pairs, protocol, seed=seed)
+        return train_pairs, groups_from_history(data.matrix(train_pairs), groups)
+
+    def evaluation_tuning() -> TrainingSet:
+        train_pairs, train_groups = evaluation_split()
+        return training_set(data, inner_split(train_pairs, protocol, seed)[0], train_groups)
+
+    builds = {
+        STAGES[0]: evaluation_tuning,
+        STAGES[1]: lambda: training_set(data, *evaluation_split()),
+        STAGES[2]: lambda: training_set(data, inner_split(data.pairs, protocol, seed)[0], groups),
+        STAGES[3]: lambda: training_set(all_data, all_data.pairs, all_groups),
+    }
+    tuned_blend = "hybrid" in names
+    for stage, build in builds.items():
+        for name in side_models:
+            if stage in (STAGES[0], STAGES[2]) and not (tuned_blend and name in blend_candidates(names)):
+                continue  # tuning fits a model without knobs only for the blend
+            side.plan(stage, make_model(name, {}), build)
 
 
 def validation_ndcg(result: ModelResult) -> float:
@@ -507,7 +591,3 @@ def _sample_users(pairs: pd.DataFrame, seed: int) -> np.ndarray:
     if len(users) > _TUNING_USERS:
         users = np.sort(np.random.default_rng(seed).choice(users, _TUNING_USERS, replace=False))
     return users
-
-
-def _plain(exc: Exception) -> str:
-    return str(exc) if isinstance(exc, PersonaLensError) else f"{type(exc).__name__}: {exc}"
