@@ -164,3 +164,12 @@ def test_history_counts_earlier_baskets_less_as_recency_decays() -> None:
     np.testing.assert_allclose(ease.score(np.array([0])), train.history(np.array([0]), 0.2) @ ease.weights_)
     undated = interaction_data_from_pairs(pairs.drop(columns="last_ts"))
     assert training_set(undated, undated.pairs, None).recency is None
+
+
+def test_cooccurrence_counts_the_customers_who_have_both_products() -> None:
+    from core.recs.models.base import cooccurrence
+
+    matrix = sp.csr_matrix(np.array([[1, 1, 0], [1, 0, 1], [1, 1, 1], [0, 0, 0]], dtype=float))
+    expected = np.array([[3, 2, 2], [2, 2, 1], [2, 1, 2]])
+    assert (cooccurrence(matrix).toarray() == expected).all()
+    assert cooccurrence(matrix).dtype == np.float32

@@ -12,6 +12,7 @@ from core.recs.models.base import (
     RECENCY_GRID,
     Recommender,
     TrainingSet,
+    cooccurrence,
     keep_top_k_per_row,
     row_normalize,
     sparse_from_arrays,
@@ -39,9 +40,8 @@ class ItemKNN(Recommender):
 
     def fit(self, data: TrainingSet) -> Self:
         self.data = data
-        items = data.matrix.T.tocsr().astype(np.float32)
-        co = (items @ items.T).tocsr()
-        counts = np.sqrt(np.asarray(items.sum(axis=1)).ravel())
+        co = cooccurrence(data.matrix)
+        counts = np.sqrt(co.diagonal())
         co = co.tocoo()
         denominator = counts[co.row] * counts[co.col] + self.shrink
         similarity = sp.csr_matrix((co.data / denominator, (co.row, co.col)), shape=co.shape)

@@ -11,7 +11,7 @@ from typing import ClassVar, Self
 import numpy as np
 
 from core.errors import PersonaLensError
-from core.recs.models.base import RECENCY_GRID, Recommender, TrainingSet
+from core.recs.models.base import RECENCY_GRID, Recommender, TrainingSet, cooccurrence
 
 MAX_ITEMS = 15_000
 
@@ -35,7 +35,7 @@ class EASE(Recommender):
         if reason := self.too_large(0, data.n_items):
             raise PersonaLensError(reason)
         self.data = data
-        gram = (data.matrix.T @ data.matrix).toarray().astype(np.float64)
+        gram = cooccurrence(data.matrix).toarray().astype(np.float64)
         gram[np.diag_indices_from(gram)] += self.regularization
         inverse = np.linalg.inv(gram)
         weights = -inverse / np.diag(inverse)
