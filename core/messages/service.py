@@ -12,13 +12,12 @@ import time
 from dataclasses import dataclass
 
 from core.errors import PersonaLensError
-from core.messages import checks
+from core.messages import GENERATORS, checks
 from core.messages.channels import TONES, channel
 from core.messages.facts import FactSheet, MessageContext, OfferSpec, gather_facts
 from core.messages.templates import TemplateGenerator
 from core.messages.variant import Variant
 
-GENERATORS = ("template", "llm")
 MAX_VARIANTS = 10
 BLOCKING = ("length", "grounding", "personal data")  # an LLM variant failing these is replaced
 
