@@ -23,6 +23,7 @@ from core.personas.describe import PersonaCard, describe_personas
 from core.personas.profile import CustomerProfiles, build_profiles
 from core.personas.rfm import rfm_scores, segment_summary
 from core.personas.segment import KChoice, PersonaModel
+from core.personas.stored import assignments, current_version, has_personas
 from core.spark.engine import LOCAL, metadata
 from core.workspace import Workspace, bump_labels_version
 
@@ -186,32 +187,10 @@ def load_views(ws: Workspace) -> PersonaViews | None:
     )
 
 
-def current_version(ws: Workspace) -> str | None:
-    if not _has_personas(ws):
-        return None
-    active = registry.active_version(ws, "personas")
-    if active:
-        return active
-    rows = ws.query("SELECT max(version) AS v FROM persona_assignments")  # trained before the registry
-    return None if rows.empty or pd.isna(rows["v"].iloc[0]) else str(rows["v"].iloc[0])
-
-
 def load_model(ws: Workspace) -> PersonaModel | None:
     version = current_version(ws)
     folder = ws.models_dir / "personas" / str(version)
     return PersonaModel.load(folder) if version and folder.is_dir() else None
-
-
-def assignments(ws: Workspace) -> pd.DataFrame:
-    """customer_id, persona_id, persona_name for the current personas (empty when none)."""
-    if not _has_personas(ws):
-        return pd.DataFrame(columns=["customer_id", "persona_id", "persona_name"])
-    return ws.query(
-        """SELECT a.customer_id, a.persona_id, n.name AS persona_name
-           FROM persona_assignments a LEFT JOIN persona_names n USING (persona_id)
-           WHERE a.version = ? ORDER BY a.customer_id""",
-        [current_version(ws)],
-    )
 
 
 def rename_persona(ws: Workspace, persona_id: int, name: str, by: User | None = None) -> None:
@@ -219,14 +198,9 @@ def rename_persona(ws: Workspace, persona_id: int, name: str, by: User | None = 
     name = name.strip()
     if not name:
         raise PersonaLensError("a persona needs a name")
-    if not _has_personas(ws):
+    if not has_personas(ws):
         raise PersonaLensError("there are no personas yet: train them first")
     with ws.transaction("a persona rename") as con:
         con.execute("UPDATE persona_names SET name = ?, edited = true WHERE persona_id = ?", [name, persona_id])
         bump_labels_version(con)
     audit.record(ws, by, "rename", f"persona {persona_id} to {name!r}")
-
-
-def _has_personas(ws: Workspace) -> bool:
-    found = ws.query("SELECT count(*) AS n FROM duckdb_tables() WHERE table_name = 'persona_assignments'")
-    return bool(found["n"].iloc[0])

@@ -468,7 +468,7 @@ def persona_groups(ws: Workspace, data: InteractionData) -> np.ndarray | None:
 
 
 def _personas(ws: Workspace) -> tuple[dict[str, int], dict[int, str]]:
-    from core.personas.service import assignments
+    from core.personas.stored import assignments
 
     current = assignments(ws)
     persona_of = dict(

@@ -25,7 +25,7 @@ from core.budget import budget
 from core.campaigns.contacts import load_contacts
 from core.errors import PersonaLensError
 from core.personas.rfm import rfm_scores
-from core.personas.service import assignments, current_version
+from core.personas.stored import assignments, current_version
 from core.recs.models.base import sparse_from_arrays, sparse_to_arrays
 from core.value.service import store_forecast
 from core.whatif.calibration import REPLAY_COLUMNS, CampaignLearning, ResponseCalibration, learn
