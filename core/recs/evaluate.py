@@ -255,6 +255,11 @@ def fit_for_serving(
     return full, fitted, results, tuned
 
 
+def inner_split(train_pairs: pd.DataFrame, protocol: str, seed: int) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The split tuning learns (80%) and measures on, made the way the evaluation's is."""
+    return split_pairs(train_pairs, protocol, 0.8, seed + 1)
+
+
 def tune(
     data: InteractionData,
     train_pairs: pd.DataFrame,
@@ -275,28 +280,6 @@ def tune(
     Returns params (model -> chosen knobs), inner_ndcg (model -> every combination tried and its
     NDCG@k) and hybrid_weights.
     """
-    with side_fits(side) as side:
-        return _tune(data, train_pairs, groups, names, k, seed, progress, span, protocol, side, stage)
-
-
-def inner_split(train_pairs: pd.DataFrame, protocol: str, seed: int) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The split tuning learns (80%) and measures on, made the way the evaluation's is."""
-    return split_pairs(train_pairs, protocol, 0.8, seed + 1)
-
-
-def _tune(
-    data: InteractionData,
-    train_pairs: pd.DataFrame,
-    groups: np.ndarray | None,
-    names: list[str],
-    k: int,
-    seed: int,
-    progress: Progress,
-    span: tuple[float, float],
-    protocol: str,
-    side: SideFits,
-    stage: str,
-) -> dict:
     inner_train, inner_val = inner_split(train_pairs, protocol, seed)
     train_set = training_set(data, inner_train, groups)
     truth = data.matrix(inner_val)

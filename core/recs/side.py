@@ -77,7 +77,10 @@ class SideFits:
         `model` fitted on the side thread now (waited for either way)."""
         planned = self._planned.get(_key(stage, model))
         if planned is not None:
-            (fitted, seconds, error), learned_from = planned.result()
+            try:
+                (fitted, seconds, error), learned_from = planned.result()
+            except Exception:  # noqa: BLE001 - the plan's own set could not be built: the stage's still can
+                learned_from = None
             if learned_from == fingerprint(data):
                 if fitted is not None:
                     fitted.data = data  # an equal set trained it; serve the stage's own

@@ -51,6 +51,22 @@ def test_a_stage_whose_set_differs_from_the_plan_fits_its_own(fits: list[str]) -
         side.close()
 
 
+def test_a_plan_whose_set_cannot_be_built_leaves_the_stage_its_own_fit(fits: list[str]) -> None:
+    data = interaction_data_from_pairs(_pairs(60))
+    own = training_set(data, data.pairs, None)
+
+    def broken() -> None:
+        raise ValueError("no such split")
+
+    side = SideFits()
+    try:
+        side.plan("serving", TwoTower(), broken)
+        model, _, error = side.fitted("serving", TwoTower(), own)
+        assert error is None and model.data is own and fits == [fingerprint(own)] and side.refits == 1
+    finally:
+        side.close()
+
+
 def test_a_failing_side_fit_is_reported_as_that_models_error(monkeypatch: pytest.MonkeyPatch) -> None:
     def broken(self, data):  # noqa: ANN001, ANN202
         raise MemoryError("out of memory")
