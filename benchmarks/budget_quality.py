@@ -16,6 +16,7 @@ neither saw. Target: within 2% (ratio >= 0.98).
   model on the test part.
 
     .venv/bin/python benchmarks/budget_quality.py [--budget 3000] [--parts sentiment,topics,personas,recs]
+        [--seeds 42,1,2,3]   (personas and recs: the ratio as a mean over the seeds, with its spread)
 
 Prints JSON.
 """
@@ -123,15 +124,15 @@ def _workspace(folder: Path, directory: str, files: list[str]):  # noqa: ANN202 
     return open_workspace(path)
 
 
-def personas(rows: int, folder: Path) -> dict:
+def personas(rows: int, folder: Path, seed: int = 42) -> dict:
     from core.personas.profile import build_profiles
     from core.personas.segment import PersonaModel
 
     ws = _workspace(folder, "amazon-musical-instruments", ["reviews_Musical_Instruments_5.json.gz"])
 
     def measure() -> tuple[float, dict]:
-        profiles = build_profiles(ws)
-        model = PersonaModel().fit(profiles)
+        profiles = build_profiles(ws, seed=seed)
+        model = PersonaModel(random_state=seed).fit(profiles)
         return float(model.silhouette_), {
             "personas": int(len(set(model.labels_.tolist()))),
             "sampled": [s.in_words() for s in profiles.samples],
@@ -140,7 +141,7 @@ def personas(rows: int, folder: Path) -> dict:
     return _both(measure, f"persona_words={rows},persona_tone={rows}")
 
 
-def recs(rows: int, folder: Path) -> dict:
+def recs(rows: int, folder: Path, seed: int = 42) -> dict:
     from recs_vs_ease import _ndcg
 
     from core.recs.data import InteractionData, load_interactions
@@ -148,12 +149,12 @@ def recs(rows: int, folder: Path) -> dict:
     from core.recs.split import natural_protocol, split_pairs
 
     data = load_interactions(_workspace(folder, "movielens-100k", ["u.data", "u.item"]))
-    train_pairs, test_pairs = split_pairs(data.pairs, "stratified", seed=42)
+    train_pairs, test_pairs = split_pairs(data.pairs, "stratified", seed=seed)
     workspace = InteractionData(data.users, data.items, train_pairs.reset_index(drop=True), data.items_meta)
     truth, users = data.matrix(test_pairs), np.unique(test_pairs["user"].to_numpy())
 
     def measure() -> tuple[float, dict]:
-        chosen = select_and_fit(workspace, None, engine_models("local"), natural_protocol(workspace.pairs))
+        chosen = select_and_fit(workspace, None, engine_models("local"), natural_protocol(workspace.pairs), seed=seed)
         served = chosen.ranked[0]
         return _ndcg(chosen.fitted[served], users, chosen.training, truth), {
             "served": served,
@@ -163,12 +164,25 @@ def recs(rows: int, folder: Path) -> dict:
     return {"customers": data.n_users, **_both(measure, f"recs_comparison={rows}")}
 
 
+def _over_seeds(run, seeds: list[int]) -> dict:  # noqa: ANN001 - seed -> one part's result
+    """One part's result at each seed; its ratio is their mean (the spread beside it) when there are several."""
+    if len(seeds) == 1:
+        return run(seeds[0])
+    runs = [{"seed": seed, **run(seed)} for seed in seeds]
+    ratios = [r["ratio"] for r in runs]
+    return {"ratio": round(float(np.mean(ratios)), 4), "spread": round(float(np.std(ratios)), 4), "runs": runs}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--budget", type=int, default=3000, help="rows every budget is set to for the sampled run")
     parser.add_argument("--recs-budget", type=int, default=500, help="customers for MovieLens (943 in all)")
     parser.add_argument("--parts", default="sentiment,topics,personas,recs")
+    parser.add_argument(
+        "--seeds", default="42", help="split and model seeds for personas and recs (mean and spread of the ratio)"
+    )
     args = parser.parse_args()
+    seeds = [int(s) for s in args.seeds.split(",")]
     parts = args.parts.split(",")
     folder = Path(tempfile.mkdtemp(prefix="pl-budget-"))
     out: dict = {"benchmark": "budget_quality", "budget": args.budget, "target_ratio": 0.98}
@@ -177,9 +191,9 @@ def main() -> None:
     if "topics" in parts:
         out["topics_npmi"] = topics(args.budget)
     if "personas" in parts:
-        out["personas_silhouette"] = personas(min(args.budget, 500), folder)
+        out["personas_silhouette"] = _over_seeds(lambda seed: personas(min(args.budget, 500), folder, seed), seeds)
     if "recs" in parts:
-        out["recs_ndcg10"] = recs(args.recs_budget, folder)
+        out["recs_ndcg10"] = _over_seeds(lambda seed: recs(args.recs_budget, folder, seed), seeds)
     out["meets_target"] = all(v["ratio"] >= 0.98 for k, v in out.items() if isinstance(v, dict) and "ratio" in v)
     print(json.dumps(out))
 
