@@ -7,6 +7,7 @@ training split and measured once on the held-out one.
 
 from __future__ import annotations
 
+import functools
 import itertools
 import time
 from collections.abc import Callable, Iterable
@@ -255,6 +256,14 @@ def fit_for_serving(
     return full, fitted, results, tuned
 
 
+def evaluation_split(
+    data: InteractionData, groups: np.ndarray | None, protocol: str, seed: int
+) -> tuple[pd.DataFrame, pd.DataFrame, np.ndarray | None]:
+    """The evaluation's training and held-out pairs, and the personas re-derived from the training pairs."""
+    train_pairs, test_pairs = split_pairs(data.pairs, protocol, seed=seed)
+    return train_pairs, test_pairs, groups_from_history(data.matrix(train_pairs), groups)
+
+
 def inner_split(train_pairs: pd.DataFrame, protocol: str, seed: int) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The split tuning learns (80%) and measures on, made the way the evaluation's is."""
     return split_pairs(train_pairs, protocol, 0.8, seed + 1)
@@ -417,10 +426,9 @@ def evaluate_models(
     from `side` (the fits select_and_fit planned)."""
     report = progress or (lambda _f, _m: None)
     names = available_models(models, groups)
-    train_pairs, test_pairs = split_pairs(data.pairs, protocol, seed=seed)
+    train_pairs, test_pairs, groups = evaluation_split(data, groups, protocol, seed)
     if test_pairs.empty:
         raise PersonaLensError("no customer has enough interactions to hold some out for evaluation")
-    groups = groups_from_history(data.matrix(train_pairs), groups)
     with side_fits(side) as side:
         if tuned is None:
             tuned = tune(data, train_pairs, groups, names, k, seed, report, (0.0, 0.45), protocol, side, STAGES[0])
@@ -519,21 +527,25 @@ def _plan_side_fits(
     """Start the SIDE_THREAD models' fits for every stage of a run, each on the set that stage will build
     (made on the side thread, the way the stage makes it: a stage whose set differs fits its own)."""
     (data, groups), (all_data, all_groups) = compared, every
-    side_models = [n for n in available_models(names, groups) if REGISTRY[n].SIDE_THREAD and not REGISTRY[n].GRID]
+    side_models = [n for n in names if REGISTRY[n].SIDE_THREAD and not REGISTRY[n].GRID]
     if not side_models:
         return
 
-    def evaluation_split() -> tuple[pd.DataFrame, np.ndarray | None]:
-        train_pairs, _ = split_pairs(data.pairs, protocol, seed=seed)
-        return train_pairs, groups_from_history(data.matrix(train_pairs), groups)
+    @functools.cache  # the two evaluation stages' sets share it; built once, on the side thread
+    def split() -> tuple[pd.DataFrame, pd.DataFrame, np.ndarray | None]:
+        return evaluation_split(data, groups, protocol, seed)
 
     def evaluation_tuning() -> TrainingSet:
-        train_pairs, train_groups = evaluation_split()
+        train_pairs, _, train_groups = split()
         return training_set(data, inner_split(train_pairs, protocol, seed)[0], train_groups)
+
+    def evaluation() -> TrainingSet:
+        train_pairs, _, train_groups = split()
+        return training_set(data, train_pairs, train_groups)
 
     builds = {
         STAGES[0]: evaluation_tuning,
-        STAGES[1]: lambda: training_set(data, *evaluation_split()),
+        STAGES[1]: evaluation,
         STAGES[2]: lambda: training_set(data, inner_split(data.pairs, protocol, seed)[0], groups),
         STAGES[3]: lambda: training_set(all_data, all_data.pairs, all_groups),
     }

@@ -73,8 +73,8 @@ class Recommender(ABC):
     MAX_USERS: ClassVar[int | None] = None
     MAX_ITEMS: ClassVar[int | None] = None
     PAIRWISE: ClassVar[str] = ""  # what that matrix is, in words
-    # Fitted on a side thread while the others fit: TensorFlow runs its own threads and releases the GIL,
-    # so on two cores its training overlaps the numpy models' instead of waiting for them.
+    # Fitted on core.recs.side's thread while the others fit: TensorFlow releases the GIL, so on two cores
+    # its training overlaps the numpy models' instead of waiting for them.
     SIDE_THREAD: ClassVar[bool] = False
 
     @classmethod
