@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import streamlit as st
 
+from pages._ui.memory import freeze_what_imports_built
 from pages._ui.sidebar import workspace_picker
 from pages._ui.signin import gate, sidebar_status
 from pages._ui.state import init_session_state
 
+freeze_what_imports_built()
 st.set_page_config(page_title="PersonaLens", page_icon="📊", layout="wide")
 user = gate()  # signed out: the sign-in form only, and the script stops here
 init_session_state()
