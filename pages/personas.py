@@ -74,9 +74,11 @@ cards_tab, map_tab, compare_tab, rfm_tab, lookup_tab = st.tabs(
 if cards_tab.open:
     with cards_tab:
         columns = st.columns(2)
+        values = cache.persona_values(ws)
+        audiences = cache.persona_audience_csvs(ws, access.masked_exports())
         for i, persona in enumerate(state.cards):
             with columns[i % 2]:
-                personas_view.card(ws, persona, state)
+                personas_view.card(ws, persona, state, values.get(persona.persona_id), audiences(persona.persona_id))
         st.download_button(
             "Download every customer's persona (CSV)",
             access.exported_when_built(  # built on click: a big store has 100,000 rows

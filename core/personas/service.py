@@ -11,6 +11,7 @@ import json
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
+from functools import cached_property
 from pathlib import Path
 
 import pandas as pd
@@ -19,6 +20,7 @@ from core import audit, registry
 from core.auth import User, require
 from core.errors import PersonaLensError
 from core.personas import views
+from core.personas.cloud import cloud_png
 from core.personas.describe import PersonaCard, describe_personas
 from core.personas.profile import CustomerProfiles, build_profiles
 from core.personas.rfm import rfm_scores, segment_summary
@@ -28,6 +30,7 @@ from core.spark.engine import LOCAL, metadata
 from core.workspace import Workspace, bump_labels_version
 
 Progress = Callable[[float, str], None]
+CLOUDS = "clouds"  # views/clouds/PERSONA_ID.png
 _DDL = (
     "CREATE TABLE IF NOT EXISTS persona_assignments (customer_id VARCHAR, persona_id INTEGER, version VARCHAR)",
     "CREATE TABLE IF NOT EXISTS persona_names (persona_id INTEGER PRIMARY KEY, name VARCHAR, edited BOOLEAN)",
@@ -113,20 +116,48 @@ def train_personas(
 class PersonaViews:
     """What the Personas page shows, computed at training time and read back in milliseconds.
 
-    profiles: the profile table (index customer_id); map: customer_id, x, y, persona_id, persona_name,
-    top_category, age, orders; traits: persona x standardised trait; rfm: segment summary;
-    rfm_by_persona: persona_name, segment, customers; assignments: customer_id, persona_id, persona_name.
+    cards, assignments (customer_id, persona_id, persona_name) and clouds (persona_id -> its word cloud
+    as PNG; personas without keywords have none) are read at once: the Cards tab, shown on arrival,
+    needs only those. The other tabs' tables are read on first use, with persona names as stored:
+    profiles (the profile table, index customer_id); map (customer_id, x, y, persona_id, persona_name,
+    top_category, age, orders); traits (persona x standardised trait); rfm (segment summary);
+    rfm_by_persona (persona_name, segment, customers). Shared by every session: do not mutate.
     """
 
     version: str
     silhouette: float
     cards: list[PersonaCard]
-    profiles: pd.DataFrame
-    map: pd.DataFrame
-    traits: pd.DataFrame
-    rfm: pd.DataFrame
-    rfm_by_persona: pd.DataFrame
     assignments: pd.DataFrame
+    clouds: dict[int, bytes]
+    folder: Path
+    rename: dict[str, str]  # generated name -> the name as stored (edits included)
+
+    def _read(self, name: str) -> pd.DataFrame:
+        return pd.read_parquet(self.folder / f"{name}.parquet")
+
+    @cached_property
+    def profiles(self) -> pd.DataFrame:
+        return self._read("profiles")
+
+    @cached_property
+    def map(self) -> pd.DataFrame:
+        frame = self._read("map")
+        frame["persona_name"] = frame["persona_name"].map(lambda n: self.rename.get(n, n))
+        return frame
+
+    @cached_property
+    def traits(self) -> pd.DataFrame:
+        return self._read("traits").rename(index=self.rename)
+
+    @cached_property
+    def rfm(self) -> pd.DataFrame:
+        return self._read("rfm")
+
+    @cached_property
+    def rfm_by_persona(self) -> pd.DataFrame:
+        frame = self._read("rfm_by_persona")
+        frame["persona_name"] = frame["persona_name"].map(lambda n: self.rename.get(n, n))
+        return frame
 
 
 def _save_views(
@@ -143,6 +174,22 @@ def _save_views(
     segment_summary(rfm_scores(profiles.table)).to_parquet(folder / "rfm.parquet")
     views.rfm_by_persona(profiles, named).to_parquet(folder / "rfm_by_persona.parquet")
     (folder / "cards.json").write_text(json.dumps([asdict(c) for c in cards], indent=1))
+    (folder / CLOUDS).mkdir()
+    for card in cards:
+        if card.keywords:
+            (folder / CLOUDS / f"{card.persona_id}.png").write_bytes(cloud_png(card.keywords))
+
+
+def _clouds(folder: Path, cards: list[PersonaCard]) -> dict[int, bytes]:
+    """The stored clouds; a version trained before clouds were stored gets them drawn here, once per load."""
+    found = {}
+    for card in cards:
+        stored = folder / CLOUDS / f"{card.persona_id}.png"
+        if stored.is_file():
+            found[card.persona_id] = stored.read_bytes()
+        elif card.keywords:
+            found[card.persona_id] = cloud_png(card.keywords)
+    return found
 
 
 def load_views(ws: Workspace) -> PersonaViews | None:
@@ -153,7 +200,8 @@ def load_views(ws: Workspace) -> PersonaViews | None:
         return None
     current = assignments(ws)
     names = dict(zip(current["persona_id"], current["persona_name"], strict=False))
-    generated = {c["persona_id"]: c["name"] for c in json.loads((folder / "cards.json").read_text())}
+    stored = json.loads((folder / "cards.json").read_text())
+    generated = {c["persona_id"]: c["name"] for c in stored}
     rename = {old: names.get(pid, old) for pid, old in generated.items()}
     cards = [
         PersonaCard(
@@ -164,26 +212,11 @@ def load_views(ws: Workspace) -> PersonaViews | None:
                 "top_products": [tuple(x) for x in c["top_products"]],
             }
         )
-        for c in json.loads((folder / "cards.json").read_text())
+        for c in stored
     ]
-    read = {
-        name: pd.read_parquet(folder / f"{name}.parquet")
-        for name in ("profiles", "map", "traits", "rfm", "rfm_by_persona")
-    }
-    read["map"]["persona_name"] = read["map"]["persona_name"].map(lambda n: rename.get(n, n))
-    read["rfm_by_persona"]["persona_name"] = read["rfm_by_persona"]["persona_name"].map(lambda n: rename.get(n, n))
-    read["traits"] = read["traits"].rename(index=rename)
     model_config = json.loads((folder.parent / "config.json").read_text())
     return PersonaViews(
-        str(version),
-        float(model_config["silhouette"]),
-        cards,
-        read["profiles"],
-        read["map"],
-        read["traits"],
-        read["rfm"],
-        read["rfm_by_persona"],
-        current,
+        str(version), float(model_config["silhouette"]), cards, current, _clouds(folder, cards), folder, rename
     )
 
 

@@ -130,12 +130,6 @@ def personas(ws: Workspace) -> service.PersonaViews | None:
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
-def keyword_cloud(words: tuple[str, ...]):  # noqa: ANN201 - a PIL image
-    """A persona's word cloud, drawn once per set of words."""
-    return charts.keyword_cloud(list(words))
-
-
-@st.cache_data(show_spinner=False, max_entries=64)
 def _persona_audience_csv(path: str, key: Key, persona_id: int, masked: bool) -> bytes:
     views = _personas(path, key)
     value = _customer_value(path, key.data, VALUE_HORIZON)
@@ -143,12 +137,13 @@ def _persona_audience_csv(path: str, key: Key, persona_id: int, masked: bool) ->
     return to_csv_bytes(mask_personal(frame) if masked else frame)
 
 
-def persona_audience_csv(ws: Workspace, persona_id: int, masked: bool) -> Callable[[], bytes]:
-    """A callable for `st.download_button`: a persona's customers as a campaign audience (CSV; names and
-    e-mails masked when `masked`), built on the first click per personas version and data (six personas'
-    CSVs of a 100,000-customer store took a second of every first visit when built up front)."""
+def persona_audience_csvs(ws: Workspace, masked: bool) -> Callable[[int], Callable[[], bytes]]:
+    """persona id -> a callable for `st.download_button`: that persona's customers as a campaign audience
+    (CSV; names and e-mails masked when `masked`), built on the first click per personas version and data
+    (six personas' CSVs of a 100,000-customer store took a second of every first visit when built up
+    front). The workspace's state is read once for every card."""
     path, key = str(ws.path), _persona_key(ws)
-    return lambda: b"" if key is None else _persona_audience_csv(path, key, persona_id, masked)
+    return lambda persona_id: lambda: b"" if key is None else _persona_audience_csv(path, key, persona_id, masked)
 
 
 @st.cache_resource(show_spinner=False, max_entries=4)

@@ -227,34 +227,6 @@ def purchase_timeline(purchases: pd.DataFrame) -> go.Figure:
     return fig
 
 
-# Viridis at seven even steps, without its last, yellow one (hard to read on white).
-CLOUD_COLOURS = ("#440154", "#443983", "#31688e", "#21918c", "#35b779", "#5ec962", "#90d743")
-
-
-def _cloud_colour(word: str, font_size: int, position: tuple, orientation: int, random_state, **_) -> str:  # noqa: ANN001
-    return CLOUD_COLOURS[random_state.randint(0, len(CLOUD_COLOURS) - 1)]
-
-
-def keyword_cloud(words: list[str], seed: int = 42):  # noqa: ANN201 - a PIL image
-    """A word cloud of a persona's distinctive words, most distinctive largest."""
-    from wordcloud import WordCloud
-
-    weights = {w: len(words) - i for i, w in enumerate(words)}
-    cloud = WordCloud(
-        width=520,
-        height=220,
-        # Without a cap the layout starts at the canvas height and shrinks one point at a time: 110 ms
-        # a cloud against 22 ms, and the Personas page draws one per persona on its first visit.
-        max_font_size=90,
-        background_color="white",
-        color_func=_cloud_colour,  # a colormap would import matplotlib's pyplot on the first cloud (0.3 s)
-        random_state=seed,
-        prefer_horizontal=0.95,
-        margin=4,
-    )
-    return cloud.generate_from_frequencies(weights).to_image()
-
-
 def model_quality(frame: pd.DataFrame, best: str) -> go.Figure:
     """Horizontal bars of NDCG@k per model (frame: label, model, ndcg), the default model highlighted."""
     ordered = frame.dropna(subset=["ndcg"]).sort_values("ndcg")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import streamlit as st
 
 from core.errors import PersonaLensError
@@ -9,7 +11,7 @@ from core.personas import service
 from core.personas.describe import PersonaCard
 from core.personas.views import CustomerStory
 from core.workspace import Workspace
-from pages._ui import access, cache, charts
+from pages._ui import access, charts
 from pages._ui.format import compact, literal
 from pages._ui.layout import saying_when_waiting
 
@@ -27,7 +29,14 @@ def rename_popover(ws: Workspace, persona: PersonaCard, where) -> None:  # noqa:
                 st.rerun()
 
 
-def card(ws: Workspace, persona: PersonaCard, state: service.PersonaViews) -> None:
+def card(
+    ws: Workspace,
+    persona: PersonaCard,
+    state: service.PersonaViews,
+    worth: dict | None,
+    audience_csv: Callable[[], bytes],
+) -> None:
+    """One persona's card; `worth`: its members' mean value (cache.persona_values), when there is one."""
     with st.container(border=True):
         head, edit = st.columns([5, 1])
         head.subheader(literal(persona.name))
@@ -76,7 +85,6 @@ def card(ws: Workspace, persona: PersonaCard, state: service.PersonaViews) -> No
             st.markdown("**Feels**: " + "; ".join(feel))
         if persona.top_products:
             st.markdown("**Favourites**: " + "; ".join(literal(t) for t, _ in persona.top_products))
-        worth = cache.persona_values(ws).get(persona.persona_id)
         if worth:
             st.markdown(
                 f"**Worth**: {compact(worth['clv'])} each over the next year "
@@ -84,8 +92,8 @@ def card(ws: Workspace, persona: PersonaCard, state: service.PersonaViews) -> No
                 f"{worth['p_alive']:.0%} likely still buying",
                 help="Expected purchases (BG/NBD) x expected spend per purchase (Gamma-Gamma), from dated orders.",
             )
-        if persona.keywords:
-            st.image(cache.keyword_cloud(tuple(persona.keywords)), width="stretch")
+        if persona.persona_id in state.clouds:
+            st.image(state.clouds[persona.persona_id], width="stretch")
         for quote in persona.quotes:
             st.caption(f"“{literal(quote)}”")
         st.info(literal(persona.offer), icon=":material/campaign:")
@@ -100,7 +108,7 @@ def card(ws: Workspace, persona: PersonaCard, state: service.PersonaViews) -> No
             access.exported_when_built(
                 ws,
                 f"audience of persona {persona.persona_id} ({persona.name})",
-                cache.persona_audience_csv(ws, persona.persona_id, access.masked_exports()),
+                audience_csv,
             ),
             file_name=f"audience-persona-{persona.persona_id}.csv",
             mime="text/csv",

@@ -47,19 +47,3 @@ def test_without_orders_the_page_says_what_to_upload(empty_home: Path) -> None:
     at = open_page("pages/personas.py", "fresh")
     assert not at.exception
     assert "Upload them first" in at.info[0].value
-
-
-def test_a_keyword_cloud_is_drawn_in_the_clouds_palette_without_pyplot() -> None:
-    import subprocess
-    import sys
-
-    # a fresh interpreter: whether pyplot gets imported is a property of the whole import chain
-    code = (
-        "import sys; from pages._ui import charts; "
-        "im = charts.keyword_cloud(['guitar', 'strings', 'tone', 'pedal', 'capo']); "
-        "colours = {'#%02x%02x%02x' % c for _, c in im.getcolors(1 << 20)}; "
-        "print(im.size, 'matplotlib.pyplot' in sys.modules, bool(colours & set(charts.CLOUD_COLOURS)))"
-    )
-    root = Path(__file__).resolve().parents[2]
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=root).stdout
-    assert out.split() == ["(520,", "220)", "False", "True"]

@@ -137,8 +137,8 @@ def test_a_viewers_audience_export_is_masked_and_spreadsheet_safe(team_home: Pat
 
     ws = open_workspace(team_home / "shop")
     rename_persona(ws, 0, '=HYPERLINK("http://tracker.example","Invoice")')
-    masked = pd.read_csv(io.BytesIO(cache.persona_audience_csv(ws, 0, masked=True)()))
-    full = pd.read_csv(io.BytesIO(cache.persona_audience_csv(ws, 0, masked=False)()))
+    masked = pd.read_csv(io.BytesIO(cache.persona_audience_csvs(ws, masked=True)(0)()))
+    full = pd.read_csv(io.BytesIO(cache.persona_audience_csvs(ws, masked=False)(0)()))
     assert len(masked) == len(full) > 0
     assert masked["email"].str.contains(r"^.\*\*\*@", regex=True).all()
     assert not masked["name"].isin(full["name"]).any()

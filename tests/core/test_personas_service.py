@@ -37,6 +37,37 @@ def test_training_stores_model_assignments_names_and_views(trained: Workspace) -
     assert all(c.quotes and c.keywords and c.offer for c in views.cards)
     assert sum(c.size for c in views.cards) == 2000
     assert set(views.map["persona_name"]) == set(current["persona_name"])
+    stored = trained.models_dir / "personas" / version / "views" / service.CLOUDS
+    assert set(views.clouds) == {c.persona_id for c in views.cards} == {int(p.stem) for p in stored.glob("*.png")}
+    assert all(png.startswith(b"\x89PNG") for png in views.clouds.values())
+
+
+def test_a_version_stored_without_clouds_gets_them_drawn_when_read(trained: Workspace) -> None:
+    folder = trained.models_dir / "personas" / service.current_version(trained) / "views" / service.CLOUDS
+    stored = {p.name: p.read_bytes() for p in folder.glob("*.png")}
+    shutil.rmtree(folder)
+    try:
+        assert service.load_views(trained).clouds.keys() == {int(name.split(".")[0]) for name in stored}
+    finally:
+        folder.mkdir()
+        for name, png in stored.items():
+            (folder / name).write_bytes(png)
+
+
+def test_a_cloud_is_drawn_in_the_clouds_palette_without_pyplot() -> None:
+    import subprocess
+    import sys
+
+    # a fresh interpreter: whether pyplot gets imported is a property of the whole import chain
+    code = (
+        "import sys; from core.personas import cloud; "
+        "im = cloud.keyword_cloud(['guitar', 'strings', 'tone', 'pedal', 'capo']); "
+        "colours = {'#%02x%02x%02x' % c for _, c in im.getcolors(1 << 20)}; "
+        "print(im.size, 'matplotlib.pyplot' in sys.modules, bool(colours & set(cloud.CLOUD_COLOURS)))"
+    )
+    root = Path(__file__).resolve().parents[2]
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=root).stdout
+    assert out.split() == ["(520,", "220)", "False", "True"]
 
 
 def test_edited_names_survive_retraining(trained: Workspace) -> None:
