@@ -101,11 +101,16 @@ def campaigns() -> None:
     with st.expander("How these numbers are computed", icon=":material/help:"):
         for label, text in HOW.items():
             st.markdown(f"- **{label.capitalize()}**: {text}")
-    recs = cache.recs(ws)
     scenarios = {name: (audience, offer) for name, audience, offer in built}
-    value = cache.customer_value(ws)
-    for result in results:
-        with st.expander(f"{result.name}: assumptions and the customers to contact first"):
+    for n, result in enumerate(results):
+        # Lazy: what a closed expander holds is neither built nor drawn (the page's first visit draws less).
+        details = st.expander(
+            f"{result.name}: assumptions and the customers to contact first", key=f"wi-details-{n}", on_change="rerun"
+        )
+        if not details.open:
+            continue
+        recs, value = cache.recs(ws), cache.customer_value(ws)
+        with details:
             for line in result.assumptions:
                 st.markdown(f"- {literal(line)}")
             if value is not None:

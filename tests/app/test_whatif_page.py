@@ -52,6 +52,8 @@ def test_campaigns_compare_and_react_to_every_lever(trained: Path) -> None:
     at.multiselect(key="wi-2-personas").set_value([]).run()
     assert _outcome(at, "Reach")[2] == 2000  # every demo customer has bought something
     assert any("Response model fitted on 8 past campaign" in m.value for m in at.success)  # the demo's campaigns
+    at.session_state["wi-details-0"] = True  # a scenario's details, built when opened
+    at.run()
     assert any("past campaign" in m.value for m in at.markdown)  # and each scenario says how it responds
     at.toggle(key="wi-history").set_value(False).run()
     assert not at.exception and at.slider(key="wi-lift").value == 0.25
@@ -61,6 +63,10 @@ def test_campaigns_compare_and_react_to_every_lever(trained: Path) -> None:
 def test_each_scenario_offers_its_audience_as_a_download(trained: Path) -> None:
     at = open_page("pages/whatif.py", "demo")
     reach = _outcome(at, "Reach")
+    assert not at.get("download_button")  # closed, the scenarios' details are not built
+    for n in range(len(reach)):
+        at.session_state[f"wi-details-{n}"] = True
+    at.run()
     labels = [d.label for d in at.get("download_button")]
     assert labels == [f"Download {n:,.0f} customers (CSV with each customer's top 3 products)" for n in reach]
     worth = [m.value for m in at.markdown if m.value.startswith("**Expected value of this audience")]
