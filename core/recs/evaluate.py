@@ -59,7 +59,7 @@ WEIGHT_GRID = (0.0, 0.15, 0.35, 0.7, 1.0, 1.5, 2.0, 3.0)
 # products in a top 50 than in a top 10, so the comparison between two weightings is less noisy. On
 # MovieLens 100k (4 seeds) searching on NDCG@50 served 1.031x EASE's NDCG@10 against 1.026x on NDCG@10.
 SEARCH_DEPTH = 50
-# The stages of a training run that fit models, in order (select_and_fit plans the side thread's fits by them).
+# The stages of a training run that fit models, in order (select_and_fit plans the side fits by them).
 STAGES = ("evaluation tuning", "evaluation", "serving tuning", "serving")
 _BATCH = 1024
 _TUNING_USERS = 2000
@@ -480,6 +480,7 @@ def select_and_fit(
     k: int = 10,
     seed: int = 42,
     progress: Progress | None = None,
+    side: SideFits | None = None,
 ) -> Selection:
     """Measure and tune the models, then refit them on every customer: the one path `train` takes.
 
@@ -493,7 +494,7 @@ def select_and_fit(
     compared = Sample("recs_comparison", "customers", len(rows), data.n_users, "models compared and tuned")
     sample = (data.of_users(rows), None if groups is None else groups[rows]) if compared.sampled else None
     wanted = [n for n in models if n not in skipped]
-    with side_fits(None) as side:
+    with side_fits(side) as side:
         _plan_side_fits(side, wanted, sample or (data, groups), (data, groups), protocol, seed)
         evaluation = evaluate_models(
             *(sample or (data, groups)),

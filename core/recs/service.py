@@ -29,6 +29,7 @@ from core.recs.metrics import top_k
 from core.recs.models import REGISTRY, Hybrid, Recommender, TrainingSet
 from core.recs.models.base import sparse_from_arrays, sparse_to_arrays
 from core.recs.models.popularity import PersonaPopularity
+from core.recs.side import SideFits
 from core.recs.split import natural_protocol
 from core.spark.engine import LOCAL, metadata
 from core.workspace import Workspace
@@ -64,10 +65,14 @@ def train_recs(
     models = list(models) if models else engine_models(engine)
     started = time.perf_counter()
     report(0.01, "reading interactions")
-    data = load_interactions(ws)
-    groups = persona_groups(ws, data)
-    protocol = natural_protocol(data.pairs)
-    chosen = select_and_fit(data, groups, models, protocol, k, seed, report)
+    side = SideFits(start=any(REGISTRY[n].SIDE_THREAD for n in models if n in REGISTRY))
+    try:
+        data = load_interactions(ws)
+        groups = persona_groups(ws, data)
+        protocol = natural_protocol(data.pairs)
+        chosen = select_and_fit(data, groups, models, protocol, k, seed, report, side)
+    finally:
+        side.close()
     evaluation, fitted, ranked = chosen.evaluation, chosen.fitted, chosen.ranked
     report(0.94, "finding review quotes")
     quotes = positive_quotes(ws, data.item_index)

@@ -1,18 +1,22 @@
-"""Fits of the models that train on a thread of their own (Recommender.SIDE_THREAD: the TensorFlow
-two-tower), planned as soon as the pairs they learn from are known.
+"""Fits of the models that train apart (Recommender.SIDE_THREAD: the TensorFlow two-tower), planned as
+soon as the pairs they learn from are known.
 
 A training run fits the two-tower four times (tuning and measuring for the evaluation, then tuning
 and serving on every customer), and each of those fits depends only on its pairs, never on another
-model's knobs. Planned together at the start of the run, they train back to back on one thread while
-the numpy models tune on the other core; fitted when each stage reached them, a stage waited for its
-two-tower (MovieLens-100k: 4-5 s, twice). A planned fit builds its own training set on that thread and
-is used only if that set equals the stage's (the fingerprint); otherwise the stage's set is fitted.
+model's knobs. Planned together at the start of the run, they train back to back in a worker process
+while the numpy models tune on the other core; fitted when each stage reached them, a stage waited for
+its two-tower (MovieLens-100k: 4-5 s, twice). A planned fit's training set is built on SideFits' thread
+and used only if it equals the stage's (the fingerprint); otherwise the stage's set is fitted. The
+worker is a process, not a thread, so the two-tower's Python-heavy training loop does not share the
+interpreter lock with the numpy models, and TensorFlow is never imported by the run's own process.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import multiprocessing
+import os
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -51,21 +55,81 @@ def fit_timed(model: Recommender, data: TrainingSet) -> Fitted:
     return model, round(time.perf_counter() - started, 3), None
 
 
-class SideFits:
-    """One thread fitting SIDE_THREAD models in the order they were planned or asked for."""
+class _Worker:
+    """A process of its own for the fits, started at once so its imports (TensorFlow: several seconds)
+    overlap the run's first steps. A thread beside the numpy models shared their interpreter lock:
+    the two-tower's training loop is Python-heavy (a step call and two sparse slices a batch)."""
 
     def __init__(self) -> None:
+        context = multiprocessing.get_context("spawn")  # the run's process has threads (DuckDB): no fork
+        self._conn, child = context.Pipe()
+        self._process = context.Process(target=_serve, args=(child,), daemon=True, name="personalens-side")
+        self._process.start()
+        child.close()
+        self._closed = False
+
+    def fit(self, model: Recommender, data: TrainingSet) -> Fitted:
+        """`model` fitted on `data` in the worker (one caller at a time: SideFits' thread); in this process
+        if the worker died (out of memory, killed)."""
+        try:
+            self._conn.send((model, data))
+            fitted, seconds, error = self._conn.recv()
+        except (EOFError, OSError):
+            if self._closed:
+                return None, 0.0, "the run ended before this fit"
+            return fit_timed(model, data)
+        if fitted is not None:
+            fitted.data = data
+        return fitted, seconds, error
+
+    def close(self) -> None:
+        """Stop the worker: idle after a finished run; a fit still under way belongs to a run that failed."""
+        self._closed = True
+        self._process.terminate()
+        self._process.join(timeout=5)
+        self._conn.close()
+
+
+def _serve(conn) -> None:  # noqa: ANN001 - a multiprocessing connection
+    """The worker: fit what is sent until the run's process stops it (or is gone: then it exits at once,
+    without the interpreter's teardown, which took 1.2-1.4 s after TensorFlow ran)."""
+    from core.recs.models import REGISTRY
+
+    for kind in REGISTRY.values():
+        if kind.SIDE_THREAD:
+            kind.warm_up()
+    while True:
+        try:
+            model, data = conn.recv()
+        except EOFError:  # the run's process is gone
+            os._exit(0)
+        fitted, seconds, error = fit_timed(model, data)
+        if fitted is not None:
+            fitted.data = None  # the parent has the set
+        try:
+            conn.send((fitted, seconds, error))
+        except OSError:  # the run's process is gone
+            os._exit(0)
+
+
+class SideFits:
+    """One thread fitting SIDE_THREAD models, in a worker process, in the order they were planned or asked for."""
+
+    def __init__(self, start: bool = False) -> None:
+        """`start`: start the worker now (a run that will fit SIDE_THREAD models: its imports overlap the
+        reading of the data); otherwise it starts with the first fit, and a run without one starts none."""
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="personalens-side")
+        self._worker: _Worker | None = _Worker() if start else None
         self._planned: dict[tuple[str, str, str], Future[tuple[Fitted, str]]] = {}
         self._lock = threading.Lock()
         self.refits = 0  # stages whose set differed from the planned one (each fitted its own)
 
     def plan(self, stage: str, model: Recommender, build: Callable[[], TrainingSet]) -> None:
-        """Fit `model` on the set `build` makes, on the side thread, for the stage named `stage`."""
+        """Fit `model` on the set `build` makes (on the side thread), for the stage named `stage`."""
 
         def job() -> tuple[Fitted, str]:
             data = build()
-            return fit_timed(model, data), fingerprint(data)
+            return self._fit(model, data), fingerprint(data)
 
         key = _key(stage, model)
         with self._lock:
@@ -86,11 +150,19 @@ class SideFits:
                     fitted.data = data  # an equal set trained it; serve the stage's own
                 return fitted, seconds, error
             self.refits += 1
-        return self._pool.submit(fit_timed, model, data).result()
+        return self._pool.submit(self._fit, model, data).result()
+
+    def _fit(self, model: Recommender, data: TrainingSet) -> Fitted:
+        """On the side thread (the worker's one caller)."""
+        if self._worker is None:
+            self._worker = _Worker()
+        return self._worker.fit(model, data)
 
     def close(self) -> None:
-        """Drop fits not begun yet (a failed run); a fit under way finishes on its thread."""
+        """Drop fits not begun yet (a failed run); a fit under way finishes in the worker, which then stops."""
         self._pool.shutdown(wait=False, cancel_futures=True)
+        if self._worker is not None:
+            self._worker.close()
 
 
 @contextmanager

@@ -5,15 +5,31 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from core.recs import side as side_module
 from core.recs.data import interaction_data_from_pairs
 from core.recs.evaluate import STAGES, select_and_fit, training_set
 from core.recs.models.neural import TwoTower
-from core.recs.side import SideFits, fingerprint
+from core.recs.side import SideFits, fingerprint, fit_timed
 from tests.core.test_recs_models import _pairs
 
 
+class _HereWorker:
+    """The side worker, in this process: the fits the tests replace run where the tests can see them."""
+
+    def fit(self, model, data):  # noqa: ANN001, ANN201
+        return fit_timed(model, data)
+
+    def close(self) -> None:
+        pass
+
+
 @pytest.fixture
-def fits(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+def here(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(side_module, "_Worker", _HereWorker)
+
+
+@pytest.fixture
+def fits(monkeypatch: pytest.MonkeyPatch, here: None) -> list[str]:
     """TwoTower.fit replaced by a quick one that records what each fit learned from."""
     seen: list[str] = []
 
@@ -67,7 +83,7 @@ def test_a_plan_whose_set_cannot_be_built_leaves_the_stage_its_own_fit(fits: lis
         side.close()
 
 
-def test_a_failing_side_fit_is_reported_as_that_models_error(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_failing_side_fit_is_reported_as_that_models_error(monkeypatch: pytest.MonkeyPatch, here: None) -> None:
     def broken(self, data):  # noqa: ANN001, ANN202
         raise MemoryError("out of memory")
 
@@ -76,3 +92,25 @@ def test_a_failing_side_fit_is_reported_as_that_models_error(monkeypatch: pytest
     chosen = select_and_fit(data, None, ["popularity", "two_tower"], "stratified", 5, 42)
     assert chosen.evaluation.result("two_tower").error == "MemoryError: out of memory"
     assert chosen.ranked == ["popularity"]
+
+
+def test_the_worker_process_fits_the_two_tower_this_process_would() -> None:
+    data = interaction_data_from_pairs(_pairs(60))
+    own = training_set(data, data.pairs, None)
+    side = SideFits()
+    try:
+        model, _, error = side.fitted("serving", TwoTower(epochs=2), own)
+    finally:
+        side.close()
+    assert error is None and model.data is own
+    here = TwoTower(epochs=2).fit(own)
+    assert all(np.array_equal(a, b) for a, b in zip(model.weights_, here.weights_, strict=True))
+
+
+def test_a_worker_starts_only_for_a_run_that_needs_it_and_stops_with_the_run() -> None:
+    assert SideFits()._worker is None  # no fit asked for yet: no process
+    side = SideFits(start=True)
+    process = side._worker._process
+    assert process.is_alive()
+    side.close()
+    assert not process.is_alive()

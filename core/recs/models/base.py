@@ -73,9 +73,14 @@ class Recommender(ABC):
     MAX_USERS: ClassVar[int | None] = None
     MAX_ITEMS: ClassVar[int | None] = None
     PAIRWISE: ClassVar[str] = ""  # what that matrix is, in words
-    # Fitted on core.recs.side's thread while the others fit: TensorFlow releases the GIL, so on two cores
-    # its training overlaps the numpy models' instead of waiting for them.
+    # Fitted in core.recs.side's worker process while the others fit: on two cores its training overlaps
+    # the numpy models' instead of waiting for them, sharing no interpreter lock with them.
     SIDE_THREAD: ClassVar[bool] = False
+
+    @classmethod
+    def warm_up(cls) -> None:
+        """Import what a fit needs (the side worker calls it when it starts, before any fit is sent)."""
+        return None
 
     @classmethod
     def too_large(cls, n_users: int, n_items: int) -> str | None:

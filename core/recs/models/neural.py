@@ -32,6 +32,14 @@ def _one_core(tf) -> None:  # noqa: ANN001 - the tensorflow module
         pass
 
 
+def _tensorflow():  # noqa: ANN202 - the tensorflow module
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    import tensorflow as tf
+
+    _one_core(tf)
+    return tf
+
+
 class TwoTower(Recommender):
     name = "two_tower"
     label = "Neural two-tower (TensorFlow)"
@@ -56,11 +64,12 @@ class TwoTower(Recommender):
         self.epochs = epochs
         self.seed = seed
 
-    def fit(self, data: TrainingSet) -> Self:
-        os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-        import tensorflow as tf
+    @classmethod
+    def warm_up(cls) -> None:
+        _tensorflow()
 
-        _one_core(tf)
+    def fit(self, data: TrainingSet) -> Self:
+        tf = _tensorflow()
         self.data = data
         tf.keras.utils.set_random_seed(self.seed)
         n_items = data.n_items
