@@ -72,8 +72,11 @@ def load_grounds(ws: Workspace) -> Grounds:
     titles = [t for t in catalogue["title"].dropna().astype(str) if len(t.strip()) > 3]
     return Grounds(
         names=frozenset(seq for n in brands + titles if (seq := name_words(n))),
-        customer_ids=frozenset(people["customer_id"].astype(str)),
-        customer_names=frozenset(n.strip().lower() for n in people["name"].dropna().astype(str) if " " in n.strip()),
+        # .tolist(): iterating an Arrow-backed column goes value by value (100,000 customers: 0.1 s a column)
+        customer_ids=frozenset(people["customer_id"].astype(str).tolist()),
+        customer_names=frozenset(
+            n.strip().lower() for n in people["name"].dropna().astype(str).tolist() if " " in n.strip()
+        ),
         vocabulary=frozenset(w for w, n in words.items() if n >= 2) | frozenset(book),
     )
 

@@ -199,7 +199,7 @@ def load_views(ws: Workspace) -> PersonaViews | None:
     if version is None or not folder.is_dir():
         return None
     current = assignments(ws)
-    names = dict(zip(current["persona_id"], current["persona_name"], strict=False))
+    names = dict(zip(current["persona_id"].tolist(), current["persona_name"].tolist(), strict=False))
     stored = json.loads((folder / "cards.json").read_text())
     generated = {c["persona_id"]: c["name"] for c in stored}
     rename = {old: names.get(pid, old) for pid, old in generated.items()}
