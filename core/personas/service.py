@@ -135,15 +135,19 @@ class PersonaViews:
     def _read(self, name: str) -> pd.DataFrame:
         return pd.read_parquet(self.folder / f"{name}.parquet")
 
+    def _read_named(self, name: str) -> pd.DataFrame:
+        """A table with a persona_name column, the names as stored."""
+        frame = self._read(name)
+        frame["persona_name"] = frame["persona_name"].map(lambda n: self.rename.get(n, n))
+        return frame
+
     @cached_property
     def profiles(self) -> pd.DataFrame:
         return self._read("profiles")
 
     @cached_property
     def map(self) -> pd.DataFrame:
-        frame = self._read("map")
-        frame["persona_name"] = frame["persona_name"].map(lambda n: self.rename.get(n, n))
-        return frame
+        return self._read_named("map")
 
     @cached_property
     def traits(self) -> pd.DataFrame:
@@ -155,9 +159,7 @@ class PersonaViews:
 
     @cached_property
     def rfm_by_persona(self) -> pd.DataFrame:
-        frame = self._read("rfm_by_persona")
-        frame["persona_name"] = frame["persona_name"].map(lambda n: self.rename.get(n, n))
-        return frame
+        return self._read_named("rfm_by_persona")
 
 
 def _save_views(
