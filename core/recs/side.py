@@ -122,6 +122,7 @@ class SideFits:
         self._worker: _Worker | None = _Worker() if start else None
         self._planned: dict[tuple[str, str, str], Future[tuple[Fitted, str]]] = {}
         self._lock = threading.Lock()
+        self._closed = False
         self.refits = 0  # stages whose set differed from the planned one (each fitted its own)
 
     def plan(self, stage: str, model: Recommender, build: Callable[[], TrainingSet]) -> None:
@@ -154,15 +155,23 @@ class SideFits:
 
     def _fit(self, model: Recommender, data: TrainingSet) -> Fitted:
         """On the side thread (the worker's one caller)."""
-        if self._worker is None:
-            self._worker = _Worker()
-        return self._worker.fit(model, data)
+        with self._lock:
+            if self._closed:
+                return None, 0.0, "the run ended before this fit"
+            if self._worker is None:
+                self._worker = _Worker()
+            worker = self._worker
+        return worker.fit(model, data)
 
     def close(self) -> None:
-        """Drop fits not begun yet (a failed run); a fit under way finishes in the worker, which then stops."""
+        """Drop fits not begun yet and stop the worker (idle after a finished run; a fit still under way
+        belongs to a run that failed)."""
         self._pool.shutdown(wait=False, cancel_futures=True)
-        if self._worker is not None:
-            self._worker.close()
+        with self._lock:
+            self._closed = True
+            worker = self._worker
+        if worker is not None:
+            worker.close()
 
 
 @contextmanager
