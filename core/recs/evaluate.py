@@ -191,13 +191,13 @@ def fit_models(
     side: SideFits | None = None,
     stage: str = "fit",
 ) -> tuple[dict[str, Recommender], dict[str, ModelResult]]:
-    """Fit each named model; a model that fails is reported, the others still train. SIDE_THREAD models
+    """Fit each named model; a model that fails is reported, the others still train. SIDE_FIT models
     come from `side` (the fit planned for `stage`, or one started now), fitting while the others do."""
     base = [n for n in names if n != "hybrid"]
     if "hybrid" in names:
         base += [n for n in tuned.get("hybrid_weights", {}) if n not in base]
     models = {n: make_model(n, tuned) for n in base}
-    later = [n for n in base if models[n].SIDE_THREAD]
+    later = [n for n in base if models[n].SIDE_FIT]
     done: dict[str, tuple[Recommender | None, ModelResult]] = {}
     with side_fits(side) as side:
         for name in later:
@@ -284,7 +284,7 @@ def tune(
 ) -> dict:
     """Each model's main knobs (its GRID, and its SCORE_GRID on each fit) and the hybrid's weights, chosen on an
     inner split of the training pairs made the way the evaluation's is (`protocol`, `inner_split`).
-    SIDE_THREAD models come from `side` (the fit planned for `stage`).
+    SIDE_FIT models come from `side` (the fit planned for `stage`).
 
     Returns params (model -> chosen knobs), inner_ndcg (model -> every combination tried and its
     NDCG@k) and hybrid_weights.
@@ -422,7 +422,7 @@ def evaluate_models(
     tuned: dict | None = None,
     side: SideFits | None = None,
 ) -> Evaluation:
-    """Measure every model on one split of the data (see the module docstring); SIDE_THREAD models come
+    """Measure every model on one split of the data (see the module docstring); SIDE_FIT models come
     from `side` (the fits select_and_fit planned)."""
     report = progress or (lambda _f, _m: None)
     names = available_models(models, groups)
@@ -525,10 +525,10 @@ def _plan_side_fits(
     protocol: str,
     seed: int,
 ) -> None:
-    """Start the SIDE_THREAD models' fits for every stage of a run, each on the set that stage will build
+    """Start the SIDE_FIT models' fits for every stage of a run, each on the set that stage will build
     (made on the side thread, the way the stage makes it: a stage whose set differs fits its own)."""
     (data, groups), (all_data, all_groups) = compared, every
-    side_models = [n for n in names if REGISTRY[n].SIDE_THREAD and not REGISTRY[n].GRID]
+    side_models = [n for n in names if REGISTRY[n].SIDE_FIT and not REGISTRY[n].GRID]
     if not side_models:
         return
 

@@ -65,7 +65,7 @@ def train_recs(
     models = list(models) if models else engine_models(engine)
     started = time.perf_counter()
     report(0.01, "reading interactions")
-    side = SideFits(start=any(REGISTRY[n].SIDE_THREAD for n in models if n in REGISTRY))
+    side = SideFits(start=any(REGISTRY[n].SIDE_FIT for n in models if n in REGISTRY))
     try:
         data = load_interactions(ws)
         groups = persona_groups(ws, data)

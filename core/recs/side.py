@@ -1,4 +1,4 @@
-"""Fits of the models that train apart (Recommender.SIDE_THREAD: the TensorFlow two-tower), planned as
+"""Fits of the models that train apart (Recommender.SIDE_FIT: the TensorFlow two-tower), planned as
 soon as the pairs they learn from are known.
 
 A training run fits the two-tower four times (tuning and measuring for the evaluation, then tuning
@@ -96,7 +96,7 @@ def _serve(conn) -> None:  # noqa: ANN001 - a multiprocessing connection
     from core.recs.models import REGISTRY
 
     for kind in REGISTRY.values():
-        if kind.SIDE_THREAD:
+        if kind.SIDE_FIT:
             kind.warm_up()
     while True:
         try:
@@ -113,10 +113,10 @@ def _serve(conn) -> None:  # noqa: ANN001 - a multiprocessing connection
 
 
 class SideFits:
-    """One thread fitting SIDE_THREAD models, in a worker process, in the order they were planned or asked for."""
+    """One thread fitting SIDE_FIT models, in a worker process, in the order they were planned or asked for."""
 
     def __init__(self, start: bool = False) -> None:
-        """`start`: start the worker now (a run that will fit SIDE_THREAD models: its imports overlap the
+        """`start`: start the worker now (a run that will fit SIDE_FIT models: its imports overlap the
         reading of the data); otherwise it starts with the first fit, and a run without one starts none."""
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="personalens-side")
         self._worker: _Worker | None = _Worker() if start else None
@@ -139,7 +139,7 @@ class SideFits:
 
     def fitted(self, stage: str, model: Recommender, data: TrainingSet) -> Fitted:
         """The stage's fit of `model` on `data`: the planned one if it learned from an equal set, else
-        `model` fitted on the side thread now (waited for either way)."""
+        `model` fitted in the worker now (waited for either way)."""
         planned = self._planned.get(_key(stage, model))
         if planned is not None:
             try:

@@ -1,4 +1,4 @@
-"""The side thread's fits: planned once per stage of a run, used only when they learned from the stage's own set."""
+"""The side fits: planned once per stage of a run, used only when they learned from the stage's own set."""
 
 from __future__ import annotations
 

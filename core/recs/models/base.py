@@ -75,7 +75,7 @@ class Recommender(ABC):
     PAIRWISE: ClassVar[str] = ""  # what that matrix is, in words
     # Fitted in core.recs.side's worker process while the others fit: on two cores its training overlaps
     # the numpy models' instead of waiting for them, sharing no interpreter lock with them.
-    SIDE_THREAD: ClassVar[bool] = False
+    SIDE_FIT: ClassVar[bool] = False
 
     @classmethod
     def warm_up(cls) -> None:

@@ -21,7 +21,7 @@ TARGET_STEPS = 300
 
 
 def _one_core(tf) -> None:  # noqa: ANN001 - the tensorflow module
-    """TensorFlow's ops on one thread. The two-tower trains beside the numpy models (SIDE_THREAD), and two
+    """TensorFlow's ops on one thread. The two-tower trains beside the numpy models (SIDE_FIT), and two
     TensorFlow threads competing with them cost more than they gave: on MovieLens-100k a fit took 7.6 s
     of CPU against 6.0 s on one thread, the same weights to the bit, and `train --models recs` 46.6 ->
     41.8 s. TensorFlow allows it only before its first op: a process that ran it already keeps its own."""
@@ -44,7 +44,7 @@ class TwoTower(Recommender):
     name = "two_tower"
     label = "Neural two-tower (TensorFlow)"
     summary = "A neural network that reads a customer's history and predicts the next product."
-    SIDE_THREAD = True
+    SIDE_FIT = True
 
     def __init__(
         self,
