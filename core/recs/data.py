@@ -48,6 +48,10 @@ class InteractionData:
     def n_items(self) -> int:
         return len(self.items)
 
+    def pairs_of(self, user: int) -> pd.DataFrame:
+        """One user's pairs (a stored version reads only the part of its file that holds them)."""
+        return self.pairs[self.pairs["user"] == user]
+
     def of_users(self, rows: np.ndarray) -> InteractionData:
         """The same catalogue with only the customers at `rows` (re-indexed in that order) and their pairs."""
         renumber = np.full(self.n_users, -1, dtype=np.int64)

@@ -31,6 +31,7 @@ from core.recs.models.base import sparse_from_arrays, sparse_to_arrays
 from core.recs.models.popularity import PersonaPopularity
 from core.recs.side import SideFits
 from core.recs.split import natural_protocol
+from core.recs.stored_pairs import StoredInteractionData, StoredPairs, write_pairs
 from core.spark.engine import LOCAL, metadata
 from core.workspace import Workspace
 
@@ -270,7 +271,7 @@ class RecsBundle:
     def history(self, customer_id: str) -> pd.DataFrame:
         """product_id, title, category, times, rating, last_ts: what the customer has, most recent first."""
         user = self.data.user_index.get(str(customer_id))
-        pairs = self.data.pairs.iloc[:0] if user is None else self.data.pairs[self.data.pairs["user"] == user]
+        pairs = self.data.pairs_of(-1 if user is None else user)
         meta = self.data.items_meta.iloc[pairs["item"].to_numpy()]
         return (
             pd.DataFrame(
@@ -393,8 +394,8 @@ def _bundle(ws: Workspace, folder: Path, version: str, problem: str | None = Non
     items_meta = pd.read_parquet(folder / "items.parquet")
     with np.load(folder / "training.npz", allow_pickle=False) as stored:
         arrays = {key: stored[key] for key in stored.files}
-    pairs = pd.read_parquet(folder / "pairs.parquet")
-    data = InteractionData(users, items_meta["product_id"].to_numpy(dtype=object), pairs, items_meta)
+    stored = StoredPairs(folder / "pairs.parquet")
+    data = StoredInteractionData(users, items_meta["product_id"].to_numpy(dtype=object), items_meta, stored)
     groups = arrays.get("groups")
     training = TrainingSet(
         sparse_from_arrays("matrix", arrays),
@@ -459,7 +460,7 @@ def _save(
     )
     pd.DataFrame({"customer_id": data.users.tolist()}).to_parquet(folder / "users.parquet")
     data.items_meta.to_parquet(folder / "items.parquet")
-    data.pairs.to_parquet(folder / "pairs.parquet")
+    write_pairs(data.pairs, folder / "pairs.parquet")
     quotes.to_parquet(folder / "quotes.parquet")
     (folder / "evaluation.json").write_text(json.dumps(evaluation.to_dict(), indent=1, default=float))
     (folder / "meta.json").write_text(json.dumps({"best": best, "models": ranked, "failed": failed}, indent=1))
