@@ -15,7 +15,15 @@ from core.whatif.campaign import Audience, Offer, audience_export, simulate, wit
 from core.whatif.features import FEATURES
 from core.whatif.history import load_history, stored_history
 from core.whatif.propensity import PropensityModel
-from core.whatif.service import PREDICTIONS, _stored_today, _today, load_propensity, persona_array
+from core.whatif.service import (
+    PREDICTIONS,
+    _stored_today,
+    _today,
+    _Tone,
+    load_propensity,
+    persona_array,
+    spend_per_buyer,
+)
 from core.whatif.training import campaign_check
 
 
@@ -71,7 +79,19 @@ def test_todays_predictions_are_stored_at_training_and_read_only_while_the_data_
     assert len(stored.predicted) == bundle.history.n_units
     # the customer table and counts a page shows equal the ones built from the history
     built, _ = _today(trained_ws, bundle.history, bundle.horizon_days)
-    pd.testing.assert_frame_equal(stored.customers, built.customers, check_dtype=False)
+    tone = _Tone.of(trained_ws)
+    assert tone.version is not None and stored.tone_from == tone.version
+    pd.testing.assert_frame_equal(stored.customers, tone.applied(built.customers), check_dtype=False)
+    # the stored tone is kept only for the sentiment version it came from
+    marked = stored.customers.assign(tone="stored")
+    assert set(tone.applied(marked, stored.tone_from)["tone"]) == {"stored"}
+    assert "stored" not in set(_Tone(trained_ws, "another").applied(marked, stored.tone_from)["tone"])
+    # each unit's spend per buyer, stored for every unit, is the one a scan of that unit's lines gives
+    assert len(stored.spend) == bundle.history.n_units
+    for unit, spend in stored.spend.items():
+        scanned = spend_per_buyer(bundle.history, bundle.horizon_days, [unit]).get(unit, 0.0)
+        assert spend == pytest.approx(scanned, rel=1e-9)
+    assert sum(v > 0 for v in stored.spend.values()) >= bundle.history.n_units // 2
     np.testing.assert_array_equal(stored.rows, built.rows)
     assert (stored.counts != built.counts).nnz == 0
     np.testing.assert_array_equal(stored.line_count, built.line_count)
