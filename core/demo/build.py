@@ -85,6 +85,9 @@ def build_demo_workspace(
         train_topics(ws, progress=lambda f, m: report(0.7 + 0.1 * f, m))
         train_recs(ws, progress=lambda f, m: report(0.8 + 0.15 * f, m))
         train_propensity(ws, progress=lambda f, m: report(0.95 + 0.05 * f, m))
+        from core.sentiment import arrival
+
+        arrival.store(ws)
     report(1.0, "done")
     return ws
 

@@ -25,9 +25,9 @@ from core.export import to_csv_bytes
 from core.personas import service
 from core.personas import views as persona_views
 from core.recs import service as recs_service
+from core.sentiment import arrival
 from core.sentiment import labels as sentiment_labels
 from core.sentiment import views as text_views
-from core.topics import service as topics_service
 from core.value.service import HORIZON as VALUE_HORIZON
 from core.whatif import campaign
 from core.workspace import Workspace, list_workspaces, open_workspace
@@ -191,26 +191,17 @@ def recs_audience(ws: Workspace, bundle: recs_service.RecsBundle, product_id: st
     return _audience(str(ws.path), bundle.version, ws.state().labels_version, product_id, n, model)
 
 
-TEXT_KINDS = ("sentiment", "topics", "personas")  # what a scored review shows
-
-
-REVIEW_VIEWS = {  # what the Sentiment page reads under its filters: each a few DuckDB aggregates
-    "overview": text_views.overview_numbers,
-    "tones": text_views.tone_counts,
-    "tone_months": text_views.tone_by_month,
-    "topic_table": text_views.topic_table,
-    "topic_months": text_views.topic_by_month,
-    "topic_tones": text_views.topic_by_tone,
-}
+TEXT_KINDS = arrival.KINDS  # what a scored review shows
 
 
 @st.cache_data(show_spinner=False, max_entries=256)
 def _review_view(path: str, key: Key, view: str, filters: text_views.ReviewFilters):  # noqa: ANN202
-    return REVIEW_VIEWS[view](Workspace(Path(path)), filters)
+    return arrival.view(Workspace(Path(path)), view, filters)
 
 
 def review_view(ws: Workspace, view: str, filters: text_views.ReviewFilters):  # noqa: ANN201 - the view's result
-    """One of REVIEW_VIEWS under `filters`. Shared: do not mutate."""
+    """One of arrival.VIEWS under `filters` (stored at training for the page's first filters). Shared: do not
+    mutate."""
     return _review_view(str(ws.path), _key(ws, *TEXT_KINDS), view, filters)
 
 
@@ -245,7 +236,7 @@ def review_export(
 
 @st.cache_data(show_spinner=False, max_entries=16)
 def _topics(path: str, key: Key) -> pd.DataFrame:
-    return topics_service.topics(Workspace(Path(path)))
+    return arrival.view(Workspace(Path(path)), "topics")
 
 
 def topics(ws: Workspace) -> pd.DataFrame:
@@ -301,7 +292,7 @@ def _complaints(path: str, key: Key) -> pd.DataFrame:
 
 
 def _topic_names(ws: Workspace) -> dict[int, str]:
-    found = topics_service.topics(ws)
+    found = arrival.view(ws, "topics")
     return dict(zip(found["id"].tolist(), found["label"].tolist(), strict=True))
 
 
