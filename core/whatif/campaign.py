@@ -195,8 +195,10 @@ def simulate(bundle: PropensityBundle, audience: Audience, offer: Offer, name: s
     price_paid = value * (1 - offer.discount)
     cost = offer.cost_per_contact * reach
     random_responders = reach * float(boosted.mean()) if len(boosted) else 0.0
-    table = bundle.customers[["customer_id", "persona_name", "segment", "tone"]].iloc[chosen].assign(
-        propensity=np.round(p, 4), expected_value=np.round(expected_value[chosen], 2)
+    table = (
+        bundle.customers[["customer_id", "persona_name", "segment", "tone"]]
+        .iloc[chosen]
+        .assign(propensity=np.round(p, 4), expected_value=np.round(expected_value[chosen], 2))
     )
     return CampaignResult(
         name=name,
