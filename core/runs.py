@@ -31,7 +31,6 @@ import pandas as pd
 from core import audit, kinds, registry
 from core.auth import User, require
 from core.errors import PersonaLensError, user_message
-from core.sentiment import arrival
 from core.workspace import Workspace
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -268,6 +267,8 @@ def train_models(
             continue
         results[kind.name]["engine"] = engine
         results[kind.name]["promoted"] = _apply_policy(ws, kind.name, previous, results[kind.name]["version"], promote)
+    from core.sentiment import arrival  # here: it imports the text pipeline (nltk), seconds at start-up
+
     if any("error" not in results[k] for k in arrival.KINDS if k in results):
         arrival.store(ws)  # what the Sentiment page shows first, for the versions now active
     return results

@@ -58,10 +58,11 @@ def arrival_filters(ws: Workspace) -> views.ReviewFilters:
 
 def view(ws: Workspace, name: str, filters: views.ReviewFilters | None = None) -> pd.DataFrame | dict:
     """VIEWS[name] under `filters` (the arrival filters when None): read when stored for today's state."""
-    arrival = arrival_filters(ws)
-    filters = arrival if filters is None else filters
-    if filters != arrival and name != "topics":
-        return VIEWS[name](ws, filters)
+    if name != "topics":  # the topics take no filter
+        arrival = arrival_filters(ws)
+        filters = arrival if filters is None else filters
+        if filters != arrival:
+            return VIEWS[name](ws, filters)
     folder = _folder(ws)
     found = _read(folder, name)
     if found is None:
@@ -91,8 +92,12 @@ def _folder(ws: Workspace) -> Path:
     return ws.path / FOLDER / f"{PREFIX}{state.data_version}-{state.labels_version}-{versions}"
 
 
+def _path(folder: Path, name: str) -> Path:
+    return folder / (f"{name}.json" if name == "overview" else f"{name}.parquet")
+
+
 def _read(folder: Path, name: str) -> pd.DataFrame | dict | None:
-    path = folder / (f"{name}.json" if name == "overview" else f"{name}.parquet")
+    path = _path(folder, name)
     try:
         if name == "overview":
             return json.loads(path.read_text())
@@ -106,7 +111,7 @@ def _read(folder: Path, name: str) -> pd.DataFrame | dict | None:
 
 
 def _write(folder: Path, name: str, value: pd.DataFrame | dict) -> None:
-    path = folder / (f"{name}.json" if name == "overview" else f"{name}.parquet")
+    path = _path(folder, name)
     draft = folder / f".{name}.{uuid.uuid4().hex}"
     try:
         folder.mkdir(parents=True, exist_ok=True)

@@ -98,7 +98,7 @@ def train_propensity(
             else "predicting today's buyers of the most bought products",
         )
         made_from = _stamp(data_version, persona_version, result.horizon_days)
-        _store_predictions(draft.folder, made_from, result.model, history, personas, names, _Tone.of(ws))
+        _store_predictions(ws, draft.folder, made_from, result.model, history, personas, names)
         store_history(history, draft.folder, data_version)
         metrics = {
             **_metrics(result),
@@ -125,18 +125,18 @@ def _stamp(data_version: int, persona_version: str | None, horizon: int) -> dict
 
 
 def _store_predictions(
+    ws: Workspace,
     folder: Path,
     made_from: dict,
     model: PropensityModel,
     history: PurchaseHistory,
     personas: np.ndarray | None,
     names: dict[int, str],
-    tone: _Tone,
 ) -> None:
     """Every customer's probability of buying each unit from today, so a What-if first visit reads them
     instead of predicting 100,000 customers per offer; units most bought first, up to the budget. With
-    them, today's customer table (with `tone`) and purchase counts (TODAY_CUSTOMERS, TODAY_COUNTS), and
-    each unit's spend per buyer."""
+    them, today's customer table (with the active sentiment version's tone) and purchase counts
+    (TODAY_CUSTOMERS, TODAY_COUNTS), and each unit's spend per buyer."""
     snapshot = Snapshot(history, history.end, made_from["horizon"], personas)
     today = _todays_table(history, snapshot, personas, names)
     rows = today.rows
@@ -148,14 +148,15 @@ def _store_predictions(
     for column, unit in enumerate(units):
         table[:, column] = model.predict_proba(snapshot.features(rows, np.full(len(rows), unit)))
     np.save(folder / f"{PREDICTIONS}.npy", table)
-    tone.applied(today.customers).to_parquet(folder / TODAY_CUSTOMERS)
+    tone_from = registry.active_version(ws, "sentiment")
+    _with_tone(ws, today.customers).to_parquet(folder / TODAY_CUSTOMERS)
     np.savez(folder / TODAY_COUNTS, rows=rows, line_count=today.line_count, **sparse_to_arrays("counts", today.counts))
     made = {
         **made_from,
         "rows": len(rows),
         "units": units.tolist(),
         "names": {str(k): v for k, v in names.items()},
-        "tone_from": tone.version,
+        "tone_from": tone_from,
         "spend_per_buyer": spend_per_buyer(history, made_from["horizon"])
         .reindex(range(history.n_units), fill_value=0.0)
         .tolist(),
@@ -395,7 +396,7 @@ def load_propensity(ws: Workspace) -> PropensityBundle | None:
         make_snapshot,
         quality,
         horizon,
-        _Tone.of(ws).applied(today.customers, today.tone_from),
+        _with_tone(ws, today.customers, today.tone_from),
         today.rows,
         today.counts,
         today.line_count,
@@ -449,32 +450,23 @@ CUSTOMER_COLUMNS = (
 )
 
 
-@dataclass(frozen=True)
-class _Tone:
-    """Each customer's review tone from the workspace's active sentiment version (None: no sentiment model)."""
+def _with_tone(ws: Workspace, frame: pd.DataFrame, stored_from: str | None = None) -> pd.DataFrame:
+    """The customer table with each customer's review tone from the active sentiment model: the one in `frame`
+    when it holds the tone of that very version (`stored_from`, stored at training: 0.2 s at 100,000
+    customers), else computed."""
+    if stored_from is not None and "tone" in frame and stored_from == registry.active_version(ws, "sentiment"):
+        return frame[list(CUSTOMER_COLUMNS)]
+    tone = frame["customer_id"].map(_tones(ws)).astype("string").fillna("no reviews").astype(str)
+    return frame.assign(tone=tone)[list(CUSTOMER_COLUMNS)]
 
-    ws: Workspace
-    version: str | None
 
-    @classmethod
-    def of(cls, ws: Workspace) -> _Tone:
-        return cls(ws, registry.active_version(ws, "sentiment"))
-
-    def applied(self, frame: pd.DataFrame, stored_from: str | None = None) -> pd.DataFrame:
-        """The customer table with its tone column: kept when `frame` holds the tone of this very version
-        (stored at training: 0.2 s at 100,000 customers), else computed."""
-        if stored_from is not None and stored_from == self.version and "tone" in frame:
-            return frame[list(CUSTOMER_COLUMNS)]
-        tone = frame["customer_id"].map(self._tones()).astype("string").fillna("no reviews").astype(str)
-        return frame.assign(tone=tone)[list(CUSTOMER_COLUMNS)]
-
-    def _tones(self) -> pd.Series:
-        """Each reviewer's average review sentiment as positive / neutral / negative."""
-        scored = registry.active_rows(self.ws, "sentiment")
-        if scored is None:
-            return pd.Series(dtype=str)
-        found = self.ws.query(f"""
-            SELECT r.customer_id, avg(s.sentiment_score) AS score
-            FROM reviews r JOIN {scored} s USING (review_id) WHERE r.customer_id IS NOT NULL GROUP BY 1""")
-        tone = np.where(found["score"] > TONE, "positive", np.where(found["score"] < -TONE, "negative", "neutral"))
-        return pd.Series(tone, index=found["customer_id"].astype(str))
+def _tones(ws: Workspace) -> pd.Series:
+    """Each reviewer's average review sentiment as positive / neutral / negative."""
+    scored = registry.active_rows(ws, "sentiment")
+    if scored is None:
+        return pd.Series(dtype=str)
+    found = ws.query(f"""
+        SELECT r.customer_id, avg(s.sentiment_score) AS score
+        FROM reviews r JOIN {scored} s USING (review_id) WHERE r.customer_id IS NOT NULL GROUP BY 1""")
+    tone = np.where(found["score"] > TONE, "positive", np.where(found["score"] < -TONE, "negative", "neutral"))
+    return pd.Series(tone, index=found["customer_id"].astype(str))

@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 from sklearn.ensemble import HistGradientBoostingClassifier
 
+from core import registry
 from core.errors import PersonaLensError
 from core.whatif.campaign import Audience, Offer, audience_export, simulate, with_discount
 from core.whatif.features import FEATURES
@@ -19,7 +20,7 @@ from core.whatif.service import (
     PREDICTIONS,
     _stored_today,
     _today,
-    _Tone,
+    _with_tone,
     load_propensity,
     persona_array,
     spend_per_buyer,
@@ -79,13 +80,13 @@ def test_todays_predictions_are_stored_at_training_and_read_only_while_the_data_
     assert len(stored.predicted) == bundle.history.n_units
     # the customer table and counts a page shows equal the ones built from the history
     built, _ = _today(trained_ws, bundle.history, bundle.horizon_days)
-    tone = _Tone.of(trained_ws)
-    assert tone.version is not None and stored.tone_from == tone.version
-    pd.testing.assert_frame_equal(stored.customers, tone.applied(built.customers), check_dtype=False)
+    active = registry.active_version(trained_ws, "sentiment")
+    assert active is not None and stored.tone_from == active
+    pd.testing.assert_frame_equal(stored.customers, _with_tone(trained_ws, built.customers), check_dtype=False)
     # the stored tone is kept only for the sentiment version it came from
     marked = stored.customers.assign(tone="stored")
-    assert set(tone.applied(marked, stored.tone_from)["tone"]) == {"stored"}
-    assert "stored" not in set(_Tone(trained_ws, "another").applied(marked, stored.tone_from)["tone"])
+    assert set(_with_tone(trained_ws, marked, stored.tone_from)["tone"]) == {"stored"}
+    assert "stored" not in set(_with_tone(trained_ws, marked, "another")["tone"])
     # each unit's spend per buyer, stored for every unit, is the one a scan of that unit's lines gives
     assert len(stored.spend) == bundle.history.n_units
     for unit, spend in stored.spend.items():
