@@ -353,13 +353,14 @@ class AdaptiveModel(SentimentModel):
     """The store's own words where the texts look like the store's, general word lists where they do not.
 
     Two parts trained on the same labels: the linear model (every word and word pair the store
-    uses) and a small logistic regression without intercept over `core.text.lexicons.FEATURES`
-    (three lexicons' valence with negation and contrast, punctuation, shouting, emoticons), which
-    knows no store words and so carries over to other text. Their probabilities are mixed by how
-    much of a batch the linear model has seen: the batch's domain shift is the drop in the share of
-    known words below what new texts from the training store have, and at SHIFT_SPAN or more the
-    general part decides alone. The batch, not each text, sets the mix: one unknown word in a
-    four-word review says little, a file where a sixth of the words are new says a lot.
+    uses) and a small logistic regression without intercept over `core.text.lexicons.CARRY_OVER`
+    (three lexicons' valence with negation and contrast, emoticons; not punctuation or shouting,
+    whose polarity is the store's), which knows no store words and so carries over to other text.
+    Their probabilities are mixed by how much of a batch the linear model has seen: the batch's
+    domain shift is the drop in the share of known words below what new texts from the training
+    store have, and at SHIFT_SPAN or more the general part decides alone. The batch, not each text,
+    sets the mix: one unknown word in a four-word review says little, a file where a sixth of the
+    words are new says a lot.
     """
 
     name = "adaptive"
@@ -376,7 +377,7 @@ class AdaptiveModel(SentimentModel):
         """`document_frequency`: see `LinearModel.fit`."""
         from sklearn.linear_model import LogisticRegression
 
-        from core.text.lexicons import general_features
+        from core.text.lexicons import CARRY_OVER
 
         self.learned_ = LinearModel(c=self.c)
         tokens = self.learned_.tokens(texts)  # once, for all three parts
@@ -384,7 +385,8 @@ class AdaptiveModel(SentimentModel):
         self.learned_.fit(texts, labels, slots, document_frequency)
         # no intercept: a text with no general signal stays undecided instead of taking the store's prior
         general = LogisticRegression(C=self.general_c, class_weight="balanced", fit_intercept=False, max_iter=2000)
-        general.fit(general_features(texts, tokens), labels)
+        self.general_features_ = CARRY_OVER
+        general.fit(self._general_features(texts, tokens), labels)
         self.general_coef_ = general.coef_.astype(np.float32)
         self.general_intercept_ = general.intercept_.astype(np.float32)
         self.general_classes_ = general.classes_
@@ -430,10 +432,14 @@ class AdaptiveModel(SentimentModel):
     def _shift(self, coverage: np.ndarray) -> np.ndarray:
         return np.clip((self.reference_coverage_ - coverage) / self.SHIFT_SPAN, 0.0, 1.0)
 
-    def general_proba(self, texts: Sequence[str], tokens: Sequence[list[str]] | None = None) -> np.ndarray:
-        from core.text.lexicons import general_features
+    def _general_features(self, texts: Sequence[str], tokens: Sequence[list[str]] | None = None) -> np.ndarray:
+        """The general part's columns of `general_features` (a version saved before CARRY_OVER used them all)."""
+        from core.text.lexicons import feature_columns, general_features
 
-        logits = general_features(texts, tokens) @ self.general_coef_.T + self.general_intercept_
+        return general_features(texts, tokens)[:, feature_columns(self.general_features_)]
+
+    def general_proba(self, texts: Sequence[str], tokens: Sequence[list[str]] | None = None) -> np.ndarray:
+        logits = self._general_features(texts, tokens) @ self.general_coef_.T + self.general_intercept_
         return _softmax_into_three(logits, self.general_classes_)
 
     def proba(self, texts: Sequence[str]) -> np.ndarray:
@@ -461,6 +467,7 @@ class AdaptiveModel(SentimentModel):
             "c": self.c,
             "general_c": self.general_c,
             "reference_coverage": self.reference_coverage_,
+            "general_features": list(self.general_features_),
             "learned": self.learned_.params(),
         }
 
@@ -472,6 +479,9 @@ class AdaptiveModel(SentimentModel):
     def restore(self, arrays: dict[str, np.ndarray], params: dict) -> None:
         self.c, self.general_c = params["c"], params["general_c"]
         self.reference_coverage_ = params["reference_coverage"]
+        from core.text.lexicons import FEATURES
+
+        self.general_features_ = tuple(params.get("general_features", FEATURES))
         self.learned_ = LinearModel()
         self.learned_.restore({k[8:]: v for k, v in arrays.items() if k.startswith("learned_")}, params["learned"])
         self.general_coef_, self.general_intercept_ = arrays["general_coef"], arrays["general_intercept"]

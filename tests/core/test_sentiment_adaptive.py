@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import gzip
 import json
 from pathlib import Path
@@ -12,19 +13,24 @@ import pytest
 
 from core.sentiment.models import MODELS, AdaptiveModel, LinearModel, VaderModel
 from core.sentiment.service import stars_to_labels
-from core.text.lexicons import FEATURES, general_features
+from core.text.lexicons import CARRY_OVER, FEATURES, feature_columns, general_features
 from tests.conftest import SHARED_DATA
 
 REVIEWS = SHARED_DATA / "amazon-musical-instruments" / "reviews_Musical_Instruments_5.json.gz"
+GIFT_CARDS = SHARED_DATA / "amazon-gift-cards" / "Gift_Cards_5.json.gz"
 TWEETS = SHARED_DATA / "twitter-us-airline-sentiment" / "Tweets.csv"
+
+
+def _rated(path: Path) -> tuple[list[str], np.ndarray]:
+    with gzip.open(path) as lines:
+        rows = [json.loads(line) for line in lines]
+    texts = [f"{r.get('summary') or ''}. {r.get('reviewText') or ''}" for r in rows]
+    return texts, np.array([r["overall"] for r in rows], dtype=float)
 
 
 @pytest.fixture(scope="module")
 def reviews() -> tuple[list[str], np.ndarray]:
-    with gzip.open(REVIEWS) as lines:
-        rows = [json.loads(line) for line in lines]
-    texts = [f"{r.get('summary') or ''}. {r.get('reviewText') or ''}" for r in rows]
-    return texts, np.array([r["overall"] for r in rows], dtype=float)
+    return _rated(REVIEWS)
 
 
 @pytest.fixture(scope="module")
@@ -107,3 +113,33 @@ def test_unlabelled_feedback_teaches_the_semi_supervised_model_and_it_round_trip
     loaded = MODELS["semi_supervised"].load(tmp_path / "m")
     sample = [texts[i] for i in test[:200]]
     np.testing.assert_allclose(loaded.proba(sample), semi.proba(sample), atol=1e-6)
+
+
+def test_a_store_that_teaches_odd_punctuation_still_carries_over(polar_tweets: tuple[list[str], np.ndarray]) -> None:
+    """Gift-card reviews, mostly one-line and positive, taught the general part that exclamation marks and
+    shouting mean a complaint; with them it fell below VADER on tweets (0.71 against 0.79)."""
+    texts, stars = _rated(GIFT_CARDS)
+    model = AdaptiveModel().fit(texts, stars_to_labels(stars))
+    tweets, truth = polar_tweets
+    assert model.batch_shift(tweets) == 1.0
+    accuracy = ((model.score(tweets) > 0) == truth).mean()
+    vader = ((VaderModel().score(tweets) > 0) == truth).mean()
+    assert accuracy >= vader, (accuracy, vader)
+    plain, loud = model.general_proba(["great service"]), model.general_proba(["GREAT service!!!"])
+    np.testing.assert_allclose(plain, loud, atol=1e-6)  # the store's punctuation habits do not carry over
+
+
+def test_a_version_saved_before_carry_over_still_scores(
+    fitted: AdaptiveModel, polar_tweets: tuple[list[str], np.ndarray], tmp_path: Path
+) -> None:
+    """Versions saved before CARRY_OVER fitted the general part on every feature and say nothing of which."""
+    old = copy.copy(fitted)
+    old.general_coef_ = np.zeros((len(fitted.general_coef_), len(FEATURES)), dtype=np.float32)
+    old.general_coef_[:, feature_columns(CARRY_OVER)] = fitted.general_coef_
+    old.general_features_ = FEATURES
+    old.save(tmp_path / "m")
+    stored = json.loads((tmp_path / "m" / "params.json").read_text())
+    del stored["params"]["general_features"]
+    (tmp_path / "m" / "params.json").write_text(json.dumps(stored))
+    tweets = polar_tweets[0][:300]
+    np.testing.assert_allclose(MODELS["adaptive"].load(tmp_path / "m").proba(tweets), fitted.proba(tweets), atol=1e-6)
