@@ -32,6 +32,8 @@ class ItemKNN(Recommender):
     GRID: ClassVar[dict[str, tuple]] = {"neighbours": (50, 200), "shrink": (0.0, 10.0, 50.0)}
 
     SCORE_GRID: ClassVar[dict[str, tuple]] = {"recency": RECENCY_GRID}
+    # the co-occurrence counts and the denominator's sqrt(n_i * n_j) both grow with the customers
+    PER_CUSTOMER: ClassVar[tuple[str, ...]] = ("shrink",)
 
     def __init__(self, neighbours: int = 100, shrink: float = 10.0, recency: float = 1.0) -> None:
         self.neighbours = neighbours
