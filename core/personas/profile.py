@@ -16,6 +16,7 @@ from sklearn.decomposition import TruncatedSVD
 from sklearn.feature_extraction.text import TfidfVectorizer
 
 from core.budget import Sample, sample_rows
+from core.kinds import Progress
 from core.text.embeddings import doc_centroids
 from core.text.vader import vader_compound
 from core.workspace import Workspace
@@ -48,8 +49,13 @@ class CustomerProfiles:
         return self.table.index
 
 
-def build_profiles(ws: Workspace, text_components: int = TEXT_COMPONENTS, seed: int = 42) -> CustomerProfiles:
-    """Profiles for all customers in `ws` (those in the customers table or with any activity)."""
+def build_profiles(
+    ws: Workspace, text_components: int = TEXT_COMPONENTS, seed: int = 42, progress: Progress | None = None
+) -> CustomerProfiles:
+    """Profiles for all customers in `ws` (those in the customers table or with any activity); `progress`
+    hears how far it is (the text part, read, learned and toned, takes most of the time)."""
+    report = progress or (lambda _f, _m: None)
+    report(0.0, "profiling what customers bought")
     behaviour = _behaviour(ws)
     categories = _category_mix(ws)
     people = ws.read_table("customers").drop_duplicates("customer_id").set_index("customer_id")
@@ -60,7 +66,10 @@ def build_profiles(ws: Workspace, text_components: int = TEXT_COMPONENTS, seed: 
     ]
     mix = categories.reindex(ids).fillna(0.0)
     table["top_category"] = mix.idxmax(axis=1).where(mix.sum(axis=1) > 0) if mix.shape[1] else pd.NA
-    text_vectors, keywords, sentiment, samples = _text(ws, ids, text_components, seed)
+    text_vectors, keywords, sentiment, samples = _text(
+        ws, ids, text_components, seed, lambda f, m: report(0.05 + 0.9 * f, m)
+    )
+    report(0.95, "profiling campaign responses")
     table["keywords"] = keywords
     table["avg_sentiment"] = sentiment
     table.index.name = "customer_id"
@@ -184,12 +193,13 @@ def _demographic_features(table: pd.DataFrame) -> pd.DataFrame:
 
 
 def _text(
-    ws: Workspace, ids: pd.Index, components: int, seed: int
+    ws: Workspace, ids: pd.Index, components: int, seed: int, report: Progress
 ) -> tuple[pd.DataFrame, pd.Series, pd.Series, list[Sample]]:
     """Per customer: TF-IDF of their reviews reduced to `components` dimensions joined with their
     Word2Vec centroid, their top keywords, and the average VADER sentiment of what they wrote.
     TF-IDF and SVD are linear and cover everyone; the word vectors learn from a sample of
     customers and VADER scores a sample of reviews (see core.budget)."""
+    report(0.0, "reading what customers wrote")
     reviews = ws.query(
         "SELECT customer_id, coalesce(title, '') || '. ' || coalesce(text, '') AS doc "
         "FROM reviews WHERE customer_id IS NOT NULL AND text IS NOT NULL"
@@ -206,6 +216,7 @@ def _text(
         sublinear_tf=True,
         token_pattern=r"(?u)\b[a-zA-Z][a-zA-Z]+\b",
     )
+    report(0.05, f"weighing the words of {len(docs):,} customers' reviews")
     matrix = vectorizer.fit_transform(docs["doc"].to_numpy(dtype=object))
     vocab = np.asarray(vectorizer.get_feature_names_out())
     n = min(components, matrix.shape[1] - 1, len(docs) - 1)
@@ -213,7 +224,10 @@ def _text(
         return empty
     reduced = TruncatedSVD(n_components=n, random_state=seed).fit_transform(matrix)
     learners = sample_rows(len(docs), "persona_words", seed)
-    centroids = doc_centroids(docs["doc"].tolist(), seed=seed, learn_from=learners)
+    words = f"learning word vectors from {len(learners):,} customers' reviews"
+    centroids = doc_centroids(
+        docs["doc"].tolist(), seed=seed, learn_from=learners, progress=lambda f: report(0.2 + 0.55 * f, words)
+    )
     vectors = pd.DataFrame(
         np.hstack([reduced, centroids]),
         index=docs["customer_id"],
@@ -221,7 +235,9 @@ def _text(
     )
     keywords = pd.Series(_top_terms(matrix.tocsr(), vocab, 5), index=docs["customer_id"])
     toned = reviews.iloc[sample_rows(len(reviews), "persona_tone", seed)]
-    sentiment = toned.assign(score=vader_compound(toned["doc"].tolist())).groupby("customer_id")["score"].mean()
+    tone = f"measuring the tone of {len(toned):,} reviews"
+    scores = vader_compound(toned["doc"].tolist(), lambda f: report(0.75 + 0.25 * f, tone))
+    sentiment = toned.assign(score=scores).groupby("customer_id")["score"].mean()
     samples = [
         Sample("persona_words", "customers with reviews", len(learners), len(docs), "word vectors learned"),
         Sample("persona_tone", "reviews", len(toned), len(reviews), "tone measured"),

@@ -60,8 +60,7 @@ def train_personas(
     """Profile every customer, cluster (on `engine`: local or spark), describe, and store the result."""
     report = progress or (lambda _f, _m: None)
     started = time.perf_counter()
-    report(0.05, "building customer profiles")
-    profiles = build_profiles(ws)
+    profiles = build_profiles(ws, progress=lambda f, m: report(0.05 + 0.3 * f, m))
     report(0.35, "finding personas")
     model = PersonaModel(n_personas=n_personas, groups=groups, weights=weights, engine=engine).fit(
         profiles, previous=load_model(ws)

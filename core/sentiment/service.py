@@ -282,8 +282,14 @@ def train_sentiment(
     if chosen == "vader":
         model: SentimentModel = VaderModel()
     else:
-        report(0.7, f"training {MODELS[chosen].label} on every labelled review")
-        model = MODELS[chosen]().fit_with(labelled["text"].tolist(), labelled["label"].to_numpy(), feedback)
+        training = f"training {MODELS[chosen].label} on every labelled review"
+        report(0.7, training)
+        model = MODELS[chosen]().fit_with(
+            labelled["text"].tolist(),
+            labelled["label"].to_numpy(),
+            feedback,
+            lambda f, m: report(0.7 + 0.15 * f, f"{training}: {m}"),
+        )
     report(0.85, f"scoring {len(reviews):,} reviews")
     scored = score_texts(model, reviews["text"].tolist(), processes=2)  # forked workers where it pays
     scores, labels = scored["sentiment_score"].to_numpy(), scored["sentiment_label"].to_numpy()

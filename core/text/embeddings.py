@@ -8,13 +8,15 @@ same vectors.
 from __future__ import annotations
 
 import zlib
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 from nltk.tokenize import RegexpTokenizer
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
 _TOKENS = RegexpTokenizer(r"[a-z][a-z']+")
+_CHUNK = 10_000  # documents read between two progress reports
+_READING = 0.3  # the share of doc_centroids' time spent reading the words (the rest: epochs, centroids)
 
 
 def tokenize(text: str) -> list[str]:
@@ -32,12 +34,19 @@ def doc_centroids(
     seed: int = 42,
     epochs: int = 8,
     learn_from: Sequence[int] | None = None,
+    progress: Callable[[float], None] | None = None,
 ) -> np.ndarray:
     """Mean Word2Vec vector of each document's known words (zeros where none is known); the vectors
-    are learned from the documents at `learn_from` (default: all), the centroids cover every one."""
+    are learned from the documents at `learn_from` (default: all), the centroids cover every one.
+    `progress(fraction)` is called as the words are read and after each epoch."""
     from gensim.models import Word2Vec
+    from gensim.models.callbacks import CallbackAny2Vec
 
-    tokens = [tokenize(d or "") for d in docs]
+    report = progress or (lambda _f: None)
+    tokens = []
+    for start in range(0, len(docs), _CHUNK):
+        tokens += [tokenize(d or "") for d in docs[start : start + _CHUNK]]
+        report(_READING * min(start + _CHUNK, len(docs)) / max(len(docs), 1))
     learning = tokens if learn_from is None else [tokens[i] for i in learn_from]
     out = np.zeros((len(tokens), size))
     model = Word2Vec(
@@ -52,7 +61,16 @@ def doc_centroids(
     model.build_vocab(learning)
     if not model.wv.key_to_index:  # too few repeated words to learn anything
         return out
-    model.train(learning, total_examples=len(learning), epochs=epochs)
+
+    class EpochDone(CallbackAny2Vec):
+        def __init__(self) -> None:
+            self.done = 0
+
+        def on_epoch_end(self, model: Word2Vec) -> None:
+            self.done += 1
+            report(_READING + (1 - _READING) * self.done / (epochs + 1))
+
+    model.train(learning, total_examples=len(learning), epochs=epochs, callbacks=[EpochDone()])
     for i, words in enumerate(tokens):
         known = [w for w in words if w in model.wv.key_to_index]
         if known:

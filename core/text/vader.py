@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from functools import lru_cache
 
 import numpy as np
+
+_CHUNK = 2_000
 
 
 @lru_cache(maxsize=1)
@@ -18,7 +20,14 @@ def _analyzer():  # noqa: ANN202 - nltk's class, imported lazily
     return SentimentIntensityAnalyzer()
 
 
-def vader_compound(texts: Sequence[str]) -> np.ndarray:
-    """Compound score in [-1, 1] for each text (0 for empty ones)."""
+def vader_compound(texts: Sequence[str], progress: Callable[[float], None] | None = None) -> np.ndarray:
+    """Compound score in [-1, 1] for each text (0 for empty ones); `progress(fraction)` every 2,000 texts
+    (VADER reads about 2,000 a second)."""
     analyzer = _analyzer()
-    return np.array([analyzer.polarity_scores(t)["compound"] if t else 0.0 for t in texts], dtype=float)
+    scores = np.zeros(len(texts), dtype=float)
+    for start in range(0, len(texts), _CHUNK):
+        part = texts[start : start + _CHUNK]
+        scores[start : start + len(part)] = [analyzer.polarity_scores(t)["compound"] if t else 0.0 for t in part]
+        if progress:
+            progress(min(start + _CHUNK, len(texts)) / len(texts))
+    return scores

@@ -22,6 +22,7 @@ from core.whatif.propensity import PropensityModel, Quality, measure
 Progress = Callable[[float, str], None]
 DEFAULT_HORIZON = 90
 MAX_TRAINING_CUTOFFS = 4
+_PREDICT_CHUNK = 100_000  # customer x unit pairs predicted between two progress reports
 
 
 @dataclass
@@ -163,16 +164,23 @@ def campaign_check(
     actual, inside; groups predicted fewer than 5 buyers are left out. Units: all categories, or
     the `max_units` most bought products.
     """
+    report = progress or (lambda _f, _m: None)
     horizon = choose_horizon(history, horizon_days)
     cutoff = history.end - pd.Timedelta(days=horizon)
-    trained = backtest(history.until(cutoff), personas, horizon, seed, progress)
+    # the backtest about half the time, predicting every customer x unit of the last period the other half
+    trained = backtest(history.until(cutoff), personas, horizon, seed, lambda f, m: report(0.5 * f, m))
     snapshot = Snapshot(history, cutoff, horizon, personas)
     customers, units = snapshot.pairs_all()
     if history.n_units > max_units:
         top = np.argsort(-np.bincount(snapshot.before["unit"], minlength=history.n_units), kind="stable")[:max_units]
         keep = np.isin(units, top)
         customers, units = customers[keep], units[keep]
-    p = trained.model.predict_proba(snapshot.features(customers, units))
+    p = np.empty(len(customers))
+    message = f"predicting {len(customers):,} customer x unit pairs of the held-out period"
+    for start in range(0, len(customers), _PREDICT_CHUNK):
+        report(0.5 + 0.5 * start / len(customers), message)
+        part = slice(start, start + _PREDICT_CHUNK)
+        p[part] = trained.model.predict_proba(snapshot.features(customers[part], units[part]))
     frame = pd.DataFrame(
         {
             "segment": segment_labels(snapshot, customers, units),

@@ -17,10 +17,23 @@ from core.personas.rfm import rfm_scores, segment_summary
 from core.personas.segment import PersonaModel
 from core.workspace import Workspace, create_workspace
 
+PROGRESS: list[tuple[float, str]] = []  # what building the shared profiles reported, in order
+
 
 @pytest.fixture(scope="module")
 def profiles(demo_ws: Workspace) -> CustomerProfiles:
-    return build_profiles(demo_ws)
+    return build_profiles(demo_ws, progress=lambda f, m: PROGRESS.append((f, m)))
+
+
+def test_profiling_reports_each_stage_as_it_goes(profiles: CustomerProfiles) -> None:
+    """On a big store the text part takes tens of seconds: the run's bar moves through it (issue 15)."""
+    fractions = [f for f, _ in PROGRESS]
+    assert all(later >= earlier - 1e-9 for earlier, later in zip(fractions[:-1], fractions[1:], strict=True))
+    assert fractions[0] >= 0 and fractions[-1] <= 1
+    stages = [m.split(" ")[0] for _, m in PROGRESS]
+    assert stages.count("learning") > 3  # the word vectors, epoch by epoch
+    for first, later in (("profiling", "reading"), ("reading", "weighing"), ("learning", "measuring")):
+        assert stages.index(first) < stages.index(later), stages
 
 
 @pytest.fixture(scope="module")

@@ -143,3 +143,11 @@ def test_a_version_saved_before_carry_over_still_scores(
     (tmp_path / "m" / "params.json").write_text(json.dumps(stored))
     tweets = polar_tweets[0][:300]
     np.testing.assert_allclose(MODELS["adaptive"].load(tmp_path / "m").proba(tweets), fitted.proba(tweets), atol=1e-6)
+
+
+def test_fitting_reports_its_stages(reviews: tuple[list[str], np.ndarray]) -> None:
+    texts, stars = reviews
+    heard: list[tuple[float, str]] = []
+    AdaptiveModel().fit_with(texts[:500], stars_to_labels(stars[:500]), progress=lambda f, m: heard.append((f, m)))
+    assert [f for f, _ in heard] == sorted(f for f, _ in heard) and len(heard) == 3
+    assert heard[0][1].startswith("reading the words of 500 texts")
