@@ -502,11 +502,11 @@ class AdaptiveModel(SentimentModel):
         return {**learned, **{f"general_{k}": v for k, v in general.items()}}
 
     def restore(self, arrays: dict[str, np.ndarray], params: dict) -> None:
-        self.c, self.general_c = params["c"], params["general_c"]
-        self.reference_coverage_ = params["reference_coverage"]
         from core.text.lexicons import FEATURES
 
-        self.general_features_ = tuple(params.get("general_features", FEATURES))
+        self.c, self.general_c = params["c"], params["general_c"]
+        self.reference_coverage_ = params["reference_coverage"]
+        self.general_features_ = tuple(params.get("general_features", FEATURES))  # saved before: every feature
         self.learned_ = LinearModel()
         self.learned_.restore({k[8:]: v for k, v in arrays.items() if k.startswith("learned_")}, params["learned"])
         self.general_coef_, self.general_intercept_ = arrays["general_coef"], arrays["general_intercept"]
