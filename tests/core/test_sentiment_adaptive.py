@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from core.sentiment.models import MODELS, AdaptiveModel, LinearModel, VaderModel
+from core.sentiment.models import MODELS, AdaptiveModel, LinearModel, VaderModel, _softmax_into_three
 from core.sentiment.service import stars_to_labels
 from core.text.lexicons import CARRY_OVER, FEATURES, feature_columns, general_features
 from tests.conftest import SHARED_DATA
@@ -134,15 +134,19 @@ def test_a_version_saved_before_carry_over_still_scores(
 ) -> None:
     """Versions saved before CARRY_OVER fitted the general part on every feature and say nothing of which."""
     old = copy.copy(fitted)
-    old.general_coef_ = np.zeros((len(fitted.general_coef_), len(FEATURES)), dtype=np.float32)
-    old.general_coef_[:, feature_columns(CARRY_OVER)] = fitted.general_coef_
+    old.general_coef_ = np.random.default_rng(0).normal(size=(len(fitted.general_coef_), len(FEATURES)))
+    old.general_coef_[:, feature_columns(CARRY_OVER)] = fitted.general_coef_  # the cues' weights are not zero
     old.general_features_ = FEATURES
     old.save(tmp_path / "m")
     stored = json.loads((tmp_path / "m" / "params.json").read_text())
     del stored["params"]["general_features"]
     (tmp_path / "m" / "params.json").write_text(json.dumps(stored))
     tweets = polar_tweets[0][:300]
-    np.testing.assert_allclose(MODELS["adaptive"].load(tmp_path / "m").proba(tweets), fitted.proba(tweets), atol=1e-6)
+    loaded = MODELS["adaptive"].load(tmp_path / "m")
+    logits = general_features(tweets) @ old.general_coef_.T + old.general_intercept_  # every feature, cues included
+    np.testing.assert_allclose(
+        loaded.general_proba(tweets), _softmax_into_three(logits, old.general_classes_), atol=1e-5
+    )
 
 
 def test_fitting_reports_its_stages(reviews: tuple[list[str], np.ndarray]) -> None:
