@@ -21,6 +21,7 @@ from sklearn.cluster import KMeans
 from sklearn.metrics import silhouette_score
 
 from core.errors import PersonaLensError
+from core.kinds import Progress
 from core.personas.profile import CustomerProfiles
 from core.spark.engine import LOCAL, SPARK
 
@@ -80,8 +81,11 @@ class PersonaModel:
 
     # -- fitting -------------------------------------------------------------------------------
 
-    def fit(self, profiles: CustomerProfiles, previous: PersonaModel | None = None) -> PersonaModel:
-        """Learn scaling, pick k, cluster; align persona ids with `previous` when given."""
+    def fit(
+        self, profiles: CustomerProfiles, previous: PersonaModel | None = None, progress: Progress | None = None
+    ) -> PersonaModel:
+        """Learn scaling, pick k, cluster; align persona ids with `previous` when given; `progress` hears
+        each number of personas tried."""
         groups = [g for g in (self.groups or profiles.groups) if g in profiles.groups]
         if not groups:
             raise PersonaLensError("no customer features to build personas from: upload orders or customers first")
@@ -103,7 +107,7 @@ class PersonaModel:
             ]
         )
         x = self._embed(raw)
-        labels, centroids = self._cluster(x)
+        labels, centroids = self._cluster(x, progress or (lambda _f, _m: None))
         if previous is not None and hasattr(previous, "centroids_") and previous.columns_ == self.columns_:
             labels, centroids = _align(labels, centroids, previous.centroids_)
         self.centroids_ = centroids
@@ -119,7 +123,7 @@ class PersonaModel:
         low, high = self.k_range
         return [] if self.n_personas else list(range(max(2, low), min(high, n - 1) + 1))
 
-    def _cluster(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    def _cluster(self, x: np.ndarray, report: Progress) -> tuple[np.ndarray, np.ndarray]:
         """Labels and centroids of the chosen k; sets k_scores_ (silhouette of each candidate k)."""
         ks = self._candidates(len(x))
         if self.engine == SPARK:
@@ -130,11 +134,13 @@ class PersonaModel:
             k = self.n_personas or max(self.k_scores_, key=lambda c: c.silhouette).k
             return spark_fit.kmeans(x, [k], self.random_state, SPARK_N_INIT[1])[k]
         scores = []
-        for k in ks:
+        for i, k in enumerate(ks):
+            report(i / (len(ks) + 1), f"trying {k} personas")
             labels = KMeans(n_clusters=k, n_init=4, random_state=self.random_state).fit_predict(x)
             scores.append(KChoice(k, _silhouette(x, labels, self.random_state)))
         self.k_scores_ = scores
         k = self.n_personas or max(scores, key=lambda c: c.silhouette).k
+        report(len(ks) / (len(ks) + 1), f"grouping everyone into {k} personas")
         km = KMeans(n_clusters=k, n_init=10, random_state=self.random_state).fit(x)
         return km.labels_, km.cluster_centers_
 

@@ -63,7 +63,7 @@ def train_personas(
     profiles = build_profiles(ws, progress=lambda f, m: report(0.05 + 0.3 * f, m))
     report(0.35, "finding personas")
     model = PersonaModel(n_personas=n_personas, groups=groups, weights=weights, engine=engine).fit(
-        profiles, previous=load_model(ws)
+        profiles, previous=load_model(ws), progress=lambda f, m: report(0.35 + 0.4 * f, f"finding personas: {m}")
     )
     assignments = model.assignments()
     report(0.75, "describing personas")

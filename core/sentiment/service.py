@@ -152,12 +152,17 @@ def _scores(
     out = []
     truth = np.concatenate([labels[test] for _, test in splits])
     for i, name in enumerate(names):
-        report(i / len(names), f"comparing sentiment models: {MODELS[name].label}")
+        comparing = f"comparing sentiment models: {MODELS[name].label}"
+        report(i / len(names), comparing)
         started = time.perf_counter()
         predicted, score = [], []
         try:
-            for train, test in splits:
-                model = MODELS[name]().fit_with([texts[j] for j in train], labels[train], unlabelled)
+            for s, (train, test) in enumerate(splits):
+
+                def stage(f: float, m: str, i: int = i, s: int = s, comparing: str = comparing) -> None:
+                    report((i + (s + f) / len(splits)) / len(names), f"{comparing}: {m}")
+
+                model = MODELS[name]().fit_with([texts[j] for j in train], labels[train], unlabelled, stage)
                 test_texts = [texts[j] for j in test]
                 predicted.append(model.predict(test_texts))
                 score.append(model.score(test_texts))

@@ -25,6 +25,13 @@ def profiles(demo_ws: Workspace) -> CustomerProfiles:
     return build_profiles(demo_ws, progress=lambda f, m: PROGRESS.append((f, m)))
 
 
+def test_clustering_reports_each_number_of_personas_tried(profiles: CustomerProfiles) -> None:
+    heard: list[tuple[float, str]] = []
+    PersonaModel(k_range=(3, 4)).fit(profiles, progress=lambda f, m: heard.append((f, m)))
+    assert [m for _, m in heard][:2] == ["trying 3 personas", "trying 4 personas"]
+    assert heard[-1][1].startswith("grouping everyone into") and [f for f, _ in heard] == sorted(f for f, _ in heard)
+
+
 def test_profiling_reports_each_stage_as_it_goes(profiles: CustomerProfiles) -> None:
     """On a big store the text part takes tens of seconds: the run's bar moves through it (issue 15)."""
     fractions = [f for f, _ in PROGRESS]

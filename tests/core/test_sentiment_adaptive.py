@@ -155,3 +155,12 @@ def test_fitting_reports_its_stages(reviews: tuple[list[str], np.ndarray]) -> No
     AdaptiveModel().fit_with(texts[:500], stars_to_labels(stars[:500]), progress=lambda f, m: heard.append((f, m)))
     assert [f for f, _ in heard] == sorted(f for f, _ in heard) and len(heard) == 3
     assert heard[0][1].startswith("reading the words of 500 texts")
+
+
+def test_the_neural_model_reports_each_epoch(reviews: tuple[list[str], np.ndarray]) -> None:
+    texts, stars = reviews
+    heard: list[tuple[float, str]] = []
+    MODELS["neural"](epochs=2).fit_with(
+        texts[:300], stars_to_labels(stars[:300]), progress=lambda f, m: heard.append((f, m))
+    )
+    assert heard == [(0.0, "epoch 1 of 2"), (0.5, "epoch 2 of 2")]
