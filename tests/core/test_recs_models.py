@@ -179,19 +179,10 @@ def test_cooccurrence_counts_the_customers_who_have_both_products() -> None:
 def test_per_customer_knobs_scaled_with_the_customers_give_the_same_model(name: str) -> None:
     """Tuned on a sample, a model is refitted on everyone with its PER_CUSTOMER knobs multiplied by the
     customer ratio: that is only right if twice the customers with twice the knob is the same model."""
-    matrix = sp.csr_matrix(_pairs_matrix())
+    matrix = interaction_data_from_pairs(_pairs()).matrix()
     once, twice = (TrainingSet(m, m, [""] * m.shape[1]) for m in (matrix, sp.vstack([matrix, matrix]).tocsr()))
     knobs = {knob: 10.0 for knob in REGISTRY[name].PER_CUSTOMER}
     small = REGISTRY[name](**knobs).fit(once)
     large = REGISTRY[name](**{knob: 2 * value for knob, value in knobs.items()}).fit(twice)
     users = np.arange(matrix.shape[0])
     np.testing.assert_allclose(large.score(users), small.score(users), rtol=1e-4, atol=1e-6)
-
-
-def _pairs_matrix() -> np.ndarray:
-    """40 customers x 20 products from _pairs, 1 where bought."""
-    pairs = _pairs()
-    users, items = pd.factorize(pairs["customer_id"])[0], pd.factorize(pairs["product_id"])[0]
-    out = np.zeros((users.max() + 1, items.max() + 1), dtype=np.float32)
-    out[users, items] = 1.0
-    return out
