@@ -804,7 +804,7 @@ def build_parser() -> argparse.ArgumentParser:
     rec.add_argument("--user", action="append", metavar="ID", help="a customer id (repeatable)")
     rec.add_argument("--all-users", action="store_true", help="every customer with history")
     rec.add_argument("--k", type=int, default=10)
-    rec.add_argument("--model", help="a trained recommender (default: the one with the best NDCG@10)")
+    rec.add_argument("--model", help="a trained recommender (default: the one training chose to serve)")
     rec.add_argument("--category", action="append", help="only products of this category (repeatable)")
     rec.add_argument("--price-min", type=float)
     rec.add_argument("--price-max", type=float)

@@ -78,9 +78,23 @@ def ranking_metrics(
 
 def _ndcg(hits: np.ndarray, n_rel: np.ndarray, k: int) -> float:
     """Mean NDCG@k from each list's hits (rows of booleans, best first) and its number of relevant items."""
+    return float(_ndcg_rows(hits, n_rel, k).mean())
+
+
+def _ndcg_rows(hits: np.ndarray, n_rel: np.ndarray, k: int) -> np.ndarray:
     discount = 1.0 / np.log2(np.arange(2, k + 2))
     ideal = np.cumsum(discount)[np.minimum(n_rel, k) - 1]
-    return float(((hits * discount).sum(axis=1) / ideal).mean())
+    return (hits * discount).sum(axis=1) / ideal
+
+
+def customer_ndcg(top: np.ndarray, truth: sp.csr_matrix, k: int) -> np.ndarray:
+    """NDCG@k of each scored customer (rows of `truth` with something held out), in row order: what
+    `ranking_metrics`' ndcg averages, kept per customer so two models can be compared pair by pair."""
+    relevant = truth.toarray() > 0
+    n_rel = relevant.sum(axis=1)
+    scored = n_rel > 0
+    hits = np.take_along_axis(relevant[scored], top[scored][:, :k], axis=1)
+    return _ndcg_rows(hits, n_rel[scored], k)
 
 
 class NdcgJudge:

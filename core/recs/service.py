@@ -2,10 +2,10 @@
 
 `train_recs` measures every model on a validation split of the workspace's own data (each
 customer's latest product for orders, a random quarter of their products for ratings: see
-split.natural_protocol), refits them
-all on everything, and stores them as one version under `models/recs/VERSION/` (written to a
-temporary folder, then renamed) with the best model by NDCG@10 as the default. `load_recs` reads
-the active version back for serving: per-customer lists, target audiences, reasons.
+split.natural_protocol), refits them all on everything, and stores them as one version under
+`models/recs/VERSION/` (written to a temporary folder, then renamed) with the best model by NDCG@10
+(evaluate.serving_order) as the default. `load_recs` reads the active version back for serving:
+per-customer lists, target audiences, reasons.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ import scipy.sparse as sp
 from core import registry
 from core.errors import PersonaLensError
 from core.recs.data import InteractionData, load_interactions
-from core.recs.evaluate import Evaluation, engine_models, select_and_fit, tuning_table, validation_ndcg
+from core.recs.evaluate import Evaluation, engine_models, select_and_fit, serving_order, tuning_table
 from core.recs.explain import Explainer, positive_quotes
 from core.recs.metrics import top_k
 from core.recs.models import REGISTRY, Hybrid, Recommender, TrainingSet
@@ -447,7 +447,7 @@ def _save(
     failed: dict[str, str],
 ) -> None:
     folder.mkdir(parents=True, exist_ok=True)
-    ranked = [r.name for r in sorted(evaluation.results, key=validation_ndcg, reverse=True) if r.name in fitted]
+    ranked = serving_order(evaluation, fitted)
     for name, model in fitted.items():
         model.save(folder / "models" / name)
     groups = full.user_groups if full.user_groups is not None else np.array([], dtype=int)

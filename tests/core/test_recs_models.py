@@ -11,7 +11,8 @@ import scipy.sparse as sp
 
 from core.errors import PersonaLensError
 from core.recs.data import interaction_data_from_pairs
-from core.recs.metrics import ranking_metrics, top_k
+from core.recs.evaluate import Evaluation, ModelResult, serving_order
+from core.recs.metrics import customer_ndcg, ranking_metrics, top_k
 from core.recs.models import REGISTRY, Hybrid, TrainingSet
 from core.recs.split import last_split, stratified_split
 
@@ -26,6 +27,29 @@ def test_metrics_match_a_hand_computed_example() -> None:
     assert m["map"] == pytest.approx((1 / 2 + 0) / 2)
     assert m["hit_rate"] == pytest.approx(0.5)
     assert m["coverage"] == pytest.approx(4 / 5)  # items 2, 1, 0, 3 of the scored customers
+    per_customer = customer_ndcg(top, truth, 2)  # the customers with something held out, in order
+    assert per_customer.tolist() == pytest.approx([1 / (1 + 1 / np.log2(3)), 0.0])
+    assert per_customer.mean() == pytest.approx(m["ndcg"])
+
+
+def _evaluation(per_customer: dict[str, list[float]]) -> Evaluation:
+    results = [ModelResult(n, n, {"ndcg": float(np.mean(v))}) for n, v in per_customer.items()]
+    arrays = {n: np.array(v) for n, v in per_customer.items()}
+    return Evaluation("last", 10, 42, 4, 4, 5, results, {}, arrays)
+
+
+def test_the_blend_is_served_unless_a_single_model_leads_it_beyond_the_noise() -> None:
+    # user_knn ahead on average, but by less than one standard error of the paired differences
+    close = _evaluation({"user_knn": [1, 0, 1, 0.5], "hybrid": [0, 1, 1, 0.4], "popularity": [0, 0, 0, 0]})
+    assert serving_order(close, ["user_knn", "hybrid", "popularity"]) == ["hybrid", "user_knn", "popularity"]
+    # the same lead on every customer is no noise
+    clear = _evaluation({"user_knn": [1, 1, 1, 0.5], "hybrid": [0.5, 0.5, 0.5, 0.0], "popularity": [0, 0, 0, 0]})
+    assert serving_order(clear, ["user_knn", "hybrid", "popularity"]) == ["user_knn", "hybrid", "popularity"]
+    # without the blend (or with it unfitted) the order is the validation NDCG's
+    assert serving_order(close, ["user_knn", "popularity"]) == ["user_knn", "popularity"]
+    # an evaluation read back from a version has no per-customer values: its own order
+    saved = Evaluation.from_dict(close.to_dict())
+    assert serving_order(saved, ["user_knn", "hybrid"]) == ["user_knn", "hybrid"]
 
 
 def test_top_k_excludes_seen_items_and_orders_best_first() -> None:

@@ -33,8 +33,9 @@ def test_training_measures_every_model_and_serves_the_best(bundle: service.RecsB
     table = bundle.evaluation.frame()
     assert set(table["model"]) == set(FAST_RECS)
     assert table["error"].isna().all()
-    assert bundle.best == table["model"].iloc[0]
     ndcg = dict(zip(table["model"], table["ndcg"], strict=True))
+    # the best on validation, or the blend when that one leads it by less than the noise (serving_order)
+    assert bundle.best in (table["model"].iloc[0], "hybrid")
     assert ndcg[bundle.best] > 1.5 * ndcg["popularity"]  # personal lists beat one list for all
     assert list(bundle.models)[0] == bundle.best
     assert registry.active_version(trained_ws, "recs") == bundle.version
