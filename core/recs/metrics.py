@@ -90,10 +90,11 @@ def _ndcg_rows(hits: np.ndarray, n_rel: np.ndarray, k: int) -> np.ndarray:
 def customer_ndcg(top: np.ndarray, truth: sp.csr_matrix, k: int) -> np.ndarray:
     """NDCG@k of each scored customer (rows of `truth` with something held out), in row order: what
     `ranking_metrics`' ndcg averages, kept per customer so two models can be compared pair by pair."""
-    relevant = truth.toarray() > 0
-    n_rel = relevant.sum(axis=1)
-    scored = n_rel > 0
-    hits = np.take_along_axis(relevant[scored], top[scored][:, :k], axis=1)
+    truth = sp.csr_matrix(truth > 0)  # looked up entry by entry: no customers x products dense copy
+    n_rel = np.diff(truth.indptr)
+    scored = np.flatnonzero(n_rel > 0)
+    top = top[scored][:, :k]
+    hits = np.asarray(truth[np.repeat(scored, top.shape[1]), top.ravel()]).reshape(top.shape)
     return _ndcg_rows(hits, n_rel[scored], k)
 
 
