@@ -99,8 +99,8 @@ def quality(bundle: RecsBundle) -> None:
         f"({evaluation.users_scored:,} customers), every model was trained on the rest, and asked for its top "
         f"{evaluation.k} among all {evaluation.n_items:,} products (what they already had left out). "
         "The better a model finds the hidden products, the better it will do on next month's orders. "
-        f"The model used by default is the one with the best NDCG@{evaluation.k}, or the blend when that one "
-        "leads it by less than the chance difference between two models on these customers."
+        f"The model used by default is the one with the best NDCG@{evaluation.k}, or the blend when the best "
+        "leads it by less than chance alone could (one standard error of their difference over these customers)."
     )
     frame = evaluation.frame()
     st.plotly_chart(charts.model_quality(frame, bundle.best), key="model-quality")
