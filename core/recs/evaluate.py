@@ -449,15 +449,17 @@ def evaluate_models(
         if name not in fitted:
             continue
         started = time.perf_counter()
-        tops = [
-            top_k(fitted[name].score(batch), k, train_set.matrix[batch])
-            for batch in np.array_split(users, max(1, len(users) // _BATCH + 1))
-        ]
+        top = np.vstack(
+            [
+                top_k(fitted[name].score(batch), k, train_set.matrix[batch])
+                for batch in np.array_split(users, max(1, len(users) // _BATCH + 1))
+            ]
+        )
         results[name].recommend_seconds = round(time.perf_counter() - started, 3)
         results[name].metrics = {
-            m: round(v, 5) for m, v in ranking_metrics(np.vstack(tops), truth[users], k, popularity, vectors).items()
+            m: round(v, 5) for m, v in ranking_metrics(top, truth[users], k, popularity, vectors).items()
         }
-        per_customer[name] = customer_ndcg(np.vstack(tops), truth[users], k)
+        per_customer[name] = customer_ndcg(top, truth[users], k)
     report(1.0, "evaluation done")
     ordered = [results[n] for n in names if n in results]
     return Evaluation(protocol, k, seed, int(len(users)), data.n_users, data.n_items, ordered, tuned, per_customer)
