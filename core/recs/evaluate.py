@@ -441,6 +441,7 @@ def evaluate_models(
         fitted, results = fit_models(names, train_set, tuned, report, (0.45, 0.85), side, STAGES[1])
     truth = data.matrix(test_pairs)
     users = np.unique(test_pairs["user"].to_numpy())
+    held_out = truth[users]  # the same rows for every model
     vectors = behaviour_vectors(train_set.matrix, seed=seed)
     popularity = np.asarray(train_set.matrix.sum(axis=0)).ravel()
     report(0.9, "measuring every model on held-out customers")
@@ -457,9 +458,9 @@ def evaluate_models(
         )
         results[name].recommend_seconds = round(time.perf_counter() - started, 3)
         results[name].metrics = {
-            m: round(v, 5) for m, v in ranking_metrics(top, truth[users], k, popularity, vectors).items()
+            m: round(v, 5) for m, v in ranking_metrics(top, held_out, k, popularity, vectors).items()
         }
-        per_customer[name] = customer_ndcg(top, truth[users], k)
+        per_customer[name] = customer_ndcg(top, held_out, k)
     report(1.0, "evaluation done")
     ordered = [results[n] for n in names if n in results]
     return Evaluation(protocol, k, seed, int(len(users)), data.n_users, data.n_items, ordered, tuned, per_customer)
